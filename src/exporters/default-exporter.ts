@@ -1,0 +1,100 @@
+import { feedbackFromInput, scoreFromInput, type FeedbackInput, type ScoreInput } from '../mapping/hooks';
+import type { FeedbackRecord, ScoreRecord, Signal } from '../records/types';
+import { RecordValidationError } from '../records/validate';
+import type { BatchWriterStats } from '../pipeline/batch-writer';
+import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
+import { DuckDBStore } from '../storage/duckdb/store';
+import type { ObservabilityStore } from '../storage/types';
+import {
+  StoreLogRecordExporter,
+  StoreMetricExporter,
+  StoreSpanExporter,
+  type TemporalityPreference,
+} from './sdk-exporters';
+
+export interface DefaultExporterOptions extends PipelineOptions {
+  /**
+   * Where records go. Default: a DuckDB file, `otel-bridge.duckdb` in the working directory, which
+   * the exporter then owns and closes on {@link DefaultExporter.shutdown}. A store passed in stays
+   * the caller's to close.
+   */
+  storage?: ObservabilityStore;
+  /** Temporality the metric exporter asks the SDK for. Default `cumulative`, as the SDK's own default. */
+  metricTemporality?: TemporalityPreference;
+}
+
+/**
+ * Stores everything an OpenTelemetry Node app produces, plus scores and feedback.
+ *
+ * @example
+ * ```ts
+ * const exporter = new DefaultExporter();
+ * const sdk = new NodeSDK({
+ *   spanProcessors: [new BatchSpanProcessor(exporter.spanExporter)],
+ *   logRecordProcessors: [new BatchLogRecordProcessor({ exporter: exporter.logRecordExporter })],
+ *   metricReaders: [new PeriodicExportingMetricReader({ exporter: exporter.metricExporter })],
+ * });
+ * sdk.start();
+ * // …
+ * await exporter.recordScore({ scorerId: 'relevance', score: 0.9, traceId, spanId });
+ * await sdk.shutdown();
+ * await exporter.shutdown();
+ * ```
+ */
+export class DefaultExporter {
+  readonly storage: ObservabilityStore;
+  readonly spanExporter: StoreSpanExporter;
+  readonly logRecordExporter: StoreLogRecordExporter;
+  readonly metricExporter: StoreMetricExporter;
+  private readonly pipeline: StorePipeline;
+  private readonly ownsStorage: boolean;
+
+  constructor(options: DefaultExporterOptions = {}) {
+    this.ownsStorage = options.storage === undefined;
+    this.storage = options.storage ?? new DuckDBStore();
+    this.pipeline = new StorePipeline(this.storage, options);
+    this.spanExporter = new StoreSpanExporter(this.pipeline, options.onDrop);
+    this.logRecordExporter = new StoreLogRecordExporter(this.pipeline, options.onDrop);
+    this.metricExporter = new StoreMetricExporter(this.pipeline, options.metricTemporality, options.onDrop);
+  }
+
+  /**
+   * Records a score. Throws a {@link RecordValidationError} at once when the input is invalid.
+   * The promise resolves with the stored record once it is committed; a failure later is also
+   * reported to `onDrop`, so the promise may be left unawaited.
+   */
+  recordScore(input: ScoreInput): Promise<ScoreRecord> {
+    return this.record('scores', scoreFromInput(input));
+  }
+
+  /** Records feedback; see {@link DefaultExporter.recordScore} for how it settles. */
+  recordFeedback(input: FeedbackInput): Promise<FeedbackRecord> {
+    return this.record('feedback', feedbackFromInput(input));
+  }
+
+  private record<S extends 'scores' | 'feedback', R extends ScoreRecord | FeedbackRecord>(signal: S, record: R): Promise<R> {
+    const committed = this.pipeline.submit(signal, [record as never]).then((outcome) => {
+      if (outcome.rejected.length > 0) throw new RecordValidationError(signal, outcome.rejected);
+      return record;
+    });
+    // Failures also reach onDrop; an unawaited hook must not crash the process.
+    committed.catch(() => undefined);
+    return committed;
+  }
+
+  /** Resolves when every record handed over so far is committed or dropped. */
+  forceFlush(): Promise<void> {
+    return this.pipeline.flush();
+  }
+
+  /** Drains every signal, then closes the store if the exporter created it. */
+  async shutdown(): Promise<void> {
+    await this.pipeline.shutdown();
+    if (this.ownsStorage) await this.storage.close();
+  }
+
+  /** Counts per signal: submitted, committed, dropped by reason, writes and retries. */
+  get stats(): Record<Signal, BatchWriterStats> {
+    return this.pipeline.stats;
+  }
+}

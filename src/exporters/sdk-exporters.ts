@@ -1,0 +1,134 @@
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { OtelBridgeError } from '../errors';
+import { logFromSdk } from '../mapping/sdk/logs';
+import { metricsFromSdk } from '../mapping/sdk/metrics';
+import { spanFromSdk } from '../mapping/sdk/spans';
+import type { RecordOf, Signal } from '../records/types';
+import { RecordValidationError } from '../records/validate';
+import type { DropReport } from '../pipeline/batch-writer';
+import type { StorePipeline } from '../pipeline/store-pipeline';
+
+/** `ExportResultCode` of `@opentelemetry/core`, by value, so that no runtime import of the SDK is needed. */
+const SUCCESS = 0;
+const FAILED = 1;
+
+export interface ExportResult {
+  code: number;
+  error?: Error;
+}
+
+/** An SDK object that could not be turned into a record. */
+export class MappingError extends OtelBridgeError {
+  constructor(signal: Signal, cause: unknown) {
+    super('MAPPING_FAILED', `could not map an SDK ${signal} item to a record: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * Exports one signal from the SDK into the pipeline: maps each item on its own (so one item that
+ * cannot be mapped fails only itself), submits the records, and reports success once they are
+ * committed.
+ */
+class SignalExporter<S extends Signal, Item> {
+  constructor(
+    private readonly pipeline: StorePipeline,
+    private readonly signal: S,
+    private readonly toRecords: (item: Item) => RecordOf[S][],
+    private readonly onDrop: ((report: DropReport) => void) | undefined,
+  ) {}
+
+  export(items: Item[], resultCallback: (result: ExportResult) => void): void {
+    const records: RecordOf[S][] = [];
+    let mappingError: MappingError | null = null;
+    let unmapped = 0;
+    for (const item of items) {
+      try {
+        records.push(...this.toRecords(item));
+      } catch (error) {
+        unmapped++;
+        mappingError ??= new MappingError(this.signal, error);
+      }
+    }
+    if (mappingError) this.onDrop?.({ signal: this.signal, count: unmapped, reason: 'invalid', error: mappingError });
+    this.pipeline.submit(this.signal, records).then(
+      (outcome) => {
+        if (outcome.rejected.length > 0) {
+          resultCallback({ code: FAILED, error: new RecordValidationError(this.signal, outcome.rejected) });
+        } else if (mappingError) {
+          resultCallback({ code: FAILED, error: mappingError });
+        } else {
+          resultCallback({ code: SUCCESS });
+        }
+      },
+      (error: unknown) => resultCallback({ code: FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return this.pipeline.writer(this.signal).flush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.pipeline.writer(this.signal).shutdown();
+  }
+}
+
+/** A `SpanExporter` that stores finished spans. */
+export class StoreSpanExporter extends SignalExporter<'spans', ReadableSpan> implements SpanExporter {
+  constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
+    super(pipeline, 'spans', (span) => [spanFromSdk(span)], onDrop);
+  }
+}
+
+/** A `LogRecordExporter` that stores log records. */
+export class StoreLogRecordExporter extends SignalExporter<'logs', ReadableLogRecord> implements LogRecordExporter {
+  constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
+    super(pipeline, 'logs', (log) => [logFromSdk(log)], onDrop);
+  }
+}
+
+/**
+ * Which temporality to ask the SDK for, per instrument, as `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`
+ * defines the three choices.
+ */
+export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
+
+const DELTA = 0 as AggregationTemporality;
+const CUMULATIVE = 1 as AggregationTemporality;
+
+const DELTA_INSTRUMENTS: Record<Exclude<TemporalityPreference, 'cumulative'>, ReadonlySet<string>> = {
+  delta: new Set(['COUNTER', 'OBSERVABLE_COUNTER', 'HISTOGRAM', 'GAUGE', 'OBSERVABLE_GAUGE']),
+  lowmemory: new Set(['COUNTER', 'HISTOGRAM']),
+};
+
+/** A `PushMetricExporter` that stores one record per data point. */
+export class StoreMetricExporter implements PushMetricExporter {
+  private readonly delegate: SignalExporter<'metrics', ResourceMetrics>;
+  private readonly temporality: TemporalityPreference;
+
+  constructor(pipeline: StorePipeline, temporality: TemporalityPreference = 'cumulative', onDrop?: (report: DropReport) => void) {
+    this.delegate = new SignalExporter(pipeline, 'metrics', metricsFromSdk, onDrop);
+    this.temporality = temporality;
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.delegate.export([metrics], resultCallback);
+  }
+
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+    if (this.temporality === 'cumulative') return CUMULATIVE;
+    return DELTA_INSTRUMENTS[this.temporality].has(instrumentType) ? DELTA : CUMULATIVE;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.delegate.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.delegate.shutdown();
+  }
+}

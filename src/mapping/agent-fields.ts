@@ -1,0 +1,405 @@
+import {
+  SPAN_TYPES,
+  type AttributeMap,
+  type AttributeValue,
+  type ContextFields,
+  type GenAiFields,
+  type SpanError,
+  type SpanEvent,
+  type SpanType,
+  type StatusCode,
+} from '../records/types';
+
+/**
+ * Derives the agent-level fields of a record from its OpenTelemetry attributes. The SDK mapping and
+ * the OTLP receiver both use it, so that a span means the same however it arrives.
+ *
+ * It reads, in order of precedence: Mastra's exporter keys, the OpenTelemetry GenAI conventions,
+ * OpenInference, and the Vercel AI SDK. Nothing is removed from the attributes, and a key it does not
+ * know is simply ignored.
+ */
+
+type Lookup = (key: string) => AttributeValue | undefined;
+
+function lookupIn(attributes: AttributeMap, resource: AttributeMap): Lookup {
+  return (key) => attributes[key] ?? resource[key];
+}
+
+function asText(value: AttributeValue | undefined): string | null {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? null : trimmed;
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return null;
+}
+
+function asCount(value: AttributeValue | undefined): number | null {
+  if (typeof value === 'bigint') return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : null;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : null;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
+  return null;
+}
+
+function firstText(get: Lookup, keys: readonly string[]): string | null {
+  for (const key of keys) {
+    const text = asText(get(key));
+    if (text !== null) return text;
+  }
+  return null;
+}
+
+function firstCount(get: Lookup, keys: readonly string[]): number | null {
+  for (const key of keys) {
+    const count = asCount(get(key));
+    if (count !== null) return count;
+  }
+  return null;
+}
+
+function firstValue(get: Lookup, keys: readonly string[]): AttributeValue {
+  for (const key of keys) {
+    const value = get(key);
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return null;
+}
+
+/** Keys under which apps put a context field as metadata, most specific first. */
+const metadataKeys = (name: string): string[] => [
+  `mastra.metadata.${name}`,
+  `ai.telemetry.metadata.${name}`,
+  `mastra.requestContext.${name}`,
+  name,
+];
+
+const CONTEXT_KEYS: Record<Exclude<keyof ContextFields, 'entityType' | 'entityId' | 'entityName'>, string[]> = {
+  userId: ['user.id', 'enduser.id', ...metadataKeys('userId'), 'enduser.pseudo.id'],
+  organizationId: metadataKeys('organizationId'),
+  resourceId: metadataKeys('resourceId'),
+  runId: metadataKeys('runId'),
+  sessionId: ['session.id', ...metadataKeys('sessionId')],
+  threadId: ['mastra.metadata.threadId', 'gen_ai.conversation.id', 'ai.telemetry.metadata.threadId', 'mastra.requestContext.threadId', 'threadId'],
+  requestId: ['mastra.metadata.requestId', 'mastra.log.requestId', 'ai.telemetry.metadata.requestId', 'mastra.requestContext.requestId', 'requestId'],
+  environment: ['deployment.environment.name', 'deployment.environment', ...metadataKeys('environment')],
+};
+
+const ENTITY_ID_KEYS = [
+  'mastra.span.entityId',
+  'gen_ai.agent.id',
+  'gen_ai.tool.name',
+  'ai.toolCall.name',
+  'tool.name',
+  'agent.id',
+  'mastra.agent.id',
+  'workflow.id',
+  'mastra.workflow.id',
+  'mastra.workflow.step_id',
+  'mastra.tool.id',
+  'gen_ai.workflow.name',
+  'graph.node.id',
+  'ai.telemetry.functionId',
+];
+
+const ENTITY_NAME_KEYS = [
+  'mastra.span.entityName',
+  'gen_ai.agent.name',
+  'agent.name',
+  'gen_ai.tool.name',
+  'tool.name',
+  'ai.toolCall.name',
+  'gen_ai.workflow.name',
+  'graph.node.name',
+  'ai.telemetry.functionId',
+  'resource.name',
+];
+
+const MODEL_KEYS = [
+  'gen_ai.response.model',
+  'gen_ai.request.model',
+  'llm.response.model_name',
+  'llm.model_name',
+  'llm.request.model_name',
+  'ai.response.model',
+  'ai.model.id',
+  'embedding.model_name',
+];
+
+const INPUT_TOKEN_KEYS = [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  'ai.usage.tokens',
+];
+const OUTPUT_TOKEN_KEYS = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+];
+const TOTAL_TOKEN_KEYS = ['gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens'];
+
+/** Mastra span types that are not in the record enum, and where they belong. */
+const MASTRA_TYPE_ALIASES: Record<string, SpanType> = {
+  llm_generation: 'model_generation',
+  llm_chunk: 'model_chunk',
+  model_inference: 'model_step',
+  provider_tool_call: 'tool_call',
+  client_tool_call: 'tool_call',
+  scorer_step: 'scorer_run',
+  workflow_conditional: 'workflow_step',
+  workflow_conditional_eval: 'workflow_step',
+  workflow_parallel: 'workflow_step',
+  workflow_loop: 'workflow_step',
+  workflow_sleep: 'workflow_step',
+  workflow_wait_event: 'workflow_step',
+};
+
+const OPERATION_TYPES: Record<string, SpanType> = {
+  invoke_agent: 'agent_run',
+  create_agent: 'agent_run',
+  chat: 'model_generation',
+  text_completion: 'model_generation',
+  generate_content: 'model_generation',
+  execute_tool: 'tool_call',
+  invoke_workflow: 'workflow_run',
+  // Older Mastra exporters.
+  'agent.run': 'agent_run',
+  agent: 'agent_run',
+  'workflow.run': 'workflow_run',
+  workflow: 'workflow_run',
+  'tool.execute': 'tool_call',
+  tool_selection: 'model_generation',
+  stream: 'model_chunk',
+};
+
+const OPENINFERENCE_TYPES: Record<string, SpanType> = {
+  AGENT: 'agent_run',
+  LLM: 'model_generation',
+  TOOL: 'tool_call',
+  EVALUATOR: 'scorer_run',
+  GUARDRAIL: 'processor_run',
+  CHAIN: 'workflow_step',
+};
+
+const SPAN_TYPE_SET = new Set<string>(SPAN_TYPES);
+
+function knownSpanType(value: string): SpanType | null {
+  if (SPAN_TYPE_SET.has(value)) return value as SpanType;
+  return MASTRA_TYPE_ALIASES[value] ?? null;
+}
+
+function isMcpToolCall(get: Lookup, attributes: AttributeMap, operation: string | null): boolean {
+  if (asText(get('mcp.method.name')) === 'tools/call') return true;
+  if (operation !== 'execute_tool') return false;
+  return Object.keys(attributes).some((key) => key.startsWith('mcp.'));
+}
+
+function deriveSpanType(get: Lookup, attributes: AttributeMap, spanName: string): SpanType {
+  const mastra = asText(get('mastra.span.type'));
+  if (mastra !== null) return knownSpanType(mastra) ?? 'generic';
+  const operation = asText(get('gen_ai.operation.name'));
+  if (isMcpToolCall(get, attributes, operation)) return 'mcp_tool_call';
+  if (operation !== null) {
+    const type = OPERATION_TYPES[operation] ?? knownSpanType(operation) ?? knownSpanType(operation.replace(/\./g, '_'));
+    if (type) return type;
+  }
+  const openInference = asText(get('openinference.span.kind'));
+  if (openInference !== null && OPENINFERENCE_TYPES[openInference.toUpperCase()]) {
+    return OPENINFERENCE_TYPES[openInference.toUpperCase()]!;
+  }
+  const aiOperation = asText(get('ai.operationId'));
+  if (aiOperation !== null) {
+    if (/\.do(Generate|Stream)$/.test(aiOperation)) return 'model_step';
+    if (/^ai\.(generate|stream)(Text|Object)$/.test(aiOperation)) return 'model_generation';
+    if (aiOperation === 'ai.toolCall') return 'tool_call';
+  }
+  const prefix = /^(invoke_agent|chat|execute_tool|invoke_workflow|text_completion|generate_content) /.exec(spanName);
+  return prefix ? OPERATION_TYPES[prefix[1]!]! : 'generic';
+}
+
+const ENTITY_TYPES: Partial<Record<SpanType, string>> = {
+  agent_run: 'agent',
+  tool_call: 'tool',
+  mcp_tool_call: 'tool',
+  workflow_run: 'workflow_run',
+  workflow_step: 'workflow_step',
+  scorer_run: 'scorer',
+  processor_run: 'processor',
+};
+
+function deriveProvider(get: Lookup): string | null {
+  const provider = firstText(get, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system']);
+  if (provider !== null) return provider;
+  // The AI SDK names the API too (`openai.chat`); OpenTelemetry's own names may contain dots.
+  const aiSdk = asText(get('ai.model.provider'));
+  return aiSdk === null ? null : aiSdk.split('.')[0]!;
+}
+
+const INPUT_KEYS: Record<'model' | 'tool' | 'other', string[]> = {
+  model: ['gen_ai.input.messages', 'input.value', 'ai.prompt.messages', 'ai.prompt', 'gen_ai.prompt', 'input'],
+  tool: ['gen_ai.tool.call.arguments', 'input.value', 'ai.toolCall.args', 'tool.parameters', 'gen_ai.tool.input', 'input'],
+  other: ['input.value', 'ai.prompt', 'ai.values', 'ai.value', 'input'],
+};
+
+const OUTPUT_KEYS: Record<'model' | 'tool' | 'other', string[]> = {
+  model: ['gen_ai.output.messages', 'output.value', 'ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.result.text', 'ai.result.object', 'gen_ai.completion', 'output'],
+  tool: ['gen_ai.tool.call.result', 'output.value', 'ai.toolCall.result', 'gen_ai.tool.output', 'output'],
+  other: ['output.value', 'ai.response.text', 'ai.response.object', 'ai.embeddings', 'ai.embedding', 'output'],
+};
+
+function payloadFamily(spanType: SpanType): 'model' | 'tool' | 'other' {
+  if (spanType.startsWith('model_')) return 'model';
+  if (spanType === 'tool_call' || spanType === 'mcp_tool_call') return 'tool';
+  return 'other';
+}
+
+function parseJsonArray(value: AttributeValue | undefined): AttributeValue[] | null {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string' || !value.trim().startsWith('[')) return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? (parsed as AttributeValue[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function deriveTags(get: Lookup): string[] {
+  for (const key of ['mastra.tags', 'tag.tags', 'ai.telemetry.metadata.tags']) {
+    const list = parseJsonArray(get(key));
+    if (list) return [...new Set(list.filter((tag): tag is string => typeof tag === 'string' && tag !== ''))];
+  }
+  return [];
+}
+
+const METADATA_PREFIXES = ['mastra.metadata.', 'ai.telemetry.metadata.'];
+
+function deriveMetadata(attributes: AttributeMap): AttributeMap {
+  const metadata: AttributeMap = {};
+  const openInference = attributes.metadata;
+  if (typeof openInference === 'string' && openInference.trim().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(openInference);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+          if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') metadata[key] = value;
+          else if (value !== null) metadata[key] = JSON.stringify(value);
+        }
+      }
+    } catch {
+      // Not JSON after all: the attribute stays in `attributes`, which is where a reader finds it.
+    }
+  }
+  for (const key in attributes) {
+    for (const prefix of METADATA_PREFIXES) {
+      if (key.startsWith(prefix) && key.length > prefix.length) metadata[key.slice(prefix.length)] = attributes[key]!;
+    }
+  }
+  return metadata;
+}
+
+/** The context fields, tags and metadata of any record. */
+export interface RecordContext extends ContextFields {
+  tags: string[];
+  metadata: AttributeMap;
+}
+
+function contextFrom(get: Lookup, attributes: AttributeMap): Omit<RecordContext, 'entityType' | 'entityId' | 'entityName'> {
+  return {
+    userId: firstText(get, CONTEXT_KEYS.userId),
+    organizationId: firstText(get, CONTEXT_KEYS.organizationId),
+    resourceId: firstText(get, CONTEXT_KEYS.resourceId),
+    runId: firstText(get, CONTEXT_KEYS.runId),
+    sessionId: firstText(get, CONTEXT_KEYS.sessionId),
+    threadId: firstText(get, CONTEXT_KEYS.threadId),
+    requestId: firstText(get, CONTEXT_KEYS.requestId),
+    environment: firstText(get, CONTEXT_KEYS.environment),
+    tags: deriveTags(get),
+    metadata: deriveMetadata(attributes),
+  };
+}
+
+/** Context for a log record or a metric point: from its own attributes, then its resource. */
+export function deriveRecordContext(attributes: AttributeMap, resourceAttributes: AttributeMap): RecordContext {
+  const get = lookupIn(attributes, resourceAttributes);
+  return {
+    entityType: asText(get('mastra.span.entityType')),
+    entityId: firstText(get, ['mastra.span.entityId', 'gen_ai.agent.id']),
+    entityName: firstText(get, ['mastra.span.entityName', 'gen_ai.agent.name']),
+    ...contextFrom(get, attributes),
+  };
+}
+
+/** Everything a span record derives from its attributes. */
+export interface SpanSemantics extends RecordContext, GenAiFields {
+  spanType: SpanType;
+}
+
+export function deriveSpanSemantics(
+  attributes: AttributeMap,
+  resourceAttributes: AttributeMap,
+  spanName: string,
+): SpanSemantics {
+  const get = lookupIn(attributes, resourceAttributes);
+  const spanType = deriveSpanType(get, attributes, spanName);
+  const entityId = firstText(get, ENTITY_ID_KEYS);
+  const entityName = firstText(get, ENTITY_NAME_KEYS) ?? entityId;
+  const family = payloadFamily(spanType);
+  const mastraType = asText(get('mastra.span.type'));
+  const inputKeys = mastraType ? [`mastra.${mastraType}.input`, ...INPUT_KEYS[family]] : INPUT_KEYS[family];
+  const outputKeys = mastraType ? [`mastra.${mastraType}.output`, ...OUTPUT_KEYS[family]] : OUTPUT_KEYS[family];
+  const inputTokens = firstCount(get, INPUT_TOKEN_KEYS);
+  const outputTokens = firstCount(get, OUTPUT_TOKEN_KEYS);
+  const explicitTotal = firstCount(get, TOTAL_TOKEN_KEYS);
+  return {
+    spanType,
+    entityType:
+      asText(get('mastra.span.entityType')) ??
+      ENTITY_TYPES[spanType] ??
+      (firstText(get, ['gen_ai.agent.id', 'gen_ai.agent.name']) !== null ? 'agent' : null),
+    entityId,
+    entityName,
+    ...contextFrom(get, attributes),
+    model: firstText(get, MODEL_KEYS),
+    provider: deriveProvider(get),
+    inputTokens,
+    outputTokens,
+    totalTokens:
+      explicitTotal ?? (inputTokens === null && outputTokens === null ? null : (inputTokens ?? 0) + (outputTokens ?? 0)),
+    input: firstValue(get, inputKeys),
+    output: firstValue(get, outputKeys),
+  };
+}
+
+/** `service.name`, as the SDKs default it when it is missing. */
+export function serviceNameOf(resourceAttributes: AttributeMap): string {
+  return asText(resourceAttributes['service.name']) ?? 'unknown_service';
+}
+
+/**
+ * The failure of a span: present when its status is an error, with the type and stack of its
+ * `exception` event, or of its own `error.*` attributes as Mastra writes them.
+ */
+export function deriveSpanError(
+  statusCode: StatusCode,
+  statusMessage: string,
+  events: readonly SpanEvent[],
+  attributes: AttributeMap,
+): SpanError | null {
+  if (statusCode !== 'error') return null;
+  const exception = events.find((event) => event.name === 'exception')?.attributes ?? {};
+  return {
+    message:
+      statusMessage ||
+      asText(exception['exception.message']) ||
+      asText(attributes['exception.message']) ||
+      asText(attributes['error.message']) ||
+      '',
+    type: asText(exception['exception.type']) ?? asText(attributes['exception.type']) ?? asText(attributes['error.type']),
+    stack: asText(exception['exception.stacktrace']) ?? asText(attributes['exception.stacktrace']),
+  };
+}

@@ -1,0 +1,24 @@
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecord } from '../../records/types';
+import { buildLogRecord } from '../records';
+import { toAttributeMap, toAttributeValue } from '../values';
+import { hrTimeToUnixNano, toResourceInfo, toScopeInfo } from './common';
+
+/** Maps an SDK log record to a record. Reads it structurally, so any 2.x SDK works. */
+export function logFromSdk(log: ReadableLogRecord): LogRecord {
+  return buildLogRecord({
+    timeUnixNano: hrTimeToUnixNano(log.hrTime),
+    observedTimeUnixNano: hrTimeToUnixNano(log.hrTimeObserved),
+    severityNumber: log.severityNumber ?? 0,
+    severityText: log.severityText ?? '',
+    body: toAttributeValue(log.body),
+    eventName: log.eventName ?? '',
+    traceId: log.spanContext?.traceId ?? null,
+    spanId: log.spanContext?.spanId ?? null,
+    flags: log.spanContext?.traceFlags ?? 0,
+    resource: toResourceInfo(log.resource),
+    scope: toScopeInfo(log.instrumentationScope),
+    attributes: toAttributeMap(log.attributes),
+    droppedAttributesCount: log.droppedAttributesCount,
+  });
+}

@@ -1,0 +1,37 @@
+import type { AttributeMap, AttributeValue } from '../records/types';
+
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX = 2 ** 63;
+
+/**
+ * An SDK attribute value, typed as OTLP types it: an integral number is an int (as the SDK's own
+ * OTLP exporters send it), any other number a double.
+ */
+export function toAttributeValue(value: unknown): AttributeValue {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX ? BigInt(value) : value;
+    case 'bigint':
+      return value;
+    case 'object':
+      if (value === null) return null;
+      if (value instanceof Uint8Array) return value;
+      if (Array.isArray(value)) return value.map(toAttributeValue);
+      return toAttributeMap(value as Record<string, unknown>);
+    default:
+      return null;
+  }
+}
+
+export function toAttributeMap(attributes: Record<string, unknown> | undefined): AttributeMap {
+  const map: AttributeMap = {};
+  if (!attributes) return map;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) map[key] = toAttributeValue(value);
+  }
+  return map;
+}

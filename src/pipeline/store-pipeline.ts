@@ -1,0 +1,155 @@
+import { ConfigurationError } from '../errors';
+import { SIGNALS, type RecordOf, type Signal } from '../records/types';
+import type { ObservabilityStore, SignalStrategy } from '../storage/types';
+import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
+
+export interface PipelineOptions {
+  /** Most records in one write. Default 5000. */
+  maxBatchSize?: number;
+  /** Most records waiting per signal; beyond it submissions fail fast. Default 50000. */
+  maxBufferSize?: number;
+  /** Retries of a failed write before its records are dropped. Default 4. */
+  maxRetries?: number;
+  /** First retry delay; doubles each time. Default 500 ms. */
+  retryDelayMs?: number;
+  /** Ceiling of the retry delay. Default 10 s. */
+  maxRetryDelayMs?: number;
+  /** Called for every group of records that is not stored, with the reason. */
+  onDrop?: (report: DropReport) => void;
+  /** Overrides the store's preferred strategy for a signal; it must be one the store supports. */
+  strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
+}
+
+export const PIPELINE_DEFAULTS = {
+  maxBatchSize: 5000,
+  maxBufferSize: 50_000,
+  maxRetries: 4,
+  retryDelayMs: 500,
+  maxRetryDelayMs: 10_000,
+} as const;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be an integer >= 0, got ${value}`);
+  return value;
+}
+
+type Writers = { [S in Signal]: BatchWriter<RecordOf[S]> };
+
+/**
+ * Five batch writers over one store, one per signal: what the SDK exporters and the receiver
+ * submit records to. It initialises the store before the first write, so that nothing submitted
+ * early is lost.
+ */
+export class StorePipeline {
+  readonly store: ObservabilityStore;
+  private readonly writers: Writers;
+  private ready: Promise<void> | null = null;
+
+  constructor(store: ObservabilityStore, options: PipelineOptions = {}) {
+    this.store = store;
+    const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
+    positiveInteger('maxBatchSize', settings.maxBatchSize);
+    positiveInteger('maxBufferSize', settings.maxBufferSize);
+    nonNegativeInteger('maxRetries', settings.maxRetries);
+    nonNegativeInteger('retryDelayMs', settings.retryDelayMs);
+    nonNegativeInteger('maxRetryDelayMs', settings.maxRetryDelayMs);
+    if (settings.maxBatchSize > settings.maxBufferSize) {
+      throw new ConfigurationError(`maxBatchSize (${settings.maxBatchSize}) must not exceed maxBufferSize (${settings.maxBufferSize})`);
+    }
+    const tracing = store.tracingStrategy.supported;
+    if (!tracing.includes('insert-only') && !tracing.includes('event-sourced')) {
+      throw new ConfigurationError(
+        `the ${store.kind} store supports tracing strategies [${tracing.join(', ')}], but finished spans need 'insert-only' or 'event-sourced'`,
+      );
+    }
+    const make = <S extends Signal>(signal: S): BatchWriter<RecordOf[S]> =>
+      new BatchWriter<RecordOf[S]>({
+        signal,
+        write: async (records) => {
+          await this.whenReady();
+          await writeTo(store, signal, records);
+        },
+        maxBatchSize: settings.maxBatchSize,
+        maxBufferSize: settings.maxBufferSize,
+        maxRetries: settings.maxRetries,
+        retryDelayMs: settings.retryDelayMs,
+        maxRetryDelayMs: settings.maxRetryDelayMs,
+        groupCommit: this.strategyFor(signal, options.strategies) === 'batch',
+        ...(options.onDrop ? { onDrop: options.onDrop } : {}),
+      });
+    this.writers = {
+      spans: make('spans'),
+      logs: make('logs'),
+      metrics: make('metrics'),
+      scores: make('scores'),
+      feedback: make('feedback'),
+    };
+  }
+
+  private strategyFor(signal: Signal, overrides: PipelineOptions['strategies']): SignalStrategy {
+    if (signal === 'spans') return 'batch';
+    const hint = this.store[`${signal}Strategy`];
+    const chosen = overrides?.[signal] ?? hint.preferred;
+    if (!hint.supported.includes(chosen)) {
+      throw new ConfigurationError(
+        `the ${this.store.kind} store does not support the '${chosen}' strategy for ${signal}; it supports [${hint.supported.join(', ')}]`,
+      );
+    }
+    return chosen;
+  }
+
+  /** Initialises the store once; a failed attempt is retried by the next write. */
+  whenReady(): Promise<void> {
+    this.ready ??= this.store.init().catch((error: unknown) => {
+      this.ready = null;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  writer<S extends Signal>(signal: S): BatchWriter<RecordOf[S]> {
+    return this.writers[signal];
+  }
+
+  submit<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<SubmitOutcome> {
+    return this.writers[signal].submit(records);
+  }
+
+  /** Resolves when every record submitted so far, of every signal, has settled. */
+  async flush(): Promise<void> {
+    await Promise.all(SIGNALS.map((signal) => this.writers[signal].flush()));
+  }
+
+  /** Refuses new records and drains the queued ones. Leaves the store open. */
+  async shutdown(): Promise<void> {
+    await Promise.all(SIGNALS.map((signal) => this.writers[signal].shutdown()));
+  }
+
+  get stats(): Record<Signal, BatchWriterStats> {
+    return Object.fromEntries(SIGNALS.map((signal) => [signal, this.writers[signal].stats])) as Record<Signal, BatchWriterStats>;
+  }
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function writeTo<S extends Signal>(store: ObservabilityStore, signal: S, records: readonly RecordOf[S][]): Promise<void> {
+  switch (signal) {
+    case 'spans':
+      return store.batchCreateSpans({ spans: records as readonly RecordOf['spans'][] });
+    case 'logs':
+      return store.batchCreateLogs({ logs: records as readonly RecordOf['logs'][] });
+    case 'metrics':
+      return store.batchRecordMetrics({ metrics: records as readonly RecordOf['metrics'][] });
+    case 'scores':
+      return store.batchCreateScores({ scores: records as readonly RecordOf['scores'][] });
+    default:
+      return store.batchCreateFeedback({ feedback: records as readonly RecordOf['feedback'][] });
+  }
+}

@@ -1,0 +1,225 @@
+import { Kind, Type, TypeRegistry, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import {
+  CONTEXT_FIELDS,
+  LOG_LEVELS,
+  METRIC_TYPES,
+  SCORE_SOURCES,
+  SPAN_KINDS,
+  SPAN_TYPES,
+  STATUS_CODES,
+  TEMPORALITIES,
+  type FeedbackRecord,
+  type LogRecord,
+  type MetricRecord,
+  type ScoreRecord,
+  type SpanRecord,
+} from './types';
+
+/** Runtime schemas for the records in `./types`. A compile-time check below keeps the two in step. */
+
+const TRACE_ID = Type.String({ pattern: '^[0-9a-f]{32}$' });
+const SPAN_ID = Type.String({ pattern: '^[0-9a-f]{16}$' });
+const NON_EMPTY = Type.String({ minLength: 1 });
+const TIME = Type.BigInt({ minimum: 0n });
+const COUNT = Type.Integer({ minimum: 0 });
+const UINT32 = Type.Integer({ minimum: 0, maximum: 0xffffffff });
+const NULLABLE_STRING = Type.Union([Type.String(), Type.Null()]);
+const FINITE = Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE });
+
+// OTLP doubles may be NaN or infinite (Prometheus marks staleness with NaN); TypeBox's Number refuses both.
+TypeRegistry.Set('OtelBridgeDouble', (_schema, value) => typeof value === 'number');
+const DOUBLE = Type.Unsafe<number>({ [Kind]: 'OtelBridgeDouble' });
+
+type Literals<T extends readonly string[]> = TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+const literals = <T extends readonly string[]>(values: T): Literals<T> =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as Literals<T>;
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const AttributeValueSchema = Type.Recursive((self) =>
+  Type.Union([
+    Type.String(),
+    Type.Boolean(),
+    Type.BigInt({ minimum: -(2n ** 63n), maximum: 2n ** 63n - 1n }),
+    DOUBLE,
+    Type.Uint8Array(),
+    Type.Null(),
+    Type.Array(self),
+    Type.Record(Type.String(), self),
+  ]),
+);
+const ATTRIBUTES = Type.Record(Type.String(), AttributeValueSchema);
+
+const RESOURCE = Type.Object({
+  attributes: ATTRIBUTES,
+  droppedAttributesCount: COUNT,
+  schemaUrl: Type.String(),
+});
+
+const SCOPE = Type.Object({
+  name: Type.String(),
+  version: Type.String(),
+  attributes: ATTRIBUTES,
+  droppedAttributesCount: COUNT,
+  schemaUrl: Type.String(),
+});
+
+const CONTEXT = Object.fromEntries(CONTEXT_FIELDS.map((field) => [field, NULLABLE_STRING])) as {
+  [K in (typeof CONTEXT_FIELDS)[number]]: typeof NULLABLE_STRING;
+};
+
+const TAGS = Type.Array(Type.String());
+
+export const SpanRecordSchema = Type.Object({
+  traceId: TRACE_ID,
+  spanId: SPAN_ID,
+  parentSpanId: nullable(SPAN_ID),
+  traceState: Type.String(),
+  flags: UINT32,
+  name: Type.String(),
+  kind: literals(SPAN_KINDS),
+  spanType: literals(SPAN_TYPES),
+  startTimeUnixNano: TIME,
+  endTimeUnixNano: TIME,
+  durationNano: Type.BigInt(),
+  statusCode: literals(STATUS_CODES),
+  statusMessage: Type.String(),
+  error: nullable(Type.Object({ message: Type.String(), type: NULLABLE_STRING, stack: NULLABLE_STRING })),
+  serviceName: Type.String(),
+  resource: RESOURCE,
+  scope: SCOPE,
+  attributes: ATTRIBUTES,
+  droppedAttributesCount: COUNT,
+  events: Type.Array(
+    Type.Object({ timeUnixNano: TIME, name: Type.String(), attributes: ATTRIBUTES, droppedAttributesCount: COUNT }),
+  ),
+  droppedEventsCount: COUNT,
+  links: Type.Array(
+    Type.Object({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceState: Type.String(),
+      flags: UINT32,
+      attributes: ATTRIBUTES,
+      droppedAttributesCount: COUNT,
+    }),
+  ),
+  droppedLinksCount: COUNT,
+  ...CONTEXT,
+  tags: TAGS,
+  metadata: ATTRIBUTES,
+  model: NULLABLE_STRING,
+  provider: NULLABLE_STRING,
+  inputTokens: nullable(COUNT),
+  outputTokens: nullable(COUNT),
+  totalTokens: nullable(COUNT),
+  input: AttributeValueSchema,
+  output: AttributeValueSchema,
+});
+
+export const LogRecordSchema = Type.Object({
+  timeUnixNano: TIME,
+  observedTimeUnixNano: TIME,
+  severityNumber: Type.Integer({ minimum: 0, maximum: 24 }),
+  severityText: Type.String(),
+  level: literals(LOG_LEVELS),
+  body: AttributeValueSchema,
+  message: Type.String(),
+  eventName: Type.String(),
+  traceId: nullable(TRACE_ID),
+  spanId: nullable(SPAN_ID),
+  flags: UINT32,
+  serviceName: Type.String(),
+  resource: RESOURCE,
+  scope: SCOPE,
+  attributes: ATTRIBUTES,
+  droppedAttributesCount: COUNT,
+  ...CONTEXT,
+  tags: TAGS,
+  metadata: ATTRIBUTES,
+});
+
+const EXPONENTIAL_BUCKETS = Type.Object({ offset: Type.Integer(), bucketCounts: Type.Array(COUNT) });
+
+export const MetricRecordSchema = Type.Object({
+  name: NON_EMPTY,
+  description: Type.String(),
+  unit: Type.String(),
+  type: literals(METRIC_TYPES),
+  temporality: nullable(literals(TEMPORALITIES)),
+  isMonotonic: nullable(Type.Boolean()),
+  timeUnixNano: TIME,
+  startTimeUnixNano: TIME,
+  attributes: ATTRIBUTES,
+  flags: UINT32,
+  value: Type.Union([DOUBLE, Type.BigInt({ minimum: -(2n ** 63n), maximum: 2n ** 63n - 1n }), Type.Null()]),
+  count: nullable(COUNT),
+  sum: nullable(DOUBLE),
+  min: nullable(DOUBLE),
+  max: nullable(DOUBLE),
+  explicitBounds: nullable(Type.Array(DOUBLE)),
+  bucketCounts: nullable(Type.Array(COUNT)),
+  scale: nullable(Type.Integer({ minimum: -10, maximum: 20 })),
+  zeroCount: nullable(COUNT),
+  zeroThreshold: nullable(Type.Number({ minimum: 0 })),
+  positive: nullable(EXPONENTIAL_BUCKETS),
+  negative: nullable(EXPONENTIAL_BUCKETS),
+  quantiles: nullable(Type.Array(Type.Object({ quantile: Type.Number({ minimum: 0, maximum: 1 }), value: DOUBLE }))),
+  exemplars: Type.Array(
+    Type.Object({
+      timeUnixNano: TIME,
+      value: Type.Union([DOUBLE, Type.BigInt()]),
+      traceId: nullable(TRACE_ID),
+      spanId: nullable(SPAN_ID),
+      filteredAttributes: ATTRIBUTES,
+    }),
+  ),
+  traceId: nullable(TRACE_ID),
+  spanId: nullable(SPAN_ID),
+  serviceName: Type.String(),
+  resource: RESOURCE,
+  scope: SCOPE,
+  ...CONTEXT,
+});
+
+export const ScoreRecordSchema = Type.Object({
+  scoreId: NON_EMPTY,
+  timeUnixNano: TIME,
+  traceId: nullable(TRACE_ID),
+  spanId: nullable(SPAN_ID),
+  scorerId: NON_EMPTY,
+  scorerName: NULLABLE_STRING,
+  scorerVersion: NULLABLE_STRING,
+  score: FINITE,
+  reason: NULLABLE_STRING,
+  source: literals(SCORE_SOURCES),
+  serviceName: NULLABLE_STRING,
+  ...CONTEXT,
+  tags: TAGS,
+  metadata: ATTRIBUTES,
+});
+
+export const FeedbackRecordSchema = Type.Object({
+  feedbackId: NON_EMPTY,
+  timeUnixNano: TIME,
+  traceId: nullable(TRACE_ID),
+  spanId: nullable(SPAN_ID),
+  source: NON_EMPTY,
+  feedbackType: NON_EMPTY,
+  value: Type.Union([FINITE, Type.String()]),
+  comment: NULLABLE_STRING,
+  serviceName: NULLABLE_STRING,
+  ...CONTEXT,
+  tags: TAGS,
+  metadata: ATTRIBUTES,
+});
+
+/** Fails to compile when a schema and its interface drift apart. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type SchemasMatchTypes = [
+  Assert<Same<Static<typeof SpanRecordSchema>, SpanRecord>>,
+  Assert<Same<Static<typeof LogRecordSchema>, LogRecord>>,
+  Assert<Same<Static<typeof MetricRecordSchema>, MetricRecord>>,
+  Assert<Same<Static<typeof ScoreRecordSchema>, ScoreRecord>>,
+  Assert<Same<Static<typeof FeedbackRecordSchema>, FeedbackRecord>>,
+];

@@ -1,0 +1,321 @@
+/**
+ * The record model: the one shape that every edge (SDK exporters, OTLP receiver, hooks) produces and
+ * every store consumes.
+ *
+ * Conventions:
+ * - Times are `bigint` nanoseconds since the Unix epoch, so all nine fractional digits survive.
+ * - Ids are lowercase hex: 32 characters for a trace id, 16 for a span id.
+ * - Attribute values keep their OTLP type: `bigint` is an int64, `number` is a double.
+ */
+
+/**
+ * A typed attribute value, mirroring OTLP's `AnyValue`.
+ *
+ * | OTLP          | here                       |
+ * |---------------|----------------------------|
+ * | string_value  | `string`                   |
+ * | bool_value    | `boolean`                  |
+ * | int_value     | `bigint` (exact int64)     |
+ * | double_value  | `number`                   |
+ * | bytes_value   | `Uint8Array`               |
+ * | array_value   | `AttributeValue[]`         |
+ * | kvlist_value  | {@link AttributeMap}       |
+ * | (empty)       | `null`                     |
+ */
+export type AttributeValue =
+  | string
+  | boolean
+  | bigint
+  | number
+  | Uint8Array
+  | null
+  | AttributeValue[]
+  | AttributeMap;
+
+/** A map of attribute keys to typed values (OTLP `KeyValueList`). */
+export interface AttributeMap {
+  [key: string]: AttributeValue;
+}
+
+/** The resource that produced a record. Records of one batch share one object per resource. */
+export interface ResourceInfo {
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+  schemaUrl: string;
+}
+
+/** The instrumentation scope that produced a record. Shared by reference like {@link ResourceInfo}. */
+export interface ScopeInfo {
+  name: string;
+  version: string;
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+  schemaUrl: string;
+}
+
+/**
+ * Context that Mastra attaches to every signal, so that any of them can be filtered by run, user or
+ * session. All fields are nullable; they are derived from attributes by `src/mapping/agent-fields`.
+ */
+export interface ContextFields {
+  entityType: string | null;
+  entityId: string | null;
+  entityName: string | null;
+  userId: string | null;
+  organizationId: string | null;
+  resourceId: string | null;
+  runId: string | null;
+  sessionId: string | null;
+  threadId: string | null;
+  requestId: string | null;
+  environment: string | null;
+}
+
+/** The names of {@link ContextFields}, in a fixed order that stores use for their columns. */
+export const CONTEXT_FIELDS = [
+  'entityType',
+  'entityId',
+  'entityName',
+  'userId',
+  'organizationId',
+  'resourceId',
+  'runId',
+  'sessionId',
+  'threadId',
+  'requestId',
+  'environment',
+] as const satisfies readonly (keyof ContextFields)[];
+
+export type ContextFieldName = (typeof CONTEXT_FIELDS)[number];
+
+/** Span kinds, named as in the OpenTelemetry API. */
+export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+export type SpanKind = (typeof SPAN_KINDS)[number];
+
+/** Mastra's span types. Anything the mapping cannot classify is `generic`. */
+export const SPAN_TYPES = [
+  'agent_run',
+  'model_generation',
+  'model_step',
+  'model_chunk',
+  'tool_call',
+  'mcp_tool_call',
+  'workflow_run',
+  'workflow_step',
+  'processor_run',
+  'scorer_run',
+  'generic',
+] as const;
+export type SpanType = (typeof SPAN_TYPES)[number];
+
+export const STATUS_CODES = ['unset', 'ok', 'error'] as const;
+export type StatusCode = (typeof STATUS_CODES)[number];
+
+/** A failure, taken from the span status and its `exception` event. */
+export interface SpanError {
+  message: string;
+  type: string | null;
+  stack: string | null;
+}
+
+export interface SpanEvent {
+  timeUnixNano: bigint;
+  name: string;
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+}
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  flags: number;
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+}
+
+/** The GenAI view of a span, from the OpenTelemetry GenAI conventions and their relatives. */
+export interface GenAiFields {
+  model: string | null;
+  provider: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  totalTokens: number | null;
+  input: AttributeValue;
+  output: AttributeValue;
+}
+
+/** One finished span. */
+export interface SpanRecord extends ContextFields, GenAiFields {
+  traceId: string;
+  spanId: string;
+  /** `null` for a root span. */
+  parentSpanId: string | null;
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: SpanKind;
+  spanType: SpanType;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  durationNano: bigint;
+  statusCode: StatusCode;
+  statusMessage: string;
+  /** Present when the span failed. */
+  error: SpanError | null;
+  serviceName: string;
+  resource: ResourceInfo;
+  scope: ScopeInfo;
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+  events: SpanEvent[];
+  droppedEventsCount: number;
+  links: SpanLink[];
+  droppedLinksCount: number;
+  tags: string[];
+  metadata: AttributeMap;
+}
+
+/** Mastra's log levels. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One log record. */
+export interface LogRecord extends ContextFields {
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  level: LogLevel;
+  /** The OTLP body, typed. */
+  body: AttributeValue;
+  /** The body as text: strings as they are, anything else as JSON. */
+  message: string;
+  eventName: string;
+  traceId: string | null;
+  spanId: string | null;
+  flags: number;
+  serviceName: string;
+  resource: ResourceInfo;
+  scope: ScopeInfo;
+  attributes: AttributeMap;
+  droppedAttributesCount: number;
+  tags: string[];
+  metadata: AttributeMap;
+}
+
+export const METRIC_TYPES = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
+
+export const TEMPORALITIES = ['unspecified', 'delta', 'cumulative'] as const;
+export type Temporality = (typeof TEMPORALITIES)[number];
+
+export interface Exemplar {
+  timeUnixNano: bigint;
+  /** `bigint` for an int exemplar, `number` for a double one. */
+  value: number | bigint;
+  traceId: string | null;
+  spanId: string | null;
+  filteredAttributes: AttributeMap;
+}
+
+export interface ExponentialBuckets {
+  offset: number;
+  bucketCounts: number[];
+}
+
+export interface SummaryQuantile {
+  quantile: number;
+  value: number;
+}
+
+/** One metric data point. Which value fields are set depends on {@link MetricRecord.type}. */
+export interface MetricRecord extends ContextFields {
+  name: string;
+  description: string;
+  unit: string;
+  type: MetricType;
+  /** `null` for gauges and summaries, which have none. */
+  temporality: Temporality | null;
+  /** Set for sums only. */
+  isMonotonic: boolean | null;
+  timeUnixNano: bigint;
+  startTimeUnixNano: bigint;
+  attributes: AttributeMap;
+  flags: number;
+  /** Gauge and sum: `bigint` for an int point, `number` for a double one. */
+  value: number | bigint | null;
+  /** Histogram, exponential histogram and summary. */
+  count: number | null;
+  sum: number | null;
+  min: number | null;
+  max: number | null;
+  /** Explicit-bucket histogram. */
+  explicitBounds: number[] | null;
+  bucketCounts: number[] | null;
+  /** Exponential histogram. */
+  scale: number | null;
+  zeroCount: number | null;
+  zeroThreshold: number | null;
+  positive: ExponentialBuckets | null;
+  negative: ExponentialBuckets | null;
+  /** Summary. */
+  quantiles: SummaryQuantile[] | null;
+  exemplars: Exemplar[];
+  /** From the first exemplar that carries one. */
+  traceId: string | null;
+  spanId: string | null;
+  serviceName: string;
+  resource: ResourceInfo;
+  scope: ScopeInfo;
+}
+
+export const SCORE_SOURCES = ['manual', 'automated', 'experiment'] as const;
+export type ScoreSource = (typeof SCORE_SOURCES)[number];
+
+/** An evaluation of a trace or span. */
+export interface ScoreRecord extends ContextFields {
+  scoreId: string;
+  timeUnixNano: bigint;
+  traceId: string | null;
+  spanId: string | null;
+  scorerId: string;
+  scorerName: string | null;
+  scorerVersion: string | null;
+  score: number;
+  reason: string | null;
+  source: ScoreSource;
+  serviceName: string | null;
+  tags: string[];
+  metadata: AttributeMap;
+}
+
+/** Feedback on a trace or span, usually from a person. */
+export interface FeedbackRecord extends ContextFields {
+  feedbackId: string;
+  timeUnixNano: bigint;
+  traceId: string | null;
+  spanId: string | null;
+  /** Who gave it, for example `user`, `reviewer` or `sdk`. */
+  source: string;
+  /** For example `thumbs`, `rating` or `correction`. */
+  feedbackType: string;
+  value: number | string;
+  comment: string | null;
+  serviceName: string | null;
+  tags: string[];
+  metadata: AttributeMap;
+}
+
+/** The five signals, by the name used in errors, drop reports and configuration. */
+export const SIGNALS = ['spans', 'logs', 'metrics', 'scores', 'feedback'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** The record type of each signal. */
+export interface RecordOf {
+  spans: SpanRecord;
+  logs: LogRecord;
+  metrics: MetricRecord;
+  scores: ScoreRecord;
+  feedback: FeedbackRecord;
+}

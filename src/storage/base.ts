@@ -1,0 +1,209 @@
+import { assertValidRecords } from '../records/validate';
+import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal } from '../records/types';
+import type {
+  FeedbackFilter,
+  ListArgs,
+  LogFilter,
+  MetricAggregateQuery,
+  MetricAggregateResult,
+  MetricFilter,
+  ObservabilityStore,
+  Pagination,
+  ScoreFilter,
+  SignalStrategy,
+  StrategyHint,
+  TimeBound,
+  Trace,
+  TraceFilter,
+  TraceSummary,
+  TracingStrategy,
+} from './types';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
+import { InvalidQueryError } from './errors';
+
+/** A page request with its defaults applied and its bounds checked. */
+export interface ResolvedPage {
+  page: number;
+  perPage: number;
+  offset: number;
+  order: 'asc' | 'desc';
+}
+
+/** What a store's query returns before the base class adds the pagination block. */
+export interface PageOf<T> {
+  total: number;
+  items: T[];
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
+  const page = args.page ?? 0;
+  const perPage = args.perPage ?? DEFAULT_PER_PAGE;
+  if (!Number.isInteger(page) || page < 0) throw new InvalidQueryError(`page must be an integer >= 0, got ${page}`);
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
+    throw new InvalidQueryError(`perPage must be an integer from 1 to ${MAX_PER_PAGE}, got ${perPage}`);
+  }
+  const order = args.order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw new InvalidQueryError(`order must be 'asc' or 'desc', got ${String(order)}`);
+  return { page, perPage, offset: page * perPage, order };
+}
+
+/** Nanoseconds since the epoch for a filter bound. */
+export function toUnixNano(bound: TimeBound): bigint {
+  if (typeof bound === 'bigint') return bound;
+  const ms = bound.getTime();
+  if (Number.isNaN(ms)) throw new InvalidQueryError('time bound is an invalid Date');
+  return BigInt(ms) * 1_000_000n;
+}
+
+/** The levels a log filter admits, or `null` for all of them. */
+export function admittedLevels(filter: LogFilter): LogLevel[] | null {
+  let levels: LogLevel[] | null = filter.level === undefined ? null : [filter.level].flat();
+  if (filter.minLevel !== undefined) {
+    const floor = LOG_LEVELS.indexOf(filter.minLevel);
+    if (floor < 0) throw new InvalidQueryError(`unknown minLevel ${String(filter.minLevel)}`);
+    const severe = LOG_LEVELS.slice(floor);
+    levels = levels ? levels.filter((level) => severe.includes(level)) : [...severe];
+  }
+  for (const level of levels ?? []) {
+    if (!LOG_LEVELS.includes(level)) throw new InvalidQueryError(`unknown level ${String(level)}`);
+  }
+  return levels;
+}
+
+export function checkTraceId(traceId: string): void {
+  if (!TRACE_ID.test(traceId)) throw new InvalidQueryError(`traceId must be 32 lowercase hex digits, got ${JSON.stringify(traceId)}`);
+}
+
+export function checkSpanId(spanId: string): void {
+  if (!SPAN_ID.test(spanId)) throw new InvalidQueryError(`spanId must be 16 lowercase hex digits, got ${JSON.stringify(spanId)}`);
+}
+
+function checkIds(filter: { traceId?: string; spanId?: string } | undefined): void {
+  if (filter?.traceId !== undefined) checkTraceId(filter.traceId);
+  if (filter?.spanId !== undefined) checkSpanId(filter.spanId);
+}
+
+function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagination; items: T[] } {
+  return {
+    pagination: {
+      total: result.total,
+      page: page.page,
+      perPage: page.perPage,
+      hasMore: page.offset + result.items.length < result.total,
+    },
+    items: result.items,
+  };
+}
+
+/**
+ * What every store shares: validation before any write, argument checks and pagination. A store
+ * implements the `insert` and `query*` methods for its engine.
+ */
+export abstract class StoreBase implements ObservabilityStore {
+  abstract readonly kind: string;
+  abstract readonly tracingStrategy: StrategyHint<TracingStrategy>;
+  abstract readonly logsStrategy: StrategyHint<SignalStrategy>;
+  abstract readonly metricsStrategy: StrategyHint<SignalStrategy>;
+  abstract readonly scoresStrategy: StrategyHint<SignalStrategy>;
+  abstract readonly feedbackStrategy: StrategyHint<SignalStrategy>;
+
+  abstract init(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract ping(): Promise<void>;
+
+  /** Writes a batch of valid records of one signal, all or nothing. */
+  protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
+  protected abstract queryTrace(traceId: string): Promise<Trace | null>;
+  protected abstract queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
+  protected abstract queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>>;
+  protected abstract queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>>;
+  protected abstract queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
+  protected abstract queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>>;
+  protected abstract queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>>;
+
+  /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
+  async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    if (records.length === 0) return;
+    assertValidRecords(signal, records);
+    await this.insert(signal, records);
+  }
+
+  batchCreateSpans(args: { spans: readonly RecordOf['spans'][] }): Promise<void> {
+    return this.write('spans', args.spans);
+  }
+  batchCreateLogs(args: { logs: readonly RecordOf['logs'][] }): Promise<void> {
+    return this.write('logs', args.logs);
+  }
+  batchRecordMetrics(args: { metrics: readonly RecordOf['metrics'][] }): Promise<void> {
+    return this.write('metrics', args.metrics);
+  }
+  createScore(args: { score: RecordOf['scores'] }): Promise<void> {
+    return this.write('scores', [args.score]);
+  }
+  batchCreateScores(args: { scores: readonly RecordOf['scores'][] }): Promise<void> {
+    return this.write('scores', args.scores);
+  }
+  createFeedback(args: { feedback: RecordOf['feedback'] }): Promise<void> {
+    return this.write('feedback', [args.feedback]);
+  }
+  batchCreateFeedback(args: { feedback: readonly RecordOf['feedback'][] }): Promise<void> {
+    return this.write('feedback', args.feedback);
+  }
+
+  async getTrace(traceId: string): Promise<Trace | null> {
+    checkTraceId(traceId);
+    return this.queryTrace(traceId);
+  }
+
+  async listTraces(args: ListArgs<TraceFilter> = {}) {
+    const page = resolvePage(args);
+    checkIds(args.filter);
+    const { pagination, items } = paginated(page, await this.queryTraces(args.filter ?? {}, page));
+    return { pagination, traces: items };
+  }
+
+  async listLogs(args: ListArgs<LogFilter> = {}) {
+    const page = resolvePage(args);
+    checkIds(args.filter);
+    const { pagination, items } = paginated(page, await this.queryLogs(args.filter ?? {}, page));
+    return { pagination, logs: items };
+  }
+
+  async listMetrics(args: ListArgs<MetricFilter> = {}) {
+    const page = resolvePage(args);
+    checkIds(args.filter);
+    const { pagination, items } = paginated(page, await this.queryMetrics(args.filter ?? {}, page));
+    return { pagination, metrics: items };
+  }
+
+  async aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
+    if (typeof query.bucketSizeNano !== 'bigint' || query.bucketSizeNano <= 0n) {
+      throw new InvalidQueryError('bucketSizeNano must be a positive bigint');
+    }
+    if (!['sum', 'avg', 'min', 'max', 'count'].includes(query.aggregation)) {
+      throw new InvalidQueryError(`aggregation must be sum, avg, min, max or count, got ${String(query.aggregation)}`);
+    }
+    if (query.field !== undefined && !['value', 'sum', 'count', 'min', 'max'].includes(query.field)) {
+      throw new InvalidQueryError(`field must be value, sum, count, min or max, got ${String(query.field)}`);
+    }
+    checkIds(query.filter);
+    return this.queryMetricAggregate(query);
+  }
+
+  async listScores(args: ListArgs<ScoreFilter> = {}) {
+    const page = resolvePage(args);
+    checkIds(args.filter);
+    const { pagination, items } = paginated(page, await this.queryScores(args.filter ?? {}, page));
+    return { pagination, scores: items };
+  }
+
+  async listFeedback(args: ListArgs<FeedbackFilter> = {}) {
+    const page = resolvePage(args);
+    checkIds(args.filter);
+    const { pagination, items } = paginated(page, await this.queryFeedback(args.filter ?? {}, page));
+    return { pagination, feedback: items };
+  }
+}

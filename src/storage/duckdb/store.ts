@@ -1,0 +1,385 @@
+import {
+  DuckDBInstance,
+  LIST,
+  DOUBLE,
+  UBIGINT,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { RecordOf, Signal, SpanRecord } from '../../records/types';
+import { StoreBase, type PageOf, type ResolvedPage } from '../base';
+import { COLUMNS, decodeRow, type Cell, type Column, type ColumnType } from '../columns';
+import { StorageError, StoreClosedError } from '../errors';
+import { Serial } from '../serial';
+import { decodeTypedValue } from '../typed-json';
+import type {
+  FeedbackFilter,
+  LogFilter,
+  MetricAggregateQuery,
+  MetricAggregateResult,
+  MetricFilter,
+  MetricSeries,
+  ScoreFilter,
+  SignalStrategy,
+  StrategyHint,
+  Trace,
+  TraceFilter,
+  TraceSummary,
+  TracingStrategy,
+} from '../types';
+import { SCHEMA_STATEMENTS, TABLES, physicalName } from './schema';
+import {
+  Where,
+  feedbackWhere,
+  jsonPointer,
+  logWhere,
+  metricWhere,
+  scoreWhere,
+  traceWhere,
+} from './query';
+
+export interface DuckDBStoreOptions {
+  /** A database file, or `:memory:`. Default: `otel-bridge.duckdb` in the working directory. */
+  path?: string;
+  /**
+   * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
+   * larger threshold checkpoints less often, which keeps large appends fast. Default `256MB`.
+   */
+  checkpointThreshold?: string;
+  /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
+  threads?: number;
+}
+
+type Appender = (appender: DuckDBAppender, cell: Cell) => void;
+
+const nullable =
+  (append: Appender): Appender =>
+  (appender, cell) =>
+    cell === null ? appender.appendNull() : append(appender, cell);
+
+const STRING_LIST = LIST(VARCHAR);
+const DOUBLE_LIST = LIST(DOUBLE);
+const UBIGINT_LIST = LIST(UBIGINT);
+
+const APPENDERS: Record<ColumnType, Appender> = {
+  string: nullable((a, cell) => a.appendVarchar(cell as string)),
+  json: nullable((a, cell) => a.appendVarchar(cell as string)),
+  time: nullable((a, cell) => a.appendBigInt(cell as bigint)),
+  int64: nullable((a, cell) => a.appendBigInt(BigInt(cell as bigint | number))),
+  int32: nullable((a, cell) => a.appendInteger(cell as number)),
+  uint8: nullable((a, cell) => a.appendUTinyInt(cell as number)),
+  uint32: nullable((a, cell) => a.appendUInteger(cell as number)),
+  // The appender casts a double to UBIGINT exactly for the counts that fit in one.
+  uint64: nullable((a, cell) => a.appendDouble(cell as number)),
+  float64: nullable((a, cell) => a.appendDouble(cell as number)),
+  bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
+  string_list: nullable((a, cell) => a.appendList(cell as string[], STRING_LIST)),
+  float64_list: nullable((a, cell) => a.appendList(cell as number[], DOUBLE_LIST)),
+  uint64_list: nullable((a, cell) => a.appendList((cell as number[]).map(BigInt), UBIGINT_LIST)),
+};
+
+/** Converts what DuckDB returns into the canonical cell of the column's type. */
+function toCell(type: ColumnType, value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'uint64':
+      return Number(value as bigint);
+    case 'uint64_list':
+      return (value as bigint[]).map(Number);
+    case 'int64':
+      return typeof value === 'bigint' ? value : BigInt(value as number);
+    default:
+      return value as Cell;
+  }
+}
+
+const HEAVY_SPAN_COLUMNS = new Set([
+  'input',
+  'output',
+  'attributes',
+  'events',
+  'links',
+  'metadata',
+  'resource',
+  'scope',
+  'scope_name',
+  'scope_version',
+]);
+
+const SUMMARY_COLUMNS = COLUMNS.spans.filter((column) => !HEAVY_SPAN_COLUMNS.has(column.name));
+
+const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), 100)
+  ELSE left(CAST(input AS VARCHAR), 100) END`;
+
+const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
+
+function storageError(operation: string, error: unknown): StorageError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StorageError({ store: 'duckdb', operation, retryable: RETRYABLE.test(message), message, cause: error });
+}
+
+interface Session {
+  connection: DuckDBConnection;
+  serial: Serial;
+}
+
+/**
+ * The embedded store: one DuckDB file (or memory) for all five signals.
+ *
+ * Writes go through DuckDB's Appender inside an explicit transaction, one connection per signal,
+ * so that a batch is all or nothing and the signals write in parallel.
+ */
+export class DuckDBStore extends StoreBase {
+  readonly kind = 'duckdb';
+  readonly path: string;
+  private readonly options: DuckDBStoreOptions;
+  private instance: DuckDBInstance | null = null;
+  private reader: Session | null = null;
+  private readonly writers = new Map<Signal, Promise<Session>>();
+  private opening: Promise<void> | null = null;
+
+  constructor(options: DuckDBStoreOptions = {}) {
+    super();
+    this.options = options;
+    this.path = options.path ?? 'otel-bridge.duckdb';
+  }
+
+  /** Spans arrive finished, so they are only ever inserted. */
+  get tracingStrategy(): StrategyHint<TracingStrategy> {
+    return { preferred: 'insert-only', supported: ['insert-only'] };
+  }
+  get logsStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch', 'realtime'] };
+  }
+  get metricsStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch', 'realtime'] };
+  }
+  get scoresStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch', 'realtime'] };
+  }
+  get feedbackStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch', 'realtime'] };
+  }
+
+  init(): Promise<void> {
+    this.opening ??= this.open().catch((error: unknown) => {
+      this.opening = null;
+      throw storageError('init', error);
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    const config: Record<string, string> = { checkpoint_threshold: this.options.checkpointThreshold ?? '256MB' };
+    if (this.options.threads !== undefined) config.threads = String(this.options.threads);
+    const instance = await DuckDBInstance.create(this.path, config);
+    const connection = await instance.connect();
+    for (const statement of SCHEMA_STATEMENTS) await connection.run(statement);
+    this.instance = instance;
+    this.reader = { connection, serial: new Serial() };
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    if (!opening) return;
+    await opening.catch(() => undefined);
+    const sessions = [...(await Promise.all(this.writers.values())), ...(this.reader ? [this.reader] : [])];
+    // Wait for running statements, then close each connection inside its own queue.
+    await Promise.all(sessions.map((session) => session.serial.run(async () => session.connection.closeSync())));
+    this.instance?.closeSync();
+    this.instance = null;
+    this.reader = null;
+    this.writers.clear();
+    this.opening = null;
+  }
+
+  async ping(): Promise<void> {
+    await this.read('ping', 'SELECT 1', []);
+  }
+
+  private session(): Session {
+    if (!this.reader || !this.instance) throw new StoreClosedError('duckdb');
+    return this.reader;
+  }
+
+  private writer(signal: Signal): Promise<Session> {
+    let session = this.writers.get(signal);
+    if (!session) {
+      const instance = this.instance;
+      if (!instance) throw new StoreClosedError('duckdb');
+      session = instance.connect().then((connection) => ({ connection, serial: new Serial() }));
+      this.writers.set(signal, session);
+    }
+    return session;
+  }
+
+  protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    if (!this.instance) throw new StoreClosedError('duckdb');
+    const { connection, serial } = await this.writer(signal);
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const appenders = columns.map((column) => APPENDERS[column.type]);
+    await serial.run(async () => {
+      await connection.run('BEGIN TRANSACTION');
+      let appender: DuckDBAppender | null = null;
+      try {
+        appender = await connection.createAppender(TABLES[signal]);
+        for (const record of records) {
+          for (let i = 0; i < columns.length; i++) appenders[i]!(appender, columns[i]!.get(record));
+          appender.endRow();
+        }
+        appender.closeSync();
+        appender = null;
+        await connection.run('COMMIT');
+      } catch (error) {
+        if (appender) {
+          appender.clear();
+          appender.closeSync();
+        }
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw storageError(`insert ${signal}`, error);
+      }
+    });
+  }
+
+  private async read(operation: string, sql: string, params: DuckDBValue[]): Promise<unknown[][]> {
+    const { connection, serial } = this.session();
+    try {
+      return await serial.run(async () => (await connection.runAndReadAll(sql, params)).getRowsJS() as unknown[][]);
+    } catch (error) {
+      throw storageError(operation, error);
+    }
+  }
+
+  private decode<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
+    return decodeRow(
+      columns,
+      columns.map((column, i) => toCell(column.type, row[i])),
+    );
+  }
+
+  private async page<R>(
+    operation: string,
+    columns: readonly Column<R>[],
+    from: string,
+    where: Where,
+    timeColumn: string,
+    page: ResolvedPage,
+  ): Promise<PageOf<R>> {
+    const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
+    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${from} ${where.sql}`, where.params)) as [[bigint]];
+    const rows = await this.read(
+      operation,
+      `SELECT ${list} FROM ${from} ${where.sql} ORDER BY ${timeColumn} ${page.order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
+      where.params,
+    );
+    return { total: Number(total), items: rows.map((row) => this.decode(columns, row)) };
+  }
+
+  protected async queryTrace(traceId: string): Promise<Trace | null> {
+    const columns = COLUMNS.spans;
+    const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
+    const rows = await this.read(
+      'getTrace',
+      `SELECT ${list} FROM ${TABLES.spans} WHERE trace_id = $1 ORDER BY start_time_unix_nano, span_id`,
+      [traceId],
+    );
+    if (rows.length === 0) return null;
+    const seen = new Set<string>();
+    const spans: SpanRecord[] = [];
+    for (const row of rows) {
+      const span = this.decode(columns, row);
+      // A retried write can store a span twice; a trace shows it once.
+      if (seen.has(span.spanId)) continue;
+      seen.add(span.spanId);
+      spans.push(span);
+    }
+    return { traceId, spans };
+  }
+
+  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const where = traceWhere(filter);
+    const list = SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
+    const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where.sql}
+      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
+    const [[total]] = (await this.read('listTraces', `SELECT count(*) FROM ${roots}`, where.params)) as [[bigint]];
+    const rows = await this.read(
+      'listTraces',
+      `SELECT * FROM ${roots} ORDER BY start_time_unix_nano ${page.order}, trace_id LIMIT ${page.perPage} OFFSET ${page.offset}`,
+      where.params,
+    );
+    const items = rows.map((row) => {
+      const summary = this.decode(SUMMARY_COLUMNS, row) as unknown as TraceSummary;
+      summary.inputPreview = (row[SUMMARY_COLUMNS.length] as string | null) ?? null;
+      return summary;
+    });
+    return { total: Number(total), items };
+  }
+
+  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
+    return this.page('listLogs', COLUMNS.logs, TABLES.logs, logWhere(filter), 'time_unix_nano', page);
+  }
+
+  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
+    return this.page('listMetrics', COLUMNS.metrics, TABLES.metrics, metricWhere(filter), 'time_unix_nano', page);
+  }
+
+  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
+    const where = scoreWhere(filter);
+    const unique = `(SELECT * FROM ${TABLES.scores} ${where.sql} QUALIFY row_number() OVER (PARTITION BY score_id) = 1)`;
+    return this.pageWith('listScores', COLUMNS.scores, unique, where, page);
+  }
+
+  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
+    const where = feedbackWhere(filter);
+    const unique = `(SELECT * FROM ${TABLES.feedback} ${where.sql} QUALIFY row_number() OVER (PARTITION BY feedback_id) = 1)`;
+    return this.pageWith('listFeedback', COLUMNS.feedback, unique, where, page);
+  }
+
+  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
+    const where = metricWhere({ ...query.filter, name: query.name });
+    const field = `"${query.field ?? 'value'}"`;
+    const bucket = where.bind(query.bucketSizeNano);
+    const groupBy = query.groupBy ?? [];
+    const groups = groupBy.map(
+      (key, i) => `json_extract(attributes, ${where.bind(jsonPointer(key))})::VARCHAR AS g${i}`,
+    );
+    const aggregate = query.aggregation === 'count' ? `count(${field})` : `${query.aggregation}(${field})`;
+    const rows = await this.read(
+      'aggregateMetrics',
+      `SELECT (time_unix_nano // ${bucket}) * ${bucket} AS bucket, ${[...groups, `${aggregate}::DOUBLE AS value`].join(', ')}
+       FROM ${TABLES.metrics} ${where.sql}
+       GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
+      where.params,
+    );
+    const series = new Map<string, MetricSeries>();
+    for (const row of rows) {
+      const encoded = row.slice(1, 1 + groupBy.length) as (string | null)[];
+      const key = JSON.stringify(encoded);
+      let entry = series.get(key);
+      if (!entry) {
+        const group = Object.fromEntries(groupBy.map((name, i) => [name, encoded[i] == null ? null : decodeTypedValue(encoded[i]!)]));
+        entry = { group, points: [] };
+        series.set(key, entry);
+      }
+      const value = row[1 + groupBy.length] as number | null;
+      if (value !== null) entry.points.push({ timeUnixNano: row[0] as bigint, value });
+    }
+    return { series: [...series.values()] };
+  }
+
+  /** Pages over a subquery that already applies `where`, re-binding its parameters. */
+  private pageWith<R>(
+    operation: string,
+    columns: readonly Column<R>[],
+    subquery: string,
+    where: Where,
+    page: ResolvedPage,
+  ): Promise<PageOf<R>> {
+    const bound = new Where();
+    bound.params.push(...where.params);
+    return this.page(operation, columns, subquery, bound, 'time_unix_nano', page);
+  }
+}
+

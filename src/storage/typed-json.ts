@@ -1,0 +1,115 @@
+import type { AttributeMap, AttributeValue } from '../records/types';
+
+/**
+ * Typed JSON: how stores keep attribute values exact in a JSON column.
+ *
+ * The common values are plain JSON, so that SQL can filter on them directly:
+ * strings, booleans, `null`, arrays, ints that fit in a double exactly (`200`), and doubles with a
+ * fraction (`1.5`). The rest carry a one-key tag object:
+ * - `{"$int":"9007199254740993"}`: an int64 beyond ±2^53;
+ * - `{"$double":2}`, `{"$double":"NaN"}`, `{"$double":"-0"}`: a double with no fraction, or not finite;
+ * - `{"$bytes":"AAEC"}`: bytes, base64;
+ * - `{"$map":{…}}`: a nested map (the top level of an attribute map is a plain object).
+ *
+ * So a plain JSON number with no fraction is always an int, and one with a fraction is always a double.
+ */
+
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 10_000;
+
+/** Attribute keys repeat across records, so their quoted forms are cached. */
+function quotedKey(key: string): string {
+  let quoted = keyCache.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key) + ':';
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(key, quoted);
+  }
+  return quoted;
+}
+
+function encodeDouble(value: number): string {
+  if (Number.isFinite(value) && !Number.isInteger(value)) return JSON.stringify(value);
+  if (Object.is(value, -0)) return '{"$double":"-0"}';
+  return Number.isFinite(value) ? `{"$double":${value}}` : `{"$double":"${value}"}`;
+}
+
+function encodeValue(value: AttributeValue): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value >= -9007199254740991n && value <= 9007199254740991n ? String(value) : `{"$int":"${value}"}`;
+    case 'number':
+      return encodeDouble(value);
+    default:
+      if (value === null) return 'null';
+      if (value instanceof Uint8Array) return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
+      if (Array.isArray(value)) return `[${value.map(encodeValue).join(',')}]`;
+      return `{"$map":${encodeTypedMap(value)}}`;
+  }
+}
+
+/** Encodes an attribute map as typed JSON. */
+export function encodeTypedMap(map: AttributeMap): string {
+  let out = '{';
+  let first = true;
+  for (const key in map) {
+    out += (first ? '' : ',') + quotedKey(key) + encodeValue(map[key]!);
+    first = false;
+  }
+  return out + '}';
+}
+
+/** Encodes one attribute value as typed JSON. */
+export function encodeTypedValue(value: AttributeValue): string {
+  return encodeValue(value);
+}
+
+function decodeTagged(object: Record<string, unknown>): AttributeValue {
+  const keys = Object.keys(object);
+  if (keys.length === 1) {
+    const tag = keys[0]!;
+    const inner = object[tag];
+    if (tag === '$int' && typeof inner === 'string') return BigInt(inner);
+    if (tag === '$double') return typeof inner === 'string' ? Number(inner) : (inner as number);
+    if (tag === '$bytes' && typeof inner === 'string') {
+      const bytes = Buffer.from(inner, 'base64');
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    if (tag === '$map' && inner !== null && typeof inner === 'object') return reviveTypedMap(inner as Record<string, unknown>);
+  }
+  throw new TypeError(`not a typed JSON value: ${JSON.stringify(object)}`);
+}
+
+/** Decodes a typed JSON value that `JSON.parse` already read. */
+export function reviveTypedValue(value: unknown): AttributeValue {
+  switch (typeof value) {
+    case 'number':
+      return Number.isInteger(value) ? BigInt(value) : value;
+    case 'object':
+      if (value === null) return null;
+      if (Array.isArray(value)) return value.map(reviveTypedValue);
+      return decodeTagged(value as Record<string, unknown>);
+    default:
+      return value as string | boolean;
+  }
+}
+
+/** Decodes a typed JSON map that `JSON.parse` already read. */
+export function reviveTypedMap(object: Record<string, unknown>): AttributeMap {
+  const map: AttributeMap = {};
+  for (const key in object) map[key] = reviveTypedValue(object[key]);
+  return map;
+}
+
+/** Decodes typed JSON made by {@link encodeTypedMap}. */
+export function decodeTypedMap(json: string): AttributeMap {
+  return reviveTypedMap(JSON.parse(json) as Record<string, unknown>);
+}
+
+/** Decodes typed JSON made by {@link encodeTypedValue}. */
+export function decodeTypedValue(json: string): AttributeValue {
+  return reviveTypedValue(JSON.parse(json));
+}

@@ -1,0 +1,184 @@
+import type {
+  AttributeMap,
+  AttributeValue,
+  ContextFieldName,
+  FeedbackRecord,
+  LogLevel,
+  LogRecord,
+  MetricRecord,
+  MetricType,
+  ScoreRecord,
+  ScoreSource,
+  SpanRecord,
+  SpanType,
+  StatusCode,
+} from '../records/types';
+
+/** How a store wants spans delivered. otel-bridge exports finished spans only, so it writes `insert-only`. */
+export type TracingStrategy = 'realtime' | 'batch-with-updates' | 'insert-only' | 'event-sourced';
+/** How a store wants the other signals delivered: one write per export (`realtime`) or grouped (`batch`). */
+export type SignalStrategy = 'realtime' | 'batch';
+
+export interface StrategyHint<T extends string> {
+  preferred: T;
+  supported: readonly T[];
+}
+
+/** A point in time: nanoseconds since the epoch, or a `Date`. */
+export type TimeBound = bigint | Date;
+
+/** Filters that every list offers. A field left out does not filter. */
+export type CommonFilter = {
+  /** Inclusive lower bound on the record's time (a span's start). */
+  from?: TimeBound;
+  /** Exclusive upper bound on the record's time. */
+  to?: TimeBound;
+  serviceName?: string;
+  traceId?: string;
+} & { [K in ContextFieldName]?: string };
+
+export interface TraceFilter extends CommonFilter {
+  spanType?: SpanType;
+  name?: string;
+  statusCode?: StatusCode;
+  /** Only traces whose root span has (`true`) or lacks (`false`) an error. */
+  hasError?: boolean;
+  /** Traces whose root span carries every one of these tags. */
+  tags?: string[];
+}
+
+export interface LogFilter extends CommonFilter {
+  /** One level, or any of several. */
+  level?: LogLevel | LogLevel[];
+  /** This level and everything more severe. */
+  minLevel?: LogLevel;
+  /** Case-insensitive substring of the message. */
+  search?: string;
+  spanId?: string;
+}
+
+export interface MetricFilter extends CommonFilter {
+  name?: string | string[];
+  type?: MetricType;
+  /** Points whose attributes hold each of these keys with exactly this typed value. */
+  attributes?: AttributeMap;
+}
+
+export interface ScoreFilter extends CommonFilter {
+  scorerId?: string;
+  scorerName?: string;
+  source?: ScoreSource;
+  spanId?: string;
+}
+
+export interface FeedbackFilter extends CommonFilter {
+  feedbackType?: string;
+  source?: string;
+  spanId?: string;
+}
+
+/** Which page to read. Pages count from 0; `perPage` is at most {@link MAX_PER_PAGE}. */
+export interface PageRequest {
+  page?: number;
+  perPage?: number;
+  /** By time; newest first unless `asc`. */
+  order?: 'asc' | 'desc';
+}
+
+export const DEFAULT_PER_PAGE = 50;
+export const MAX_PER_PAGE = 1000;
+
+export interface Pagination {
+  total: number;
+  page: number;
+  perPage: number;
+  hasMore: boolean;
+}
+
+export interface ListArgs<F> extends PageRequest {
+  filter?: F;
+}
+
+/** A root span without its payloads, for trace lists. */
+export type TraceSummary = Omit<
+  SpanRecord,
+  'input' | 'output' | 'attributes' | 'events' | 'links' | 'metadata' | 'resource' | 'scope'
+> & {
+  /** The first 100 characters of the input, as text. */
+  inputPreview: string | null;
+};
+
+export interface Trace {
+  traceId: string;
+  /** Ordered by start time; each span names its parent in `parentSpanId`. */
+  spans: SpanRecord[];
+}
+
+export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count';
+
+export interface MetricAggregateQuery {
+  name: string;
+  aggregation: MetricAggregation;
+  /** Width of a time bucket, in nanoseconds. Buckets are aligned to the epoch. */
+  bucketSizeNano: bigint;
+  /**
+   * The point field to aggregate: `value` for gauges and sums (the default); `sum`, `count`, `min` or
+   * `max` for histograms and summaries.
+   */
+  field?: 'value' | 'sum' | 'count' | 'min' | 'max';
+  /** Attribute keys to split series by. */
+  groupBy?: string[];
+  filter?: Omit<MetricFilter, 'name'>;
+}
+
+export interface MetricSeries {
+  /** The typed value of each `groupBy` key in this series; `null` where a point lacked the key. */
+  group: Record<string, AttributeValue>;
+  points: { timeUnixNano: bigint; value: number }[];
+}
+
+export interface MetricAggregateResult {
+  series: MetricSeries[];
+}
+
+/**
+ * The storage contract. DuckDB and ClickHouse implement it; the exporters and the receiver only
+ * ever talk to it.
+ *
+ * Every write validates its records first and is all or nothing: an invalid record, or a failure
+ * of the store, leaves nothing of the batch behind.
+ */
+export interface ObservabilityStore {
+  /** `duckdb`, `clickhouse`, … */
+  readonly kind: string;
+  readonly tracingStrategy: StrategyHint<TracingStrategy>;
+  readonly logsStrategy: StrategyHint<SignalStrategy>;
+  readonly metricsStrategy: StrategyHint<SignalStrategy>;
+  readonly scoresStrategy: StrategyHint<SignalStrategy>;
+  readonly feedbackStrategy: StrategyHint<SignalStrategy>;
+
+  /** Creates what is missing of the schema; safe to call again. */
+  init(): Promise<void>;
+  /** Releases connections and files. */
+  close(): Promise<void>;
+  /** Resolves when the store answers a trivial query. */
+  ping(): Promise<void>;
+
+  batchCreateSpans(args: { spans: readonly SpanRecord[] }): Promise<void>;
+  batchCreateLogs(args: { logs: readonly LogRecord[] }): Promise<void>;
+  batchRecordMetrics(args: { metrics: readonly MetricRecord[] }): Promise<void>;
+  createScore(args: { score: ScoreRecord }): Promise<void>;
+  batchCreateScores(args: { scores: readonly ScoreRecord[] }): Promise<void>;
+  createFeedback(args: { feedback: FeedbackRecord }): Promise<void>;
+  batchCreateFeedback(args: { feedback: readonly FeedbackRecord[] }): Promise<void>;
+
+  /** The whole trace, or `null` when no span of it is stored. */
+  getTrace(traceId: string): Promise<Trace | null>;
+  /** Root spans, light. */
+  listTraces(args?: ListArgs<TraceFilter>): Promise<{ pagination: Pagination; traces: TraceSummary[] }>;
+  listLogs(args?: ListArgs<LogFilter>): Promise<{ pagination: Pagination; logs: LogRecord[] }>;
+  listMetrics(args?: ListArgs<MetricFilter>): Promise<{ pagination: Pagination; metrics: MetricRecord[] }>;
+  aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
+  listScores(args?: ListArgs<ScoreFilter>): Promise<{ pagination: Pagination; scores: ScoreRecord[] }>;
+  listFeedback(args?: ListArgs<FeedbackFilter>): Promise<{ pagination: Pagination; feedback: FeedbackRecord[] }>;
+}
