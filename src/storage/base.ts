@@ -1,5 +1,5 @@
 import { assertValidRecords } from '../records/validate';
-import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal } from '../records/types';
+import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal, type SpanRecord } from '../records/types';
 import type {
   FeedbackFilter,
   ListArgs,
@@ -86,6 +86,31 @@ function checkIds(filter: { traceId?: string; spanId?: string } | undefined): vo
   if (filter?.spanId !== undefined) checkSpanId(filter.spanId);
 }
 
+/**
+ * A trace as readers want it: each span once (a retried write may have stored it twice), ordered by
+ * start time, a parent before its children when clocks tie, then by span id.
+ */
+export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
+  const unique = new Map<string, SpanRecord>();
+  for (const span of spans) if (!unique.has(span.spanId)) unique.set(span.spanId, span);
+  const depths = new Map<string, number>();
+  const depthOf = (span: SpanRecord, seen = new Set<string>()): number => {
+    const known = depths.get(span.spanId);
+    if (known !== undefined) return known;
+    const parent = span.parentSpanId === null ? undefined : unique.get(span.parentSpanId);
+    // A cycle can only come from corrupt ids; it must not hang the read.
+    const depth = parent && !seen.has(parent.spanId) ? depthOf(parent, seen.add(span.spanId)) + 1 : 0;
+    depths.set(span.spanId, depth);
+    return depth;
+  };
+  return [...unique.values()].sort(
+    (a, b) =>
+      (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0) ||
+      depthOf(a) - depthOf(b) ||
+      (a.spanId < b.spanId ? -1 : 1),
+  );
+}
+
 function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagination; items: T[] } {
   return {
     pagination: {
@@ -116,7 +141,8 @@ export abstract class StoreBase implements ObservabilityStore {
 
   /** Writes a batch of valid records of one signal, all or nothing. */
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
-  protected abstract queryTrace(traceId: string): Promise<Trace | null>;
+  /** Every stored span of a trace, in any order, duplicates allowed. */
+  protected abstract queryTraceSpans(traceId: string): Promise<SpanRecord[]>;
   protected abstract queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
   protected abstract queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>>;
   protected abstract queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>>;
@@ -155,7 +181,8 @@ export abstract class StoreBase implements ObservabilityStore {
 
   async getTrace(traceId: string): Promise<Trace | null> {
     checkTraceId(traceId);
-    return this.queryTrace(traceId);
+    const spans = await this.queryTraceSpans(traceId);
+    return spans.length === 0 ? null : { traceId, spans: orderTrace(spans) };
   }
 
   async listTraces(args: ListArgs<TraceFilter> = {}) {

@@ -24,7 +24,6 @@ import type {
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
-  Trace,
   TraceFilter,
   TraceSummary,
   TracingStrategy,
@@ -277,25 +276,10 @@ export class DuckDBStore extends StoreBase {
     return { total: Number(total), items: rows.map((row) => this.decode(columns, row)) };
   }
 
-  protected async queryTrace(traceId: string): Promise<Trace | null> {
-    const columns = COLUMNS.spans;
-    const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const rows = await this.read(
-      'getTrace',
-      `SELECT ${list} FROM ${TABLES.spans} WHERE trace_id = $1 ORDER BY start_time_unix_nano, span_id`,
-      [traceId],
-    );
-    if (rows.length === 0) return null;
-    const seen = new Set<string>();
-    const spans: SpanRecord[] = [];
-    for (const row of rows) {
-      const span = this.decode(columns, row);
-      // A retried write can store a span twice; a trace shows it once.
-      if (seen.has(span.spanId)) continue;
-      seen.add(span.spanId);
-      spans.push(span);
-    }
-    return { traceId, spans };
+  protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
+    const list = COLUMNS.spans.map((column) => physicalName(column as Column<unknown>)).join(', ');
+    const rows = await this.read('getTrace', `SELECT ${list} FROM ${TABLES.spans} WHERE trace_id = $1`, [traceId]);
+    return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
   protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
