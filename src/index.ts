@@ -33,3 +33,9 @@ export * from './storage/types';
 export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
 export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
+export {
+  ClickHouseStore,
+  type ClickHouseStoreOptions,
+  type ClickHouseStoreSettings,
+  type ClickHouseConnectionOptions,
+} from './storage/clickhouse/store';

@@ -7,6 +7,7 @@ import type {
   MetricAggregateQuery,
   MetricAggregateResult,
   MetricFilter,
+  MetricSeries,
   ObservabilityStore,
   Pagination,
   ScoreFilter,
@@ -20,6 +21,7 @@ import type {
 } from './types';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
 import { InvalidQueryError } from './errors';
+import { decodeTypedValue } from './typed-json';
 
 /** A page request with its defaults applied and its bounds checked. */
 export interface ResolvedPage {
@@ -109,6 +111,33 @@ export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
       depthOf(a) - depthOf(b) ||
       (a.spanId < b.spanId ? -1 : 1),
   );
+}
+
+/** One row of a metric aggregate as an engine returns it. */
+export interface AggregateRow {
+  bucket: bigint;
+  /** The typed JSON of each `groupBy` value, or `null` where the point lacked the key. */
+  groups: (string | null)[];
+  value: number | null;
+}
+
+/**
+ * Gathers aggregate rows, ordered by bucket, into one series per distinct group, in the order the
+ * groups first appear. A bucket whose aggregate is `null` (no values) adds no point.
+ */
+export function toMetricSeries(groupBy: readonly string[], rows: Iterable<AggregateRow>): MetricAggregateResult {
+  const series = new Map<string, MetricSeries>();
+  for (const row of rows) {
+    const key = JSON.stringify(row.groups);
+    let entry = series.get(key);
+    if (!entry) {
+      const group = Object.fromEntries(groupBy.map((name, i) => [name, row.groups[i] == null ? null : decodeTypedValue(row.groups[i]!)]));
+      entry = { group, points: [] };
+      series.set(key, entry);
+    }
+    if (row.value !== null) entry.points.push({ timeUnixNano: row.bucket, value: row.value });
+  }
+  return { series: [...series.values()] };
 }
 
 function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagination; items: T[] } {

@@ -390,6 +390,15 @@ export const COLUMNS: { [K in Signal]: Column<RecordOf[K]>[] } = {
   feedback: FEEDBACK_COLUMNS,
 };
 
+/** Span columns that a trace list leaves out, as `TraceSummary` does: payloads, resource and scope. */
+const TRACE_PAYLOAD_COLUMNS = new Set(['input', 'output', 'attributes', 'events', 'links', 'metadata', 'resource', 'scope', 'scope_name', 'scope_version']);
+
+/** The span columns of a trace list's light rows (`TraceSummary`, without its `inputPreview`). */
+export const TRACE_SUMMARY_COLUMNS: Column<S>[] = SPAN_COLUMNS.filter((column) => !TRACE_PAYLOAD_COLUMNS.has(column.name));
+
+/** How many characters of a span's input a trace list shows (`TraceSummary.inputPreview`). */
+export const INPUT_PREVIEW_LENGTH = 100;
+
 /** Builds a record from canonical cells, given in the order of `columns`. */
 export function decodeRow<R>(columns: readonly Column<R>[], cells: readonly Cell[]): R {
   const record: Partial<R> = {};

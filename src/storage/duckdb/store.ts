@@ -9,18 +9,16 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, type PageOf, type ResolvedPage } from '../base';
-import { COLUMNS, decodeRow, type Cell, type Column, type ColumnType } from '../columns';
+import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
+import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, decodeRow, type Cell, type Column, type ColumnType } from '../columns';
 import { StorageError, StoreClosedError } from '../errors';
 import { Serial } from '../serial';
-import { decodeTypedValue } from '../typed-json';
 import type {
   FeedbackFilter,
   LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
   MetricFilter,
-  MetricSeries,
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
@@ -94,23 +92,8 @@ function toCell(type: ColumnType, value: unknown): Cell {
   }
 }
 
-const HEAVY_SPAN_COLUMNS = new Set([
-  'input',
-  'output',
-  'attributes',
-  'events',
-  'links',
-  'metadata',
-  'resource',
-  'scope',
-  'scope_name',
-  'scope_version',
-]);
-
-const SUMMARY_COLUMNS = COLUMNS.spans.filter((column) => !HEAVY_SPAN_COLUMNS.has(column.name));
-
-const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), 100)
-  ELSE left(CAST(input AS VARCHAR), 100) END`;
+const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
+  ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
 
@@ -284,7 +267,7 @@ export class DuckDBStore extends StoreBase {
 
   protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const where = traceWhere(filter);
-    const list = SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
+    const list = TRACE_SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
     const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where.sql}
       QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
     const [[total]] = (await this.read('listTraces', `SELECT count(*) FROM ${roots}`, where.params)) as [[bigint]];
@@ -294,8 +277,8 @@ export class DuckDBStore extends StoreBase {
       where.params,
     );
     const items = rows.map((row) => {
-      const summary = this.decode(SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-      summary.inputPreview = (row[SUMMARY_COLUMNS.length] as string | null) ?? null;
+      const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
+      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
       return summary;
     });
     return { total: Number(total), items };
@@ -337,20 +320,14 @@ export class DuckDBStore extends StoreBase {
        GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
       where.params,
     );
-    const series = new Map<string, MetricSeries>();
-    for (const row of rows) {
-      const encoded = row.slice(1, 1 + groupBy.length) as (string | null)[];
-      const key = JSON.stringify(encoded);
-      let entry = series.get(key);
-      if (!entry) {
-        const group = Object.fromEntries(groupBy.map((name, i) => [name, encoded[i] == null ? null : decodeTypedValue(encoded[i]!)]));
-        entry = { group, points: [] };
-        series.set(key, entry);
-      }
-      const value = row[1 + groupBy.length] as number | null;
-      if (value !== null) entry.points.push({ timeUnixNano: row[0] as bigint, value });
-    }
-    return { series: [...series.values()] };
+    return toMetricSeries(
+      groupBy,
+      rows.map((row) => ({
+        bucket: row[0] as bigint,
+        groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
+        value: row[1 + groupBy.length] as number | null,
+      })),
+    );
   }
 
   /** Pages over a subquery that already applies `where`, re-binding its parameters. */

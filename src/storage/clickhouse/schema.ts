@@ -1,0 +1,401 @@
+import { ConfigurationError } from '../../errors';
+import { SIGNALS, type Signal } from '../../records/types';
+import { COLUMNS, type Column, type ColumnType } from '../columns';
+
+/**
+ * The ClickHouse schema, generated from the shared column model (`COLUMNS`).
+ *
+ * Layout, per table:
+ * - `PARTITION BY toDate32(<time>)`: retention drops whole days (`TTL … ttl_only_drop_parts = 1`),
+ *   and a time range reads only its days. `toDate32`, unlike `toDate`, covers all of DateTime64(9)
+ *   without wrapping (toDate ends in 2149), so pruning stays correct for any storable time.
+ * - `ORDER BY (<dimensions>, <time>, <identity>)`: the low-cardinality dimensions that lists filter on
+ *   come first, then time, so a time range alone still prunes granules (generic exclusion search over
+ *   the few dimension values); the identity comes last, as ReplacingMergeTree needs.
+ * - Times are `DateTime64(9, 'UTC')` with `CODEC(Delta, ZSTD(1))`; every other column is `ZSTD(1)`;
+ *   dimension columns are `LowCardinality`.
+ * - Skip indexes: `bloom_filter` on trace ids and on the context ids that lists filter on, on the keys
+ *   and the values of `attributes_map`, and an `ngrambf_v1` on `lowerUTF8(message)` for the
+ *   case-insensitive substring search of logs (n-grams, unlike tokens, also serve partial words).
+ * - Trace lookup: `<spans>_trace_ranges`, filled by a materialized view, maps a trace id to the
+ *   time range of its spans' starts (as the Collector's `otel_traces_trace_id_ts` does). `getTrace`
+ *   reads that range through the side table's primary key, then reads only those days and granules
+ *   of the span table. Ordering the span table by trace id instead would make every trace list, the
+ *   most common read, scan the whole table.
+ *
+ * Duplicates: every table is a ReplacingMergeTree whose sorting key ends with the row's identity
+ * (spans: trace and span id; scores and feedback: their id; logs and metrics, which have no id: a
+ * 64-bit hash of the whole row, `row_hash`, computed by the server). Reads use `FINAL` (getTrace
+ * drops repeated span ids itself), so a row written twice shows once even before a background merge
+ * collapses the copies; in a cluster the sharding key is a function of the row, so both copies land
+ * on the same shard. Each insert also carries a deterministic `insert_deduplication_token` (a hash of
+ * the batch), so ClickHouse drops a retried batch at insert time, within its deduplication window,
+ * and the copy costs no storage.
+ *
+ * Typed attributes: `attributes` keeps the typed JSON (reads return it exactly); `attributes_map`
+ * is materialized from it by the server, each value being that value's JSON text, so an attribute
+ * filter compares whole JSON values (the int `200` is not the string `"200"`) and can use the bloom
+ * filters.
+ */
+
+/** Database, table and cluster names: plain identifiers, so that they can be written into SQL. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
+
+/** Returns `name`, or throws a {@link ConfigurationError} when it is not a safe identifier. */
+export function checkIdentifier(what: string, name: string): string {
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new ConfigurationError(
+      `ClickHouse ${what} must be a letter or underscore followed by up to 99 letters, digits or underscores, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
+export const DEFAULT_TABLES: Record<Signal, string> = {
+  spans: 'otel_spans',
+  logs: 'otel_logs',
+  metrics: 'otel_metrics',
+  scores: 'otel_scores',
+  feedback: 'otel_feedback',
+};
+
+const BASE_TYPES: Record<ColumnType, string> = {
+  string: 'String',
+  json: 'String',
+  time: "DateTime64(9, 'UTC')",
+  int64: 'Int64',
+  int32: 'Int32',
+  uint8: 'UInt8',
+  uint32: 'UInt32',
+  uint64: 'UInt64',
+  float64: 'Float64',
+  bool: 'Bool',
+  string_list: 'Array(String)',
+  float64_list: 'Array(Float64)',
+  uint64_list: 'Array(UInt64)',
+};
+
+const LIST_TYPES: ReadonlySet<ColumnType> = new Set(['string_list', 'float64_list', 'uint64_list']);
+
+/** The ClickHouse type of a model column. An array cannot be `Nullable`, so a nullable list is a one-type `Variant`. */
+export function clickhouseType(column: Column<unknown>): string {
+  let type = BASE_TYPES[column.type];
+  if (column.nullable) type = LIST_TYPES.has(column.type) ? `Variant(${type})` : `Nullable(${type})`;
+  return column.lowCardinality ? `LowCardinality(${type})` : type;
+}
+
+/** A SQL string literal of a constant. Only for text that the code itself defines, never for user data. */
+function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const EMPTY_DETAILS = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+
+/**
+ * An empty value for every field that a non-nullable JSON column encodes. A row stored before such a
+ * column was added reads back as the column's encoding of this empty value, which decodes cleanly;
+ * ClickHouse's own default, `''`, would not.
+ */
+const BLANK_RECORD = {
+  resource: EMPTY_DETAILS,
+  scope: { name: '', version: '', ...EMPTY_DETAILS },
+  attributes: {},
+  metadata: {},
+  events: [],
+  links: [],
+  exemplars: [],
+  body: null,
+};
+
+function defaultClause(column: Column<unknown>): string {
+  if (column.type !== 'json' || column.nullable) return '';
+  return ` DEFAULT ${literal(column.get(BLANK_RECORD) as string)}`;
+}
+
+/** A column as the DDL declares it. */
+interface ColumnDefinition {
+  name: string;
+  sql: string;
+}
+
+function modelColumnDefinition(column: Column<unknown>): ColumnDefinition {
+  const codec = column.type === 'time' ? 'Delta, ZSTD(1)' : 'ZSTD(1)';
+  return { name: column.name, sql: `${column.name} ${clickhouseType(column)}${defaultClause(column)} CODEC(${codec})` };
+}
+
+/** The model's columns of a signal, typed loosely for schema generation. */
+export function modelColumns(signal: Signal): Column<unknown>[] {
+  return COLUMNS[signal] as Column<unknown>[];
+}
+
+const ATTRIBUTES_MAP = 'attributes_map';
+const ROW_HASH = 'row_hash';
+
+/** Where a table keeps the time of a row, and how rows are ordered, identified and sharded. */
+interface TableLayout {
+  time: string;
+  /** Low-cardinality columns that lead the sorting key. */
+  dimensions: string[];
+  /** The columns that identify a row; they end the sorting key. */
+  identity: string[];
+  /** A function of columns that a retried row repeats exactly, so that the copy lands on the same shard. */
+  shardingKey: string;
+  /** Columns with a `bloom_filter` skip index. */
+  bloomFiltered: string[];
+  /** Whether the table has `attributes_map` (materialized from `attributes`) with its indexes. */
+  attributeMap: boolean;
+  /** Whether the table has an n-gram index for searching `message`. */
+  messageSearch: boolean;
+}
+
+const CONTEXT_IDS = ['run_id', 'session_id', 'thread_id', 'user_id'];
+
+const LAYOUTS: Record<Signal, TableLayout> = {
+  spans: {
+    time: 'start_time',
+    dimensions: ['service_name'],
+    identity: ['trace_id', 'span_id'],
+    shardingKey: 'cityHash64(trace_id)',
+    bloomFiltered: ['trace_id', ...CONTEXT_IDS],
+    attributeMap: true,
+    messageSearch: false,
+  },
+  logs: {
+    time: 'time',
+    dimensions: ['service_name', 'level'],
+    identity: [ROW_HASH],
+    shardingKey: 'cityHash64(time, message)',
+    bloomFiltered: ['trace_id', ...CONTEXT_IDS],
+    attributeMap: true,
+    messageSearch: true,
+  },
+  metrics: {
+    time: 'time',
+    dimensions: ['service_name', 'name'],
+    identity: [ROW_HASH],
+    shardingKey: 'cityHash64(name, time, attributes)',
+    bloomFiltered: ['trace_id'],
+    attributeMap: true,
+    messageSearch: false,
+  },
+  scores: {
+    time: 'time',
+    dimensions: ['scorer_id'],
+    identity: ['score_id'],
+    shardingKey: 'cityHash64(score_id)',
+    bloomFiltered: ['trace_id'],
+    attributeMap: false,
+    messageSearch: false,
+  },
+  feedback: {
+    time: 'time',
+    dimensions: ['feedback_type'],
+    identity: ['feedback_id'],
+    shardingKey: 'cityHash64(feedback_id)',
+    bloomFiltered: ['trace_id'],
+    attributeMap: false,
+    messageSearch: false,
+  },
+};
+
+/** The time column of a signal's table: filters, ordering and buckets use it. */
+export function timeColumn(signal: Signal): string {
+  return LAYOUTS[signal].time;
+}
+
+/** The columns that identify a row of a signal, for a deterministic order among equal times. */
+export function identityColumns(signal: Signal): readonly string[] {
+  return LAYOUTS[signal].identity;
+}
+
+/** Columns that ClickHouse derives from the model's columns; never inserted. */
+function derivedColumns(signal: Signal): ColumnDefinition[] {
+  const { attributeMap, identity } = LAYOUTS[signal];
+  const derived: ColumnDefinition[] = [];
+  if (attributeMap) {
+    const type = 'Map(LowCardinality(String), String)';
+    derived.push({
+      name: ATTRIBUTES_MAP,
+      sql: `${ATTRIBUTES_MAP} ${type} MATERIALIZED CAST(JSONExtractKeysAndValuesRaw(attributes), '${type}') CODEC(ZSTD(1))`,
+    });
+  }
+  if (identity.includes(ROW_HASH)) {
+    const all = modelColumns(signal).map((column) => column.name);
+    derived.push({ name: ROW_HASH, sql: `${ROW_HASH} UInt64 MATERIALIZED cityHash64(tuple(${all.join(', ')})) CODEC(ZSTD(1))` });
+  }
+  return derived;
+}
+
+/** Every column of a signal's table, model columns first. */
+function columnDefinitions(signal: Signal): ColumnDefinition[] {
+  return [...modelColumns(signal).map(modelColumnDefinition), ...derivedColumns(signal)];
+}
+
+function indexDefinitions(signal: Signal): string[] {
+  const layout = LAYOUTS[signal];
+  const indexes = layout.bloomFiltered.map(
+    (column) => `INDEX idx_${column} ${column} TYPE bloom_filter(${column === 'trace_id' ? '0.001' : '0.01'}) GRANULARITY 1`,
+  );
+  if (layout.attributeMap) {
+    indexes.push(
+      `INDEX idx_attribute_keys mapKeys(${ATTRIBUTES_MAP}) TYPE bloom_filter(0.01) GRANULARITY 1`,
+      `INDEX idx_attribute_values mapValues(${ATTRIBUTES_MAP}) TYPE bloom_filter(0.01) GRANULARITY 1`,
+    );
+  }
+  if (layout.messageSearch) indexes.push('INDEX idx_message lowerUTF8(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1');
+  return indexes;
+}
+
+/** Options that shape the schema. */
+export interface SchemaOptions {
+  database: string;
+  /** Table name per signal. */
+  tables: Record<Signal, string>;
+  /** A cluster name: ON CLUSTER DDL, Replicated engines and Distributed tables. `null` for one server. */
+  cluster: string | null;
+  /** Retention per signal, in days; a signal left out is kept forever. */
+  retentionDays: Partial<Record<Signal, number>>;
+}
+
+/**
+ * The names and the DDL of one store configuration. With a cluster, each signal has a local
+ * Replicated table on every node (under the plain name) and a Distributed table
+ * (`<name>_distributed`) that reads and writes go through.
+ */
+export class ClickHouseSchema {
+  readonly database: string;
+  private readonly tables: Record<Signal, string>;
+  private readonly cluster: string | null;
+  private readonly retentionDays: Partial<Record<Signal, number>>;
+
+  constructor(options: SchemaOptions) {
+    this.database = checkIdentifier('database name', options.database);
+    this.cluster = options.cluster === null ? null : checkIdentifier('cluster name', options.cluster);
+    this.tables = { ...options.tables };
+    for (const signal of SIGNALS) checkIdentifier(`table name for ${signal}`, this.tables[signal]);
+    for (const [signal, days] of Object.entries(options.retentionDays)) {
+      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
+        throw new ConfigurationError(`ClickHouse retention for ${signal} must be a whole number of days >= 1, got ${String(days)}`);
+      }
+    }
+    this.retentionDays = { ...options.retentionDays };
+  }
+
+  /** The local table of a signal, unqualified: what `system.columns` lists. */
+  localName(signal: Signal): string {
+    return this.tables[signal];
+  }
+
+  /** The table that reads and writes of a signal use, qualified with the database. */
+  table(signal: Signal): string {
+    return this.qualified(this.cluster ? `${this.tables[signal]}_distributed` : this.tables[signal]);
+  }
+
+  /** The trace-id → time-range side table that reads use, qualified. */
+  traceRangesTable(): string {
+    return this.qualified(this.cluster ? `${this.traceRangesName()}_distributed` : this.traceRangesName());
+  }
+
+  /** The tables that hold a signal's columns: the local table, and the Distributed one in a cluster. */
+  columnHolders(signal: Signal): string[] {
+    const local = this.tables[signal];
+    return this.cluster ? [local, `${local}_distributed`] : [local];
+  }
+
+  createDatabase(): string {
+    return `CREATE DATABASE IF NOT EXISTS ${this.database}${this.onCluster()}`;
+  }
+
+  /** The signal's table, with its Distributed twin in a cluster. */
+  createTable(signal: Signal): string[] {
+    const layout = LAYOUTS[signal];
+    const body = [...columnDefinitions(signal).map((column) => column.sql), ...indexDefinitions(signal)];
+    const local = this.tables[signal];
+    const settings = ['ttl_only_drop_parts = 1'];
+    // A plain MergeTree keeps no insert hashes unless asked to; Replicated tables keep them in Keeper.
+    if (!this.cluster) settings.push('non_replicated_deduplication_window = 1000');
+    const statements = [
+      `CREATE TABLE IF NOT EXISTS ${this.qualified(local)}${this.onCluster()} (\n  ${body.join(',\n  ')}\n)
+ENGINE = ${this.engine('ReplacingMergeTree')}
+PARTITION BY toDate32(${layout.time})
+ORDER BY (${[...layout.dimensions, layout.time, ...layout.identity].join(', ')})${this.ttl(signal, layout.time)}
+SETTINGS ${settings.join(', ')}`,
+    ];
+    if (this.cluster) statements.push(this.distributed(local, layout.shardingKey));
+    return statements;
+  }
+
+  /**
+   * The side table for trace lookups and the materialized view that fills it. The view sees each
+   * insert block of the local span table, so the table gets a min and a max per trace per block,
+   * which AggregatingMergeTree folds into one row per trace and day as parts merge.
+   */
+  createTraceRanges(): string[] {
+    const name = this.traceRangesName();
+    const time = "DateTime64(9, 'UTC')";
+    const statements = [
+      `CREATE TABLE IF NOT EXISTS ${this.qualified(name)}${this.onCluster()} (
+  trace_id String CODEC(ZSTD(1)),
+  start_min SimpleAggregateFunction(min, ${time}) CODEC(Delta, ZSTD(1)),
+  start_max SimpleAggregateFunction(max, ${time}) CODEC(Delta, ZSTD(1))
+)
+ENGINE = ${this.engine('AggregatingMergeTree')}
+PARTITION BY toDate32(start_min)
+ORDER BY trace_id${this.ttl('spans', 'start_max')}
+SETTINGS ttl_only_drop_parts = 1`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${this.qualified(`${name}_mv`)}${this.onCluster()} TO ${this.qualified(name)} AS
+SELECT trace_id, min(start_time) AS start_min, max(start_time) AS start_max
+FROM ${this.qualified(this.tables.spans)} GROUP BY trace_id`,
+    ];
+    if (this.cluster) statements.push(this.distributed(name, 'cityHash64(trace_id)'));
+    return statements;
+  }
+
+  /** Fills the side table from the spans already stored, for a span table older than its side table. */
+  backfillTraceRanges(): string {
+    return `INSERT INTO ${this.traceRangesTable()} (trace_id, start_min, start_max)
+SELECT trace_id, min(start_time), max(start_time) FROM ${this.table('spans')} GROUP BY trace_id`;
+  }
+
+  /** The side table's local name, unqualified. */
+  traceRangesName(): string {
+    return `${this.tables.spans}_trace_ranges`;
+  }
+
+  /**
+   * Adds the model's columns that `existing` lacks to one of the signal's tables (see
+   * {@link columnHolders}). Rows already stored read the column's default: `NULL`, zero, `''`, an
+   * empty array, or for JSON columns the encoding of an empty value. Nothing else about an existing
+   * table changes: not its engine, keys, partitioning, TTL, indexes or column types.
+   */
+  addMissingColumns(signal: Signal, table: string, existing: ReadonlySet<string>): string | null {
+    const additions = columnDefinitions(signal)
+      .filter((column) => !existing.has(column.name))
+      .map((column) => `ADD COLUMN IF NOT EXISTS ${column.sql}`);
+    if (additions.length === 0) return null;
+    return `ALTER TABLE ${this.qualified(table)}${this.onCluster()} ${additions.join(', ')}`;
+  }
+
+  private qualified(table: string): string {
+    return `${this.database}.${table}`;
+  }
+
+  private onCluster(): string {
+    return this.cluster ? ` ON CLUSTER ${this.cluster}` : '';
+  }
+
+  private engine(family: 'ReplacingMergeTree' | 'AggregatingMergeTree'): string {
+    return this.cluster ? `Replicated${family}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')` : family;
+  }
+
+  private ttl(signal: Signal, column: string): string {
+    const days = this.retentionDays[signal];
+    // On the DateTime64 itself: toDateTime would wrap times after 2106 into the past, and expire them.
+    return days === undefined ? '' : `\nTTL ${column} + INTERVAL ${days} DAY`;
+  }
+
+  private distributed(local: string, shardingKey: string): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.qualified(`${local}_distributed`)}${this.onCluster()} AS ${this.qualified(local)}
+ENGINE = Distributed(${this.cluster}, ${this.database}, ${local}, ${shardingKey})`;
+  }
+}

@@ -1,0 +1,348 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { RecordOf, Signal, SpanRecord } from '../../records/types';
+import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
+import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
+import { StoreClosedError } from '../errors';
+import type {
+  FeedbackFilter,
+  LogFilter,
+  MetricAggregateQuery,
+  MetricAggregateResult,
+  MetricFilter,
+  ScoreFilter,
+  SignalStrategy,
+  StrategyHint,
+  TraceFilter,
+  TraceSummary,
+  TracingStrategy,
+} from '../types';
+import { storageError } from './errors';
+import { Where, attributeOrNull, feedbackWhere, logWhere, metricWhere, scoreWhere, traceSpansQuery, traceWhere } from './query';
+import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
+import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns, timeColumn } from './schema';
+
+/** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
+export interface ClickHouseConnectionOptions {
+  /** Default `http://localhost:8123`. */
+  url?: string;
+  /** Default `default`. */
+  username?: string;
+  password?: string;
+}
+
+/** Everything about the store but the connection. */
+export interface ClickHouseStoreSettings {
+  /** The database that holds the tables; created by `init()` when missing. Default `otel`. */
+  database?: string;
+  /** Table names per signal. Default `otel_spans`, `otel_logs`, `otel_metrics`, `otel_scores`, `otel_feedback`. */
+  tables?: Partial<Record<Signal, string>>;
+  /**
+   * Days to keep each signal, as a table TTL on whole daily partitions (`ttl_only_drop_parts = 1`).
+   * Applied when `init()` creates a table; a signal left out is kept forever.
+   */
+  retentionDays?: Partial<Record<Signal, number>>;
+  /**
+   * A cluster from the server's `remote_servers`: DDL runs `ON CLUSTER`, tables are Replicated*, and
+   * reads and writes go through Distributed tables. The servers need `{shard}` and `{replica}` macros.
+   */
+  cluster?: string;
+  /**
+   * Settings for every insert, over the defaults: direct inserts for batches of 1,000 rows or more,
+   * async insert with `wait_for_async_insert = 1` below that.
+   */
+  insertSettings?: ClickHouseSettings;
+}
+
+/** Either a ready client, which the store leaves open on `close()`, or where to connect. */
+export type ClickHouseStoreOptions = ClickHouseStoreSettings &
+  ({ client: ClickHouseClient } | (ClickHouseConnectionOptions & { client?: undefined }));
+
+/**
+ * Small inserts make many small parts, which ClickHouse must merge ("too many parts"). A batch of at
+ * least this many rows (ClickHouse's own guidance) is inserted directly, as one part per day it
+ * spans; a smaller one goes through async insert, where the server gathers concurrent writes into one
+ * part, and waiting for that flush keeps an acknowledged write durable.
+ */
+const DIRECT_INSERT_MIN_ROWS = 1000;
+const DIRECT_INSERT: ClickHouseSettings = { async_insert: 0 };
+const ASYNC_INSERT: ClickHouseSettings = { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 };
+
+const READ_SETTINGS: ClickHouseSettings = {
+  ...EXACT_JSON_OUTPUT,
+  // Copies of a row share its time, hence its partition, so FINAL need not merge across partitions.
+  do_not_merge_across_partitions_select_final: 1,
+  use_skip_indexes_if_final: 1,
+};
+
+/** A string input as the string itself, anything else as its JSON text; cut to the preview length. */
+const INPUT_PREVIEW = `leftUTF8(if(JSONType(input) = 'String', JSONExtractString(input), input), ${INPUT_PREVIEW_LENGTH})`;
+
+/**
+ * The ClickHouse store: one table per signal, written and read only through `@clickhouse/client`
+ * (over HTTP, or in-process through chdb's connection). See `schema.ts` for the table design and for
+ * how duplicates are kept out of reads.
+ */
+export class ClickHouseStore extends StoreBase {
+  readonly kind = 'clickhouse';
+  readonly schema: ClickHouseSchema;
+  private readonly connect: () => ClickHouseClient;
+  private readonly ownsClient: boolean;
+  /** Insert settings over the defaults: the cluster's, then the caller's. */
+  private readonly insertOverrides: ClickHouseSettings;
+  private client: ClickHouseClient | null = null;
+  private opening: Promise<void> | null = null;
+
+  constructor(options: ClickHouseStoreOptions = {}) {
+    super();
+    this.schema = new ClickHouseSchema({
+      database: options.database ?? 'otel',
+      tables: { ...DEFAULT_TABLES, ...options.tables },
+      cluster: options.cluster ?? null,
+      retentionDays: options.retentionDays ?? {},
+    });
+    // A Distributed table acknowledges only once the shards have the rows.
+    const cluster: ClickHouseSettings = options.cluster ? { insert_distributed_sync: 1 } : {};
+    this.insertOverrides = { ...cluster, ...options.insertSettings };
+    if (options.client) {
+      const client = options.client;
+      this.connect = () => client;
+      this.ownsClient = false;
+    } else {
+      const { url, username, password } = options;
+      this.connect = () => createClient({ url, username, password });
+      this.ownsClient = true;
+    }
+  }
+
+  /** Spans arrive finished, so they are only ever inserted. */
+  get tracingStrategy(): StrategyHint<TracingStrategy> {
+    return { preferred: 'insert-only', supported: ['insert-only'] };
+  }
+  get logsStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch'] };
+  }
+  get metricsStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch'] };
+  }
+  get scoresStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch'] };
+  }
+  get feedbackStrategy(): StrategyHint<SignalStrategy> {
+    return { preferred: 'batch', supported: ['batch'] };
+  }
+
+  /**
+   * Creates the database, the tables, the trace-range side table and its view, each only if missing;
+   * safe to call again, and from several stores at once.
+   *
+   * On an existing, older table it adds the columns that the table lacks (see
+   * {@link ClickHouseSchema.addMissingColumns}); the rows already stored read those columns' empty
+   * defaults. It changes nothing else: engine, keys, partitioning, TTL and indexes stay as they are
+   * (change retention with `ALTER TABLE … MODIFY TTL`). When the span table is older than its side
+   * table, the side table is filled from the stored spans, so getTrace finds them.
+   */
+  init(): Promise<void> {
+    this.opening ??= this.open().catch((error: unknown) => {
+      this.opening = null;
+      throw storageError('init', error);
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    const client = this.connect();
+    try {
+      await this.createSchema(client);
+    } catch (error) {
+      if (this.ownsClient) await client.close();
+      throw error;
+    }
+    this.client = client;
+  }
+
+  private async createSchema(client: ClickHouseClient): Promise<void> {
+    const { schema } = this;
+    // Nullable lists are Variant columns, experimental before ClickHouse 25.3.
+    const run = (query: string) => client.command({ query, clickhouse_settings: { allow_experimental_variant_type: 1 } });
+    await run(schema.createDatabase());
+    const before = await this.tableNames(client);
+    for (const signal of Object.keys(COLUMNS) as Signal[]) {
+      for (const statement of schema.createTable(signal)) await run(statement);
+    }
+    const columns = await this.columnsByTable(client);
+    for (const signal of Object.keys(COLUMNS) as Signal[]) {
+      for (const table of schema.columnHolders(signal)) {
+        const alter = schema.addMissingColumns(signal, table, columns.get(table) ?? new Set());
+        if (alter) await run(alter);
+      }
+    }
+    for (const statement of schema.createTraceRanges()) await run(statement);
+    if (before.has(schema.localName('spans')) && !before.has(schema.traceRangesName())) {
+      await run(schema.backfillTraceRanges());
+    }
+  }
+
+  private async tableNames(client: ClickHouseClient): Promise<Set<string>> {
+    const result = await client.query({
+      query: 'SELECT name FROM system.tables WHERE database = {database:String}',
+      query_params: { database: this.schema.database },
+      format: 'JSONCompactEachRow',
+    });
+    return new Set((await result.json<[string]>()).map(([name]) => name));
+  }
+
+  private async columnsByTable(client: ClickHouseClient): Promise<Map<string, Set<string>>> {
+    const result = await client.query({
+      query: 'SELECT table, name FROM system.columns WHERE database = {database:String}',
+      query_params: { database: this.schema.database },
+      format: 'JSONCompactEachRow',
+    });
+    const columns = new Map<string, Set<string>>();
+    for (const [table, name] of await result.json<[string, string]>()) {
+      let names = columns.get(table);
+      if (!names) columns.set(table, (names = new Set()));
+      names.add(name);
+    }
+    return columns;
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    if (!opening) return;
+    await opening.catch(() => undefined);
+    const client = this.client;
+    this.client = null;
+    this.opening = null;
+    if (client && this.ownsClient) await client.close();
+  }
+
+  async ping(): Promise<void> {
+    const result = await this.active().ping();
+    if (!result.success) throw storageError('ping', result.error);
+  }
+
+  private active(): ClickHouseClient {
+    if (!this.client) throw new StoreClosedError('clickhouse');
+    return this.client;
+  }
+
+  protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    const client = this.active();
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    try {
+      const body = toTabSeparated(columns, records);
+      await client.insert({
+        table: this.schema.table(signal),
+        columns: columns.map((column) => column.name) as [string, ...string[]],
+        format: 'TabSeparated',
+        values: Readable.from([body], { objectMode: false }),
+        clickhouse_settings: {
+          ...(records.length >= DIRECT_INSERT_MIN_ROWS ? DIRECT_INSERT : ASYNC_INSERT),
+          ...this.insertOverrides,
+          // The same batch gives the same token, so ClickHouse drops a retried copy.
+          insert_deduplication_token: createHash('sha256').update(body).digest('hex'),
+        },
+      });
+    } catch (error) {
+      throw storageError(`insert ${signal}`, error);
+    }
+  }
+
+  private async read(operation: string, query: string, params: Record<string, unknown>): Promise<unknown[][]> {
+    const client = this.active();
+    try {
+      const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRow', clickhouse_settings: READ_SETTINGS });
+      return await result.json<unknown[]>();
+    } catch (error) {
+      throw storageError(operation, error);
+    }
+  }
+
+  /** One page of a signal's rows, newest first unless asked otherwise, with the total count. */
+  private async page(
+    operation: string,
+    signal: Signal,
+    list: string,
+    where: Where,
+    page: ResolvedPage,
+  ): Promise<{ total: number; rows: unknown[][] }> {
+    const table = `${this.schema.table(signal)} FINAL`;
+    const order = [timeColumn(signal), ...identityColumns(signal)].map((column) => `${column} ${page.order}`).join(', ');
+    const [counted, rows] = await Promise.all([
+      this.read(operation, `SELECT count() FROM ${table} ${where.sql}`, where.params),
+      this.read(
+        operation,
+        `SELECT ${list} FROM ${table} ${where.sql} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+        { ...where.params, limit: page.perPage, offset: page.offset },
+      ),
+    ]);
+    return { total: Number(counted[0]?.[0] ?? 0), rows };
+  }
+
+  private async records<S extends Signal>(operation: string, signal: S, where: Where, page: ResolvedPage): Promise<PageOf<RecordOf[S]>> {
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const { total, rows } = await this.page(operation, signal, selectList(columns), where, page);
+    return { total, items: rows.map((row) => decodeRecord(columns, row)) };
+  }
+
+  protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
+    const { sql, params } = traceSpansQuery(this.schema, selectList(modelColumns('spans')), traceId);
+    const rows = await this.read('getTrace', sql, params);
+    return rows.map((row) => decodeRecord(COLUMNS.spans, row));
+  }
+
+  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
+    const { total, rows } = await this.page('listTraces', 'spans', list, traceWhere(filter), page);
+    const items = rows.map((row) => {
+      const summary = decodeRecord(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
+      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
+      return summary;
+    });
+    return { total, items };
+  }
+
+  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
+    return this.records('listLogs', 'logs', logWhere(filter), page);
+  }
+
+  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
+    return this.records('listMetrics', 'metrics', metricWhere(filter), page);
+  }
+
+  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
+    return this.records('listScores', 'scores', scoreWhere(filter), page);
+  }
+
+  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
+    return this.records('listFeedback', 'feedback', feedbackWhere(filter), page);
+  }
+
+  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
+    const where = metricWhere({ ...query.filter, name: query.name });
+    const field = query.field ?? 'value';
+    const bucket = where.bind(query.bucketSizeNano, 'Int64');
+    const groupBy = query.groupBy ?? [];
+    const groups = groupBy.map((key, i) => `${attributeOrNull(where, key)} AS g${i}`);
+    const keys = ['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ');
+    // Buckets align to the epoch; the aggregate is a double, NULL where a bucket has no values.
+    const rows = await this.read(
+      'aggregateMetrics',
+      `SELECT intDiv(toUnixTimestamp64Nano(${timeColumn('metrics')}), ${bucket}) * ${bucket} AS bucket,
+         ${[...groups, `toFloat64(${query.aggregation}(${field})) AS aggregate`].join(', ')}
+       FROM ${this.schema.table('metrics')} FINAL ${where.sql}
+       GROUP BY ${keys} ORDER BY ${keys}`,
+      where.params,
+    );
+    return toMetricSeries(
+      groupBy,
+      rows.map((row) => ({
+        bucket: BigInt(row[0] as string),
+        groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
+        value: row[1 + groupBy.length] === null ? null : readDouble(row[1 + groupBy.length]),
+      })),
+    );
+  }
+}
