@@ -38,6 +38,8 @@ export interface BatchWriterOptions<T> {
   maxRetryDelayMs: number;
   /** `false` writes each submission on its own instead of grouping concurrent ones (`realtime`). */
   groupCommit: boolean;
+  /** Writes in flight at once; a second one lets the next batch be prepared while a store commits. */
+  maxConcurrentWrites: number;
   onDrop?: (report: DropReport) => void;
 }
 
@@ -84,8 +86,8 @@ function asError(error: unknown): Error {
 /**
  * Writes one signal's records to a store in batches.
  *
- * - Group commit: while a write is in flight, new submissions wait and then go out together; an idle
- *   writer starts writing at once, never on a timer.
+ * - Group commit: while the writes in flight fill every slot, new submissions wait and then go out
+ *   together; an idle writer starts writing at once, never on a timer.
  * - Backpressure: the buffer is bounded, and a submission that does not fit fails at once.
  * - Retries: a failed batch is retried as it was (so that stores can deduplicate it) with
  *   exponential backoff; permanent failures and exhausted retries are dropped and reported.
@@ -100,8 +102,8 @@ export class BatchWriter<T> {
   private readonly queue: Ticket<T>[] = [];
   private readonly pending = new Set<Promise<unknown>>();
   private buffered = 0;
-  private inFlight = false;
-  private retrying = false;
+  private inFlight = 0;
+  private retrying = 0;
   private closed = false;
   private scheduled = false;
   private readonly counters: BatchWriterStats = {
@@ -129,7 +131,7 @@ export class BatchWriter<T> {
 
   /** True while a failed batch waits to be retried: the store is failing right now. */
   get isFailing(): boolean {
-    return this.retrying;
+    return this.retrying > 0;
   }
 
   get stats(): BatchWriterStats {
@@ -186,13 +188,13 @@ export class BatchWriter<T> {
     this.pending.add(done);
   }
 
-  /** Starts a write on the next microtask, so that submissions made together go out together. */
+  /** Starts writes on the next microtask, so that submissions made together go out together. */
   private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
+    if (this.scheduled || this.inFlight >= this.options.maxConcurrentWrites) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      if (!this.inFlight && this.queue.length > 0) void this.run(this.takeBatch());
+      while (this.inFlight < this.options.maxConcurrentWrites && this.queue.length > 0) void this.run(this.takeBatch());
     });
   }
 
@@ -221,12 +223,11 @@ export class BatchWriter<T> {
   }
 
   private async run(batch: Batch<T>): Promise<void> {
-    this.inFlight = true;
+    this.inFlight++;
     try {
       await this.writeWithRetries(batch);
     } finally {
-      this.inFlight = false;
-      this.retrying = false;
+      this.inFlight--;
       if (this.queue.length > 0) this.schedule();
     }
   }
@@ -251,9 +252,13 @@ export class BatchWriter<T> {
           this.settleBatch(batch, dropped);
           return;
         }
-        this.retrying = true;
         this.counters.retries++;
-        await new Promise((resolve) => setTimeout(resolve, this.backoff(batch.attempts)));
+        this.retrying++;
+        try {
+          await new Promise((resolve) => setTimeout(resolve, this.backoff(batch.attempts)));
+        } finally {
+          this.retrying--;
+        }
       }
     }
   }

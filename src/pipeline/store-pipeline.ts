@@ -8,6 +8,8 @@ export interface PipelineOptions {
   maxBatchSize?: number;
   /** Most records waiting per signal; beyond it submissions fail fast. Default 50000. */
   maxBufferSize?: number;
+  /** Writes in flight per signal. Default 2: the next batch is prepared while the store commits one. */
+  maxConcurrentWrites?: number;
   /** Retries of a failed write before its records are dropped. Default 4. */
   maxRetries?: number;
   /** First retry delay; doubles each time. Default 500 ms. */
@@ -23,6 +25,7 @@ export interface PipelineOptions {
 export const PIPELINE_DEFAULTS = {
   maxBatchSize: 5000,
   maxBufferSize: 50_000,
+  maxConcurrentWrites: 2,
   maxRetries: 4,
   retryDelayMs: 500,
   maxRetryDelayMs: 10_000,
@@ -55,6 +58,7 @@ export class StorePipeline {
     const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
     positiveInteger('maxBatchSize', settings.maxBatchSize);
     positiveInteger('maxBufferSize', settings.maxBufferSize);
+    positiveInteger('maxConcurrentWrites', settings.maxConcurrentWrites);
     nonNegativeInteger('maxRetries', settings.maxRetries);
     nonNegativeInteger('retryDelayMs', settings.retryDelayMs);
     nonNegativeInteger('maxRetryDelayMs', settings.maxRetryDelayMs);
@@ -76,6 +80,7 @@ export class StorePipeline {
         },
         maxBatchSize: settings.maxBatchSize,
         maxBufferSize: settings.maxBufferSize,
+        maxConcurrentWrites: settings.maxConcurrentWrites,
         maxRetries: settings.maxRetries,
         retryDelayMs: settings.retryDelayMs,
         maxRetryDelayMs: settings.maxRetryDelayMs,

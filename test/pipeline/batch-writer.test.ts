@@ -40,6 +40,7 @@ describe('BatchWriter over a DuckDB store', () => {
       retryDelayMs: 1,
       maxRetryDelayMs: 5,
       groupCommit: true,
+      maxConcurrentWrites: 1,
       onDrop: (report) => drops.push(report),
       ...options,
     });
@@ -74,6 +75,27 @@ describe('BatchWriter over a DuckDB store', () => {
     expect(batches).toEqual([2, 12]);
     expect(outcomes.map((outcome) => outcome.accepted)).toEqual([2, 3, 4, 5]);
     expect(await stored()).toBe(14);
+  });
+
+  it('runs up to maxConcurrentWrites writes at once, and groups what arrives while all are busy', async () => {
+    const hold = gate();
+    let running = 0;
+    let peak = 0;
+    const w = writer({ maxConcurrentWrites: 2 }, async () => {
+      peak = Math.max(peak, ++running);
+      await hold.opened;
+      running--;
+    });
+    const all = [w.submit(spans(1))];
+    await new Promise((resolve) => setImmediate(resolve));
+    all.push(w.submit(spans(2)));
+    await new Promise((resolve) => setImmediate(resolve));
+    all.push(w.submit(spans(3)), w.submit(spans(4)));
+    hold.open();
+    await Promise.all(all);
+    expect(peak).toBe(2);
+    expect(batches).toEqual([1, 2, 7]);
+    expect(await stored()).toBe(10);
   });
 
   it('writes at most maxBatchSize records at a time, and settles a large submission after all of it', async () => {
@@ -131,6 +153,7 @@ describe('BatchWriter over a DuckDB store', () => {
       retryDelayMs: 20,
       maxRetryDelayMs: 100,
       groupCommit: true,
+      maxConcurrentWrites: 1,
     });
     const done = w.submit(spans(3));
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,4 +1,3 @@
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { CONTEXT_FIELDS } from '../../records/types';
 import type { AttributeValue } from '../../records/types';
 import { admittedLevels, toUnixNano } from '../base';
@@ -6,13 +5,19 @@ import { snakeCase } from '../columns';
 import { encodeTypedValue } from '../typed-json';
 import type { CommonFilter, FeedbackFilter, LogFilter, MetricFilter, ScoreFilter, TraceFilter } from '../types';
 
+/**
+ * A bound parameter. Plain values only, because queries travel to the engine's worker thread; an
+ * array binds as a `VARCHAR[]` list.
+ */
+export type SqlValue = string | number | bigint | boolean | null | string[];
+
 /** A WHERE clause whose values are all bound as parameters; only column names are written into the SQL. */
 export class Where {
   private readonly conditions: string[] = [];
-  readonly params: DuckDBValue[] = [];
+  readonly params: SqlValue[] = [];
 
   /** Binds a value and returns its placeholder. */
-  bind(value: DuckDBValue): string {
+  bind(value: SqlValue): string {
     this.params.push(value);
     return `$${this.params.length}`;
   }
@@ -27,7 +32,7 @@ export class Where {
   }
 
   oneOf(column: string, values: readonly string[] | undefined): this {
-    return values === undefined ? this : this.add(`list_contains(${this.bind(listValue([...values]))}, ${column})`);
+    return values === undefined ? this : this.add(`list_contains(${this.bind([...values])}, ${column})`);
   }
 
   get sql(): string {
@@ -58,7 +63,7 @@ export function traceWhere(filter: TraceFilter): Where {
   const where = commonWhere(filter, 'start_time_unix_nano').add('parent_span_id IS NULL');
   where.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
   if (filter.hasError !== undefined) where.add(filter.hasError ? 'error IS NOT NULL' : 'error IS NULL');
-  if (filter.tags !== undefined) where.add(`list_has_all(tags, ${where.bind(listValue([...filter.tags]))})`);
+  if (filter.tags !== undefined) where.add(`list_has_all(tags, ${where.bind([...filter.tags])})`);
   return where;
 }
 

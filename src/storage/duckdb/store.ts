@@ -1,18 +1,7 @@
-import {
-  DuckDBInstance,
-  LIST,
-  DOUBLE,
-  UBIGINT,
-  VARCHAR,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
 import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, decodeRow, type Cell, type Column, type ColumnType } from '../columns';
 import { StorageError, StoreClosedError } from '../errors';
-import { Serial } from '../serial';
 import type {
   FeedbackFilter,
   LogFilter,
@@ -26,9 +15,11 @@ import type {
   TraceSummary,
   TracingStrategy,
 } from '../types';
+import { EngineClient } from './engine-client';
 import { SCHEMA_STATEMENTS, TABLES, physicalName } from './schema';
 import {
   Where,
+  type SqlValue,
   feedbackWhere,
   jsonPointer,
   logWhere,
@@ -48,34 +39,6 @@ export interface DuckDBStoreOptions {
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
   threads?: number;
 }
-
-type Appender = (appender: DuckDBAppender, cell: Cell) => void;
-
-const nullable =
-  (append: Appender): Appender =>
-  (appender, cell) =>
-    cell === null ? appender.appendNull() : append(appender, cell);
-
-const STRING_LIST = LIST(VARCHAR);
-const DOUBLE_LIST = LIST(DOUBLE);
-const UBIGINT_LIST = LIST(UBIGINT);
-
-const APPENDERS: Record<ColumnType, Appender> = {
-  string: nullable((a, cell) => a.appendVarchar(cell as string)),
-  json: nullable((a, cell) => a.appendVarchar(cell as string)),
-  time: nullable((a, cell) => a.appendBigInt(cell as bigint)),
-  int64: nullable((a, cell) => a.appendBigInt(BigInt(cell as bigint | number))),
-  int32: nullable((a, cell) => a.appendInteger(cell as number)),
-  uint8: nullable((a, cell) => a.appendUTinyInt(cell as number)),
-  uint32: nullable((a, cell) => a.appendUInteger(cell as number)),
-  // The appender casts a double to UBIGINT exactly for the counts that fit in one.
-  uint64: nullable((a, cell) => a.appendDouble(cell as number)),
-  float64: nullable((a, cell) => a.appendDouble(cell as number)),
-  bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
-  string_list: nullable((a, cell) => a.appendList(cell as string[], STRING_LIST)),
-  float64_list: nullable((a, cell) => a.appendList(cell as number[], DOUBLE_LIST)),
-  uint64_list: nullable((a, cell) => a.appendList((cell as number[]).map(BigInt), UBIGINT_LIST)),
-};
 
 /** Converts what DuckDB returns into the canonical cell of the column's type. */
 function toCell(type: ColumnType, value: unknown): Cell {
@@ -102,24 +65,19 @@ function storageError(operation: string, error: unknown): StorageError {
   return new StorageError({ store: 'duckdb', operation, retryable: RETRYABLE.test(message), message, cause: error });
 }
 
-interface Session {
-  connection: DuckDBConnection;
-  serial: Serial;
-}
-
 /**
  * The embedded store: one DuckDB file (or memory) for all five signals.
  *
- * Writes go through DuckDB's Appender inside an explicit transaction, one connection per signal,
- * so that a batch is all or nothing and the signals write in parallel.
+ * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
+ * never blocks the event loop: this thread encodes records into columns and decodes rows, the
+ * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
+ * connection per signal: all or nothing, and the signals write in parallel.
  */
 export class DuckDBStore extends StoreBase {
   readonly kind = 'duckdb';
   readonly path: string;
   private readonly options: DuckDBStoreOptions;
-  private instance: DuckDBInstance | null = null;
-  private reader: Session | null = null;
-  private readonly writers = new Map<Signal, Promise<Session>>();
+  private engine: EngineClient | null = null;
   private opening: Promise<void> | null = null;
 
   constructor(options: DuckDBStoreOptions = {}) {
@@ -156,79 +114,56 @@ export class DuckDBStore extends StoreBase {
   private async open(): Promise<void> {
     const config: Record<string, string> = { checkpoint_threshold: this.options.checkpointThreshold ?? '256MB' };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
-    const instance = await DuckDBInstance.create(this.path, config);
-    const connection = await instance.connect();
-    for (const statement of SCHEMA_STATEMENTS) await connection.run(statement);
-    this.instance = instance;
-    this.reader = { connection, serial: new Serial() };
+    const engine = new EngineClient();
+    try {
+      await engine.call({ op: 'open', path: this.path, config, statements: SCHEMA_STATEMENTS });
+    } catch (error) {
+      engine.release();
+      throw error;
+    }
+    this.engine = engine;
   }
 
   async close(): Promise<void> {
     const opening = this.opening;
     if (!opening) return;
     await opening.catch(() => undefined);
-    const sessions = [...(await Promise.all(this.writers.values())), ...(this.reader ? [this.reader] : [])];
-    // Wait for running statements, then close each connection inside its own queue.
-    await Promise.all(sessions.map((session) => session.serial.run(async () => session.connection.closeSync())));
-    this.instance?.closeSync();
-    this.instance = null;
-    this.reader = null;
-    this.writers.clear();
+    const engine = this.engine;
+    this.engine = null;
     this.opening = null;
+    if (!engine) return;
+    try {
+      await engine.call({ op: 'close' });
+    } finally {
+      engine.release();
+    }
   }
 
   async ping(): Promise<void> {
     await this.read('ping', 'SELECT 1', []);
   }
 
-  private session(): Session {
-    if (!this.reader || !this.instance) throw new StoreClosedError('duckdb');
-    return this.reader;
-  }
-
-  private writer(signal: Signal): Promise<Session> {
-    let session = this.writers.get(signal);
-    if (!session) {
-      const instance = this.instance;
-      if (!instance) throw new StoreClosedError('duckdb');
-      session = instance.connect().then((connection) => ({ connection, serial: new Serial() }));
-      this.writers.set(signal, session);
-    }
-    return session;
+  private active(): EngineClient {
+    if (!this.engine) throw new StoreClosedError('duckdb');
+    return this.engine;
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    if (!this.instance) throw new StoreClosedError('duckdb');
-    const { connection, serial } = await this.writer(signal);
+    const engine = this.active();
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    const appenders = columns.map((column) => APPENDERS[column.type]);
-    await serial.run(async () => {
-      await connection.run('BEGIN TRANSACTION');
-      let appender: DuckDBAppender | null = null;
-      try {
-        appender = await connection.createAppender(TABLES[signal]);
-        for (const record of records) {
-          for (let i = 0; i < columns.length; i++) appenders[i]!(appender, columns[i]!.get(record));
-          appender.endRow();
-        }
-        appender.closeSync();
-        appender = null;
-        await connection.run('COMMIT');
-      } catch (error) {
-        if (appender) {
-          appender.clear();
-          appender.closeSync();
-        }
-        await connection.run('ROLLBACK').catch(() => undefined);
-        throw storageError(`insert ${signal}`, error);
-      }
-    });
+    // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
+    const cells = columns.map((column) => records.map((record) => column.get(record)));
+    try {
+      await engine.call({ op: 'insert', table: TABLES[signal], types: columns.map((column) => column.type), columns: cells, rowCount: records.length });
+    } catch (error) {
+      throw storageError(`insert ${signal}`, error);
+    }
   }
 
-  private async read(operation: string, sql: string, params: DuckDBValue[]): Promise<unknown[][]> {
-    const { connection, serial } = this.session();
+  private async read(operation: string, sql: string, params: SqlValue[]): Promise<unknown[][]> {
+    const engine = this.active();
     try {
-      return await serial.run(async () => (await connection.runAndReadAll(sql, params)).getRowsJS() as unknown[][]);
+      return (await engine.call({ op: 'query', sql, params })) as unknown[][];
     } catch (error) {
       throw storageError(operation, error);
     }

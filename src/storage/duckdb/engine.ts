@@ -1,0 +1,149 @@
+import {
+  DOUBLE,
+  DuckDBInstance,
+  LIST,
+  UBIGINT,
+  VARCHAR,
+  listValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { Cell, ColumnType } from '../columns';
+import { Serial } from '../serial';
+import type { SqlValue } from './query';
+
+/**
+ * The DuckDB side of the store, which runs in a worker thread: it owns the database, appends
+ * columnar batches and runs SQL. It knows nothing of records; the store encodes and decodes them.
+ */
+
+export type EngineRequest =
+  | { op: 'open'; path: string; config: Record<string, string>; statements: string[] }
+  | { op: 'insert'; table: string; types: ColumnType[]; columns: Cell[][]; rowCount: number }
+  | { op: 'query'; sql: string; params: SqlValue[] }
+  | { op: 'close' };
+
+type Appender = (appender: DuckDBAppender, cell: Cell) => void;
+
+const STRING_LIST = LIST(VARCHAR);
+const DOUBLE_LIST = LIST(DOUBLE);
+const UBIGINT_LIST = LIST(UBIGINT);
+
+const nullable =
+  (append: Appender): Appender =>
+  (appender, cell) =>
+    cell === null ? appender.appendNull() : append(appender, cell);
+
+const APPENDERS: Record<ColumnType, Appender> = {
+  string: nullable((a, cell) => a.appendVarchar(cell as string)),
+  json: nullable((a, cell) => a.appendVarchar(cell as string)),
+  time: nullable((a, cell) => a.appendBigInt(cell as bigint)),
+  int64: nullable((a, cell) => a.appendBigInt(BigInt(cell as bigint | number))),
+  int32: nullable((a, cell) => a.appendInteger(cell as number)),
+  uint8: nullable((a, cell) => a.appendUTinyInt(cell as number)),
+  uint32: nullable((a, cell) => a.appendUInteger(cell as number)),
+  // The appender casts a double to UBIGINT exactly for the counts that fit in one.
+  uint64: nullable((a, cell) => a.appendDouble(cell as number)),
+  float64: nullable((a, cell) => a.appendDouble(cell as number)),
+  bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
+  string_list: nullable((a, cell) => a.appendList(cell as string[], STRING_LIST)),
+  float64_list: nullable((a, cell) => a.appendList(cell as number[], DOUBLE_LIST)),
+  uint64_list: nullable((a, cell) => a.appendList((cell as number[]).map(BigInt), UBIGINT_LIST)),
+};
+
+interface Session {
+  connection: DuckDBConnection;
+  serial: Serial;
+}
+
+function parameter(value: SqlValue): DuckDBValue {
+  return Array.isArray(value) ? listValue(value) : value;
+}
+
+export class DuckDBEngine {
+  private instance: DuckDBInstance | null = null;
+  private reader: Session | null = null;
+  /** One connection per table, so that each batch is its own transaction and tables write in parallel. */
+  private readonly writers = new Map<string, Promise<Session>>();
+
+  handle(request: EngineRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'open':
+        return this.open(request.path, request.config, request.statements);
+      case 'insert':
+        return this.insert(request.table, request.types, request.columns, request.rowCount);
+      case 'query':
+        return this.query(request.sql, request.params);
+      case 'close':
+        return this.close();
+    }
+  }
+
+  private async open(path: string, config: Record<string, string>, statements: string[]): Promise<void> {
+    const instance = await DuckDBInstance.create(path, config);
+    const connection = await instance.connect();
+    for (const statement of statements) await connection.run(statement);
+    this.instance = instance;
+    this.reader = { connection, serial: new Serial() };
+  }
+
+  private active(): DuckDBInstance {
+    if (!this.instance) throw new Error('the database is not open');
+    return this.instance;
+  }
+
+  private writer(table: string): Promise<Session> {
+    let session = this.writers.get(table);
+    if (!session) {
+      session = this.active()
+        .connect()
+        .then((connection) => ({ connection, serial: new Serial() }));
+      this.writers.set(table, session);
+    }
+    return session;
+  }
+
+  /** Appends a batch, given column by column, inside one transaction: all of it or nothing. */
+  private async insert(table: string, types: ColumnType[], columns: Cell[][], rowCount: number): Promise<void> {
+    const { connection, serial } = await this.writer(table);
+    const appenders = types.map((type) => APPENDERS[type]);
+    await serial.run(async () => {
+      await connection.run('BEGIN TRANSACTION');
+      let appender: DuckDBAppender | null = null;
+      try {
+        appender = await connection.createAppender(table);
+        for (let row = 0; row < rowCount; row++) {
+          for (let i = 0; i < appenders.length; i++) appenders[i]!(appender, columns[i]![row]!);
+          appender.endRow();
+        }
+        appender.closeSync();
+        appender = null;
+        await connection.run('COMMIT');
+      } catch (error) {
+        if (appender) {
+          appender.clear();
+          appender.closeSync();
+        }
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  private async query(sql: string, params: SqlValue[]): Promise<unknown[][]> {
+    this.active();
+    const { connection, serial } = this.reader!;
+    return serial.run(async () => (await connection.runAndReadAll(sql, params.map(parameter))).getRowsJS() as unknown[][]);
+  }
+
+  private async close(): Promise<void> {
+    const sessions = [...(await Promise.all(this.writers.values())), ...(this.reader ? [this.reader] : [])];
+    // Each connection closes inside its own queue, after the statements already running.
+    await Promise.all(sessions.map((session) => session.serial.run(async () => session.connection.closeSync())));
+    this.instance?.closeSync();
+    this.instance = null;
+    this.reader = null;
+    this.writers.clear();
+  }
+}
