@@ -39,3 +39,7 @@ export {
   type ClickHouseStoreSettings,
   type ClickHouseConnectionOptions,
 } from './storage/clickhouse/store';
+
+export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
+export { ReceiverError } from './receiver/errors';
+export { decodeTraces, decodeLogs, decodeMetrics, OtlpDecodeError, type DecodeResult, type OtlpEncoding, type OtlpSignal } from './mapping/otlp';

