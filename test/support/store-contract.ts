@@ -284,6 +284,7 @@ export function describeStoreContract(
         expect(await only({ filter: { tags: ['vip'] } })).toEqual([target.spanId]);
         expect(await only({ filter: { tags: ['vip', 'eu'] } })).toEqual([target.spanId]);
         expect(await only({ filter: { tags: ['vip', 'us'] } })).toEqual([]);
+        expect((await only({ filter: { tags: [] } })).sort()).toEqual([target.spanId, other.spanId].sort());
       });
 
       it('pages traces with a total count, newest first unless asked otherwise', async () => {

@@ -47,7 +47,8 @@ const APPENDERS: Record<ColumnType, Appender> = {
   uint64: nullable((a, cell) => a.appendDouble(cell as number)),
   float64: nullable((a, cell) => a.appendDouble(cell as number)),
   bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
-  string_list: nullable((a, cell) => a.appendList(cell as string[], STRING_LIST)),
+  // Appending a list takes DuckDB's generic value path; most tag lists are empty, and go in as NULL.
+  string_list: (a, cell) => ((cell as string[] | null)?.length ? a.appendList(cell as string[], STRING_LIST) : a.appendNull()),
   float64_list: nullable((a, cell) => a.appendList(cell as number[], DOUBLE_LIST)),
   uint64_list: nullable((a, cell) => a.appendList((cell as number[]).map(BigInt), UBIGINT_LIST)),
 };

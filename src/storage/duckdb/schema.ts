@@ -34,8 +34,9 @@ export function physicalName(column: Column<unknown>): string {
 
 function createTable(signal: Signal): string {
   const columns = COLUMNS[signal] as Column<unknown>[];
+  // A string list is NULL when empty (see the engine), so its column is nullable.
   const stored = columns.map(
-    (column) => `${physicalName(column)} ${DUCKDB_TYPES[column.type]}${column.nullable ? '' : ' NOT NULL'}`,
+    (column) => `${physicalName(column)} ${DUCKDB_TYPES[column.type]}${column.nullable || column.type === 'string_list' ? '' : ' NOT NULL'}`,
   );
   const virtual = columns
     .filter((column) => column.type === 'time')

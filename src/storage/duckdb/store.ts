@@ -42,7 +42,7 @@ export interface DuckDBStoreOptions {
 
 /** Converts what DuckDB returns into the canonical cell of the column's type. */
 function toCell(type: ColumnType, value: unknown): Cell {
-  if (value === null || value === undefined) return null;
+  if (value === null || value === undefined) return type === 'string_list' ? [] : null;
   switch (type) {
     case 'uint64':
       return Number(value as bigint);
