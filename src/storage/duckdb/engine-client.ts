@@ -7,10 +7,11 @@ import type { EngineMessage, EngineReply } from './worker';
  * Where the worker's code is. Built, it is `worker.js` beside this file; when the sources run
  * through a TypeScript loader (the tests), the worker loads `worker.ts` through ts-node.
  */
-function workerSetup(): { file: string; execArgv: string[]; env: NodeJS.ProcessEnv } {
+function workerSetup(): { file: string; execArgv?: string[]; env: NodeJS.ProcessEnv } {
   const extension = extname(__filename);
   const file = join(__dirname, `worker${extension}`);
-  if (extension !== '.ts') return { file, execArgv: [], env: process.env };
+  // Built, the worker inherits this process's flags (heap size, profiling).
+  if (extension !== '.ts') return { file, env: process.env };
   return {
     file,
     execArgv: ['--require', require.resolve('ts-node/register/transpile-only')],
@@ -42,7 +43,7 @@ class EngineHost {
 
   constructor() {
     const { file, execArgv, env } = workerSetup();
-    this.worker = new Worker(file, { execArgv, env });
+    this.worker = new Worker(file, { ...(execArgv ? { execArgv } : {}), env });
     this.worker.unref();
     this.worker.on('message', (reply: EngineReply) => this.settle(reply));
     this.worker.on('error', (error) => this.fail(error));
@@ -71,7 +72,8 @@ class EngineHost {
     this.idleTimer = setTimeout(() => {
       if (host === this) host = null;
       this.failure ??= new Error('the DuckDB worker was stopped');
-      void this.worker.terminate();
+      // Asked to stop, the worker closes its port and ends on its own.
+      this.worker.postMessage('stop');
     }, IDLE_STOP_MS);
     this.idleTimer.unref();
   }

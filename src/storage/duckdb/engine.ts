@@ -56,7 +56,16 @@ const APPENDERS: Record<ColumnType, Appender> = {
 interface Session {
   connection: DuckDBConnection;
   serial: Serial;
+  /** Batches queued or running on this connection. */
+  load: number;
 }
+
+/**
+ * Write connections per table. A commit (the write-ahead log, then fsync) runs off the thread, and
+ * DuckDB lets transactions on different connections append to one table at once, so a second
+ * connection appends the next batch while the first commits.
+ */
+const WRITERS_PER_TABLE = 2;
 
 function parameter(value: SqlValue): DuckDBValue {
   return Array.isArray(value) ? listValue(value) : value;
@@ -65,8 +74,8 @@ function parameter(value: SqlValue): DuckDBValue {
 export class DuckDBEngine {
   private instance: DuckDBInstance | null = null;
   private reader: Session | null = null;
-  /** One connection per table, so that each batch is its own transaction and tables write in parallel. */
-  private readonly writers = new Map<string, Promise<Session>>();
+  /** Connections per table, so that each batch is its own transaction and tables write in parallel. */
+  private readonly writers = new Map<string, Promise<Session[]>>();
 
   handle(request: EngineRequest): Promise<unknown> {
     switch (request.op) {
@@ -86,7 +95,7 @@ export class DuckDBEngine {
     const connection = await instance.connect();
     for (const statement of statements) await connection.run(statement);
     this.instance = instance;
-    this.reader = { connection, serial: new Serial() };
+    this.reader = { connection, serial: new Serial(), load: 0 };
   }
 
   private active(): DuckDBInstance {
@@ -94,21 +103,25 @@ export class DuckDBEngine {
     return this.instance;
   }
 
-  private writer(table: string): Promise<Session> {
-    let session = this.writers.get(table);
-    if (!session) {
-      session = this.active()
-        .connect()
-        .then((connection) => ({ connection, serial: new Serial() }));
-      this.writers.set(table, session);
+  /** The least busy write connection of a table. */
+  private async writer(table: string): Promise<Session> {
+    let pool = this.writers.get(table);
+    if (!pool) {
+      const instance = this.active();
+      pool = Promise.all(
+        Array.from({ length: WRITERS_PER_TABLE }, async () => ({ connection: await instance.connect(), serial: new Serial(), load: 0 })),
+      );
+      this.writers.set(table, pool);
     }
-    return session;
+    return (await pool).reduce((least, session) => (session.load < least.load ? session : least));
   }
 
   /** Appends a batch, given column by column, inside one transaction: all of it or nothing. */
   private async insert(table: string, types: ColumnType[], columns: Cell[][], rowCount: number): Promise<void> {
-    const { connection, serial } = await this.writer(table);
+    const session = await this.writer(table);
+    const { connection, serial } = session;
     const appenders = types.map((type) => APPENDERS[type]);
+    session.load++;
     await serial.run(async () => {
       await connection.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
@@ -129,7 +142,7 @@ export class DuckDBEngine {
         await connection.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
-    });
+    }).finally(() => session.load--);
   }
 
   private async query(sql: string, params: SqlValue[]): Promise<unknown[][]> {
@@ -139,7 +152,7 @@ export class DuckDBEngine {
   }
 
   private async close(): Promise<void> {
-    const sessions = [...(await Promise.all(this.writers.values())), ...(this.reader ? [this.reader] : [])];
+    const sessions = [...(await Promise.all(this.writers.values())).flat(), ...(this.reader ? [this.reader] : [])];
     // Each connection closes inside its own queue, after the statements already running.
     await Promise.all(sessions.map((session) => session.serial.run(async () => session.connection.closeSync())));
     this.instance?.closeSync();

@@ -38,6 +38,11 @@ export interface DuckDBStoreOptions {
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
   threads?: number;
+  /**
+   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk). Default `256MB`,
+   * instead of DuckDB's 80% of the machine, so that a long-running process stays bounded.
+   */
+  memoryLimit?: string;
 }
 
 /** Converts what DuckDB returns into the canonical cell of the column's type. */
@@ -112,7 +117,10 @@ export class DuckDBStore extends StoreBase {
   }
 
   private async open(): Promise<void> {
-    const config: Record<string, string> = { checkpoint_threshold: this.options.checkpointThreshold ?? '256MB' };
+    const config: Record<string, string> = {
+      checkpoint_threshold: this.options.checkpointThreshold ?? '256MB',
+      memory_limit: this.options.memoryLimit ?? '256MB',
+    };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const engine = new EngineClient();
     try {

@@ -28,7 +28,12 @@ function engineFor(id: number, request: EngineRequest): DuckDBEngine {
   return engine;
 }
 
-port.on('message', ({ id, engine, request }: EngineMessage) => {
+port.on('message', (message: EngineMessage | 'stop') => {
+  if (message === 'stop') {
+    port.close();
+    return;
+  }
+  const { id, engine, request } = message;
   engineFor(engine, request).handle(request).then(
     (value) => port.postMessage({ id, ok: true, value } satisfies EngineReply),
     (error: unknown) => port.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies EngineReply),
