@@ -86,7 +86,11 @@ export async function drive(
     const body = bodies[next++ % bodies.length]!;
     for (;;) {
       const sent = performance.now();
-      const answer = await post(agent, server.url, body, options.contentType);
+      // A server that refuses a request before reading it closes the connection, which can cut the upload.
+      const answer = await post(agent, server.url, body, options.contentType).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE' || error.code === 'ECONNRESET') return { status: 503, retryAfterMs: 100 };
+        throw error;
+      });
       if (answer.status === 200) {
         latencies.push(performance.now() - sent);
         acked += spansPerBody;

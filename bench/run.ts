@@ -163,7 +163,8 @@ async function main(): Promise<void> {
 
   console.log(`receiver end to end (otel-bridge serve, ${SPANS_PER_REQUEST}-span requests, ack after commit):`);
   const duckdbArgs = () => ['--duckdb-path', freshPath('serve.duckdb')];
-  const chdbArgs = () => ['--clickhouse-url', `chdb:${freshPath('serve-chdb')}`];
+  // chdb's engine lives in the server process, which then starts above the default memory limit.
+  const chdbArgs = () => ['--clickhouse-url', `chdb:${freshPath('serve-chdb')}`, '--memory-limit-mb', '2048'];
   const saturated = await receiverRun('receiver duckdb http proto', duckdbArgs(), httpProtobuf, {
     contentType: PROTOBUF, clients: 8, seconds: 15, workload: 'http', store: 'duckdb', limit: limits['limit duckdb http'],
   });

@@ -5,11 +5,14 @@ import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type
 import { runQuery } from './query';
 
 const MiB = 1024 * 1024;
+/** The serve process is ours alone, so it gets a whole-process memory limit. */
+const DEFAULT_MEMORY_LIMIT_MB = 512;
 
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
   const store = storeFrom(settings);
   const maxBodyMb = integerSetting(settings, 'max-body-mb', 1);
   const maxInFlightMb = integerSetting(settings, 'max-in-flight-mb', 1);
+  const memoryLimitMb = integerSetting(settings, 'memory-limit-mb', 64);
   const receiver = await startReceiver({
     store,
     host: settings.host,
@@ -18,6 +21,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
     maxInFlightBytes: maxInFlightMb === undefined ? undefined : maxInFlightMb * MiB,
+    memoryLimitBytes: (memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * MiB,
     maxBufferSize: integerSetting(settings, 'max-buffer', 1),
     maxBatchSize: integerSetting(settings, 'max-batch', 1),
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),

@@ -17,21 +17,27 @@ function tooLarge(limit: number, what: string): ReceiverError {
 
 /**
  * Reads a request body, refusing more than `limit` bytes. A client that sends more is answered
- * without the rest being read into memory.
+ * without the rest being read into memory. `take` is told of each chunk before it is kept, and may
+ * refuse it by throwing.
  */
-export function readRaw(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readRaw(request: IncomingMessage, limit: number, take: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit, 'request body'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const refuse = (error: unknown) => {
+      request.removeAllListeners('data');
+      request.resume();
+      reject(error);
+    };
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners('data');
-        request.resume();
-        reject(tooLarge(limit, 'request body'));
-        return;
+      if (size > limit) return refuse(tooLarge(limit, 'request body'));
+      try {
+        take(chunk.length);
+      } catch (error) {
+        return refuse(error);
       }
       chunks.push(chunk);
     });

@@ -7,12 +7,13 @@ import type { Signal } from '../records/types';
 import { StorageError } from '../storage/errors';
 import { decompress, readRaw } from './body';
 import { ReceiverError } from './errors';
+import type { MemoryBudget } from './memory';
 import { CONTENT_TYPES, exportResponse, statusResponse } from './responses';
 
 export interface HandlerSettings {
   pipeline: StorePipeline;
+  memory: MemoryBudget;
   maxBodyBytes: number;
-  maxInFlightBytes: number;
   authToken: string | null;
   corsAllowedOrigins: readonly string[];
   retryAfterSeconds: number;
@@ -68,16 +69,10 @@ function writeFailure(error: unknown, retryAfterSeconds: number): ReceiverError 
 export class OtlpHandler {
   private readonly settings: HandlerSettings;
   private readonly tokenDigest: Buffer | null;
-  private inFlightBytes = 0;
 
   constructor(settings: HandlerSettings) {
     this.settings = settings;
     this.tokenDigest = settings.authToken === null ? null : digest(settings.authToken);
-  }
-
-  /** Bytes of request bodies being decoded or written right now. */
-  get inFlight(): number {
-    return this.inFlightBytes;
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -114,17 +109,21 @@ export class OtlpHandler {
   }
 
   private async export(request: IncomingMessage, response: ServerResponse, route: Route & { otlp: OtlpSignal }, encoding: OtlpEncoding): Promise<void> {
-    const { pipeline, maxBodyBytes, maxInFlightBytes, retryAfterSeconds } = this.settings;
-    if (this.inFlightBytes >= maxInFlightBytes) {
-      throw new ReceiverError(429, `${this.inFlightBytes} bytes of requests are already being processed`, { retryAfterSeconds });
-    }
+    const { pipeline, memory, maxBodyBytes, retryAfterSeconds } = this.settings;
+    memory.admit();
     if (pipeline.writer(route.signal).isFailing) {
       throw new ReceiverError(503, 'storage is failing; retrying earlier writes', { retryAfterSeconds });
     }
-    const raw = await readRaw(request, maxBodyBytes);
-    const body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
-    this.inFlightBytes += body.length;
+    // The request holds its bytes, compressed and not, until it is answered.
+    let held = 0;
+    const hold = (bytes: number) => {
+      memory.reserve(bytes);
+      held += bytes;
+    };
     try {
+      const raw = await readRaw(request, maxBodyBytes, hold);
+      const body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
+      if (body !== raw) hold(body.length);
       let decoded: DecodeResult<never>;
       try {
         decoded = route.decode(body, encoding);
@@ -140,7 +139,7 @@ export class OtlpHandler {
         .join('; ');
       this.send(response, 200, encoding, exportResponse(route.otlp, encoding, rejected, message));
     } finally {
-      this.inFlightBytes -= body.length;
+      memory.release(held);
     }
   }
 

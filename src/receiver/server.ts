@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
 import { OtlpHandler } from './handler';
+import { MemoryBudget } from './memory';
 
 export interface ReceiverOptions extends PipelineOptions {
   /** Where records go. The receiver initialises it, and leaves closing it to the caller. */
@@ -14,8 +15,17 @@ export interface ReceiverOptions extends PipelineOptions {
   port?: number;
   /** Largest request body, before and after decompression. Default 20 MiB, as the Collector's. */
   maxBodyBytes?: number;
-  /** Request bytes being decoded and written at once; beyond it requests get 429. Default 64 MiB. */
+  /**
+   * Request bytes held at once, from reading to the answer (their records take about three times
+   * as much); beyond it requests get 429. Default 64 MiB.
+   */
   maxInFlightBytes?: number;
+  /**
+   * The process's resident memory above which new requests get 503; the receiver refuses to start
+   * if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
+   * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
+   */
+  memoryLimitBytes?: number;
   /** When set, every OTLP request must carry `Authorization: Bearer <token>`. */
   authToken?: string;
   /** Origins that browsers may send from; `*` for any. Default none (no CORS headers). */
@@ -77,16 +87,24 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     typeof RECEIVER_DEFAULTS;
   checkPositive('maxBodyBytes', settings.maxBodyBytes);
   checkPositive('maxInFlightBytes', settings.maxInFlightBytes);
+  if (settings.memoryLimitBytes !== undefined) checkPositive('memoryLimitBytes', settings.memoryLimitBytes);
   checkPositive('retryAfterSeconds', settings.retryAfterSeconds);
   if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65_535) {
     throw new ConfigurationError(`port must be an integer from 0 to 65535, got ${settings.port}`);
   }
   const pipeline = new StorePipeline(settings.store, settings);
   await pipeline.whenReady();
+  const memoryLimit = settings.memoryLimitBytes ?? null;
+  const baseline = process.memoryUsage.rss();
+  if (memoryLimit !== null && baseline > memoryLimit * 0.75) {
+    throw new ConfigurationError(
+      `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
+    );
+  }
   const handler = new OtlpHandler({
     pipeline,
+    memory: new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds),
     maxBodyBytes: settings.maxBodyBytes,
-    maxInFlightBytes: settings.maxInFlightBytes,
     authToken: settings.authToken ?? null,
     corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
     retryAfterSeconds: settings.retryAfterSeconds,

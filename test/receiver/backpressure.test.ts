@@ -82,6 +82,35 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     await receiver.close();
   });
 
+  it('counts request bytes as they arrive, so that a burst of concurrent requests cannot overshoot the budget', async () => {
+    const body = batch(200).body;
+    const receiver = await startReceiver({ store, port: 0, maxInFlightBytes: Math.floor(body.length * 2.5) });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const burst = Array.from({ length: 8 }, () => send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body, chunked: true }));
+    setTimeout(() => release(), 300);
+    const statuses = (await Promise.all(burst)).map((result) => result.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
+    await receiver.close();
+  });
+
+  it('refuses to start when the process is already near its memory limit', async () => {
+    const limit = Math.floor(process.memoryUsage.rss() / 0.7);
+    await expect(startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(limit / 2) })).rejects.toThrow(/already uses \d+ MiB, too close to the \d+ MiB memory limit/);
+  });
+
+  it('answers 503 with Retry-After while the process is over its memory limit', async () => {
+    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7) });
+    const ballast = Buffer.alloc(Math.floor(process.memoryUsage.rss() * 0.6), 1);
+    const refused = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    expect(ballast[ballast.length - 1]).toBe(1);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB of [\d.]+ MiB/);
+    await receiver.close();
+  });
+
   it('answers 503 with Retry-After while the store is failing, and recovers', async () => {
     const receiver = await startReceiver({ store, port: 0, maxRetries: 2, retryDelayMs: 150, maxRetryDelayMs: 150 });
     const kept = batch(5);

@@ -1,0 +1,51 @@
+import { ReceiverError } from './errors';
+
+/**
+ * What the receiver lets requests hold in memory. Bytes are reserved as a body streams in, before
+ * they are kept, and released only when the request is answered, so a burst of concurrent requests
+ * cannot overshoot the budget between admission and reading. The resident-set check refuses new
+ * work when the whole process is at its limit, as the Collector's memory_limiter does.
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(
+    private readonly maxInFlightBytes: number,
+    private readonly memoryLimitBytes: number | null,
+    private readonly retryAfterSeconds: number,
+  ) {}
+
+  /** Bytes of requests held right now. */
+  get inFlight(): number {
+    return this.used;
+  }
+
+  /** Refuses a new request while the process is over its memory limit. */
+  admit(): void {
+    if (this.memoryLimitBytes === null) return;
+    const rss = process.memoryUsage.rss();
+    if (rss > this.memoryLimitBytes) {
+      throw new ReceiverError(503, `memory limit: the process uses ${mib(rss)} MiB of ${mib(this.memoryLimitBytes)} MiB`, {
+        retryAfterSeconds: this.retryAfterSeconds,
+      });
+    }
+  }
+
+  /** Takes `bytes` from the budget for a request, or refuses it with 429. */
+  reserve(bytes: number): void {
+    if (this.used + bytes > this.maxInFlightBytes && this.used > 0) {
+      throw new ReceiverError(429, `${mib(this.used)} MiB of requests are already being processed (limit ${mib(this.maxInFlightBytes)} MiB)`, {
+        retryAfterSeconds: this.retryAfterSeconds,
+      });
+    }
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
