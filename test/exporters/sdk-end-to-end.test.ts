@@ -158,7 +158,8 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
         parentSpanId: span.parentSpanContext?.spanId ?? null,
         name: span.name,
         kind: KIND[span.kind] as SpanRecord['kind'],
-        flags: span.spanContext().traceFlags,
+        // OTLP 1.3 span flags: trace flags, plus "has is-remote" (0x100) and "parent is remote" (0x200).
+        flags: span.spanContext().traceFlags | 0x100 | (span.parentSpanContext?.isRemote ? 0x200 : 0),
         startTimeUnixNano: ns(span.startTime),
         endTimeUnixNano: ns(span.endTime),
         durationNano: ns(span.endTime) - ns(span.startTime),
@@ -185,7 +186,7 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
           traceId: link.context.traceId,
           spanId: link.context.spanId,
           traceState: '',
-          flags: link.context.traceFlags,
+          flags: link.context.traceFlags | 0x100 | (link.context.isRemote ? 0x200 : 0),
           attributes: typedMap(link.attributes),
           droppedAttributesCount: link.droppedAttributesCount ?? 0,
         })),

@@ -113,7 +113,7 @@ describe('OTLP/JSON traces, hand-written', () => {
     expect(record).toMatchObject({
       traceState: 'vendor=x',
       parentSpanId: 'cccccccccccccccc',
-      flags: 1,
+      flags: 0x301,
       kind: 'client',
       droppedAttributesCount: 1,
       droppedEventsCount: 3,

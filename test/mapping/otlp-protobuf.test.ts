@@ -147,9 +147,9 @@ describe('protobuf traces, hand-written', () => {
     expect(codes).toEqual(['unset', 'ok', 'error', 'unset']);
   });
 
-  it('keeps the W3C trace flags and drops OTLP’s is-remote bits (bits 8 and 9)', () => {
-    expect(onlySpan(fixed32Field(16, 0x301)).flags).toBe(1);
-    expect(onlySpan(fixed32Field(16, 0x100)).flags).toBe(0);
+  it('keeps the span flags as sent: W3C trace flags and OTLP’s is-remote bits (bits 8 and 9)', () => {
+    expect(onlySpan(fixed32Field(16, 0x301)).flags).toBe(0x301);
+    expect(onlySpan(fixed32Field(16, 0x100)).flags).toBe(0x100);
   });
 
   it('skips unknown fields of every wire type, at every level', () => {

@@ -223,16 +223,17 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     expect(span.attributes.find((attribute) => attribute.key === 'huge')!.value).toEqual({ intValue: 1.5e300 });
   });
 
-  it('keeps the W3C trace flags of spans and links, without OTLP’s is-remote bits, as the SDK path does', () => {
+  it('keeps OTLP’s span and link flags as sent, is-remote bits included, as the SDK path computes them', () => {
     const body = ProtobufTraceSerializer.serializeRequest(spans)!;
     const root = jsonSpanNamed('invoke_agent planner');
     expect(root.flags).toBe(0x301); // sampled, has-is-remote, is-remote
     for (const encoding of ENCODINGS) {
       const records = decodeTraces(encoding === 'protobuf' ? body : JsonTraceSerializer.serializeRequest(spans)!, encoding).records;
       const record = records.find((candidate) => candidate.name === 'invoke_agent planner')!;
-      expect(record.flags).toBe(TraceFlags.SAMPLED);
+      expect(record.flags).toBe(0x301);
       const model = records.find((candidate) => candidate.name === 'chat gpt-4o')!;
-      expect(model.links.map((link) => link.flags).sort()).toEqual([TraceFlags.NONE, TraceFlags.SAMPLED]);
+      expect(model.links.map((link) => link.flags & 0xff).sort()).toEqual([TraceFlags.NONE, TraceFlags.SAMPLED]);
+      expect(model.links.every((link) => (link.flags & 0x100) !== 0)).toBe(true);
     }
   });
 

@@ -75,13 +75,6 @@ export function setAttribute(map: AttributeMap, key: string, value: AttributeVal
   else map[key] = value;
 }
 
-/**
- * OTLP span and link flags hold the W3C trace flags in bits 0–7 and, since OTLP 1.3, whether the
- * parent or linked context was remote in bits 8–9. Records keep the trace flags, as the SDK mapping
- * does, so that a span stores the same flags however it arrives.
- */
-export const traceFlagsOf = (spanFlags: number): number => spanFlags & 0xff;
-
 export function newResource(): ResourceInfo {
   return { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
 }
@@ -98,7 +91,8 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
 
-function describe(label: string, hex: string, pattern: RegExp, bytes: number): string | null {
+/** Why a required id is unusable (not `bytes` long in hex, or all zeros, which OTLP defines as invalid), or `null`. */
+function idProblem(label: string, hex: string, pattern: RegExp, bytes: number): string | null {
   if (!pattern.test(hex)) {
     const shown = hex.length > 48 ? `${hex.slice(0, 48)}…` : hex;
     return `${label} "${shown}" is not ${bytes} bytes (${bytes * 2} hex digits)`;
@@ -106,31 +100,27 @@ function describe(label: string, hex: string, pattern: RegExp, bytes: number): s
   return hex === ZEROS[bytes] ? `${label} is all zeros, which OTLP defines as invalid` : null;
 }
 
-/** Why a required trace id is unusable, or `null` when it is fine. */
-export const traceIdProblem = (label: string, hex: string): string | null => describe(label, hex, TRACE_ID, 16);
-/** Why a required span id is unusable, or `null` when it is fine. */
-export const spanIdProblem = (label: string, hex: string): string | null => describe(label, hex, SPAN_ID, 8);
-
 /**
- * An optional id (a parent span, or the trace context of a log record or exemplar): absent or all
- * zeros means "none", as in the Collector, whose empty id is all zeros. Returns the id, `null`, or a
- * problem wrapped so that the caller can tell it apart from an id.
+ * An optional id (a parent span, or the trace context of a log record or exemplar) that is absent or
+ * all zeros means "none", as in the Collector, whose empty id is all zeros.
  */
-function optionalId(label: string, hex: string, pattern: RegExp, bytes: number): string | null | { problem: string } {
-  if (hex === '' || hex === ZEROS[bytes]) return null;
-  return pattern.test(hex) ? hex : { problem: describe(label, hex, pattern, bytes)! };
-}
+const isNone = (hex: string, bytes: number): boolean => hex === '' || hex === ZEROS[bytes];
+
+const traceIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, TRACE_ID, 16);
+const spanIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, SPAN_ID, 8);
 
 /**
- * Checks the ids of a decoded span and turns an absent or all-zero parent into `null`, in place.
+ * Checks the ids of a decoded span, and turns an absent or all-zero parent into `null`, in place.
  * Returns why the span cannot be a record, or `null`.
  */
 export function checkSpanIds(span: SpanData): string | null {
-  const problem = traceIdProblem('traceId', span.traceId) ?? spanIdProblem('spanId', span.spanId);
+  const parent = span.parentSpanId ?? '';
+  const problem =
+    traceIdProblem('traceId', span.traceId) ??
+    spanIdProblem('spanId', span.spanId) ??
+    (isNone(parent, 8) ? null : spanIdProblem('parentSpanId', parent));
   if (problem !== null) return problem;
-  const parent = optionalId('parentSpanId', span.parentSpanId ?? '', SPAN_ID, 8);
-  if (parent !== null && typeof parent === 'object') return parent.problem;
-  span.parentSpanId = parent;
+  span.parentSpanId = isNone(parent, 8) ? null : parent;
   for (let index = 0; index < span.links.length; index++) {
     const link = span.links[index]!;
     const linkProblem = traceIdProblem(`links[${index}].traceId`, link.traceId) ?? spanIdProblem(`links[${index}].spanId`, link.spanId);
@@ -139,14 +129,14 @@ export function checkSpanIds(span: SpanData): string | null {
   return null;
 }
 
-/** Checks the optional trace context of a log record or exemplar, normalising absent ids to `null` in place. */
+/** Checks the optional trace context of a log record or exemplar, and turns absent ids into `null`, in place. */
 export function checkTraceContext(item: Pick<LogData | Exemplar, 'traceId' | 'spanId'>): string | null {
-  const trace = optionalId('traceId', item.traceId ?? '', TRACE_ID, 16);
-  if (trace !== null && typeof trace === 'object') return trace.problem;
-  const span = optionalId('spanId', item.spanId ?? '', SPAN_ID, 8);
-  if (span !== null && typeof span === 'object') return span.problem;
-  item.traceId = trace;
-  item.spanId = span;
+  const traceId = item.traceId ?? '';
+  const spanId = item.spanId ?? '';
+  const problem = (isNone(traceId, 16) ? null : traceIdProblem('traceId', traceId)) ?? (isNone(spanId, 8) ? null : spanIdProblem('spanId', spanId));
+  if (problem !== null) return problem;
+  item.traceId = isNone(traceId, 16) ? null : traceId;
+  item.spanId = isNone(spanId, 8) ? null : spanId;
   return null;
 }
 

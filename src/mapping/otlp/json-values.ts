@@ -74,7 +74,7 @@ export function eachScalar<T>(value: unknown, key: string, read: (item: unknown,
 }
 
 /** A member by its lowerCamelCase or its proto name; `undefined` when absent or `null`. */
-export function member(object: JsonObject, camelName: string, protoName: string): unknown {
+function member(object: JsonObject, camelName: string, protoName: string): unknown {
   return object[camelName] ?? object[protoName] ?? undefined;
 }
 
@@ -113,7 +113,7 @@ export const int64 = (value: unknown, key: string): bigint => bigInteger(value, 
  * An `intValue`. The OpenTelemetry JS JSON serializer writes any integral number as one, even a double
  * beyond int64 such as 1e300, which its protobuf serializer sends as a double: so is it kept here.
  */
-export function intValue(value: unknown, key: string): bigint | number {
+function intValue(value: unknown, key: string): bigint | number {
   if (typeof value === 'number' && Number.isInteger(value) && (value < -(2 ** 63) || value >= 2 ** 63)) return value;
   return int64(value, key);
 }

@@ -28,7 +28,6 @@ import {
   spanLabel,
   statusCodeOf,
   temporalityOf,
-  traceFlagsOf,
   type DecodeResult,
   type MetricHeader,
   type PointFields,
@@ -148,7 +147,7 @@ function readSpan(object: JsonObject, resource: ResourceInfo, scope: ScopeInfo):
         parentSpanId = hexId(value, key);
         break;
       case 'flags':
-        flags = traceFlagsOf(uint32(value, key));
+        flags = uint32(value, key);
         break;
       case 'name':
         name = string(value, key);
@@ -268,7 +267,7 @@ function readLink(object: JsonObject): SpanLink {
         link.traceState = string(value, key);
         break;
       case 'flags':
-        link.flags = traceFlagsOf(uint32(value, key));
+        link.flags = uint32(value, key);
         break;
       case 'attributes':
         attributes(value, key, link.attributes);

@@ -1,6 +1,6 @@
 import type { AttributeMap, ResourceInfo, ScopeInfo, SpanEvent, SpanLink, SpanRecord } from '../../records/types';
 import { buildSpanRecord, type SpanData } from '../records';
-import { checkSpanIds, spanKindOf, spanLabel, statusCodeOf, traceFlagsOf, type DecodeResult } from './assembly';
+import { checkSpanIds, spanKindOf, spanLabel, statusCodeOf, type DecodeResult } from './assembly';
 import { decodeExportRequest, readKeyValue, type SignalDecoder } from './common';
 import { I32, I64, LEN, VARINT, tag, type WireReader } from './wire';
 
@@ -132,7 +132,7 @@ function readSpan(reader: WireReader, end: number, resource: ResourceInfo, scope
         break;
       }
       case SPAN_FLAGS:
-        flags = traceFlagsOf(reader.fixed32());
+        flags = reader.fixed32();
         break;
       default:
         reader.skip(field, end);
@@ -208,7 +208,7 @@ function readLink(reader: WireReader, end: number): SpanLink {
         link.droppedAttributesCount = reader.uint32();
         break;
       case LINK_FLAGS:
-        link.flags = traceFlagsOf(reader.fixed32());
+        link.flags = reader.fixed32();
         break;
       default:
         reader.skip(field, end);

@@ -9,6 +9,15 @@ const KINDS: SpanKind[] = ['internal', 'server', 'client', 'producer', 'consumer
 /** API status codes: UNSET 0, OK 1, ERROR 2. */
 const STATUS: StatusCode[] = ['unset', 'ok', 'error'];
 
+/**
+ * OTLP span and link flags: the W3C trace flags in bits 0–7 and, since OTLP 1.3, whether the parent
+ * (or linked) context is remote in bits 8–9, as the SDK's own OTLP exporters send them, so that a
+ * span stores the same flags whether it came in process or over OTLP.
+ */
+function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
+}
+
 /** Maps a finished SDK span to a record. Reads the span structurally, so any 2.x SDK works. */
 export function spanFromSdk(span: ReadableSpan): SpanRecord {
   const context = span.spanContext();
@@ -17,7 +26,7 @@ export function spanFromSdk(span: ReadableSpan): SpanRecord {
     spanId: context.spanId,
     parentSpanId: span.parentSpanContext?.spanId ?? null,
     traceState: context.traceState?.serialize() ?? '',
-    flags: context.traceFlags,
+    flags: spanFlags(context.traceFlags, span.parentSpanContext?.isRemote),
     name: span.name,
     kind: KINDS[span.kind] ?? 'unspecified',
     startTimeUnixNano: hrTimeToUnixNano(span.startTime),
@@ -39,7 +48,7 @@ export function spanFromSdk(span: ReadableSpan): SpanRecord {
       traceId: link.context.traceId,
       spanId: link.context.spanId,
       traceState: link.context.traceState?.serialize() ?? '',
-      flags: link.context.traceFlags,
+      flags: spanFlags(link.context.traceFlags, link.context.isRemote),
       attributes: toAttributeMap(link.attributes),
       droppedAttributesCount: link.droppedAttributesCount ?? 0,
     })),
