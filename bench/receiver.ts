@@ -84,7 +84,7 @@ export async function drive(
 
   const send = async (): Promise<void> => {
     const body = bodies[next++ % bodies.length]!;
-    for (;;) {
+    while (performance.now() < deadline + 30_000) {
       const sent = performance.now();
       // A server that refuses a request before reading it closes the connection, which can cut the upload.
       const answer = await post(agent, server.url, body, options.contentType).catch((error: NodeJS.ErrnoException) => {
@@ -100,6 +100,7 @@ export async function drive(
       refused++;
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, answer.retryAfterMs)));
     }
+    throw new Error('the receiver kept refusing for 30 s past the end of the run');
   };
 
   if (options.spansPerSecond === undefined) {

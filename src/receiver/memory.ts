@@ -20,9 +20,13 @@ export class MemoryBudget {
     return this.used;
   }
 
-  /** Refuses a new request while the process is over its memory limit. */
+  /**
+   * Refuses a new request while the process is over its memory limit and busy. An idle receiver
+   * always admits: resident memory does not shrink at once after work ends, and refusing then would
+   * refuse for ever, while the bounded queue and budget already bound what one request can add.
+   */
   admit(): void {
-    if (this.memoryLimitBytes === null) return;
+    if (this.memoryLimitBytes === null || this.used === 0) return;
     const rss = process.memoryUsage.rss();
     if (rss > this.memoryLimitBytes) {
       throw new ReceiverError(503, `memory limit: the process uses ${mib(rss)} MiB of ${mib(this.memoryLimitBytes)} MiB`, {

@@ -100,14 +100,22 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     await expect(startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(limit / 2) })).rejects.toThrow(/already uses \d+ MiB, too close to the \d+ MiB memory limit/);
   });
 
-  it('answers 503 with Retry-After while the process is over its memory limit', async () => {
+  it('answers 503 with Retry-After while the process is over its memory limit and busy, and admits when idle', async () => {
     const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7) });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const ballast = Buffer.alloc(Math.floor(process.memoryUsage.rss() * 0.6), 1);
     const refused = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
     expect(ballast[ballast.length - 1]).toBe(1);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB of [\d.]+ MiB/);
+    release();
+    expect((await busy).status).toBe(200);
+    // Nothing in flight: still over the limit, but a request gets through, so the receiver never locks up.
+    expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body })).status).toBe(200);
     await receiver.close();
   });
 

@@ -1,8 +1,6 @@
 import {
-  DOUBLE,
   DuckDBInstance,
   LIST,
-  UBIGINT,
   VARCHAR,
   listValue,
   type DuckDBAppender,
@@ -18,17 +16,31 @@ import type { SqlValue } from './query';
  * columnar batches and runs SQL. It knows nothing of records; the store encodes and decodes them.
  */
 
+/** Rows for one table, column by column. */
+export interface TableRows {
+  table: string;
+  types: ColumnType[];
+  columns: Cell[][];
+  rowCount: number;
+}
+
 export type EngineRequest =
-  | { op: 'open'; path: string; config: Record<string, string>; statements: string[] }
-  | { op: 'insert'; table: string; types: ColumnType[]; columns: Cell[][]; rowCount: number }
+  | {
+      op: 'open';
+      path: string;
+      config: Record<string, string>;
+      statements: string[];
+      /** Run once, when the statements have just created `table`. */
+      backfills: { table: string; sql: string }[];
+    }
+  /** Appends rows to `table`, and to the companion tables in `with`, in one transaction. */
+  | { op: 'insert'; table: string; rows: TableRows; with: TableRows[] }
   | { op: 'query'; sql: string; params: SqlValue[] }
   | { op: 'close' };
 
 type Appender = (appender: DuckDBAppender, cell: Cell) => void;
 
 const STRING_LIST = LIST(VARCHAR);
-const DOUBLE_LIST = LIST(DOUBLE);
-const UBIGINT_LIST = LIST(UBIGINT);
 
 const nullable =
   (append: Appender): Appender =>
@@ -49,15 +61,27 @@ const APPENDERS: Record<ColumnType, Appender> = {
   bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
   // Appending a list takes DuckDB's generic value path; most tag lists are empty, and go in as NULL.
   string_list: (a, cell) => ((cell as string[] | null)?.length ? a.appendList(cell as string[], STRING_LIST) : a.appendNull()),
-  float64_list: nullable((a, cell) => a.appendList(cell as number[], DOUBLE_LIST)),
-  uint64_list: nullable((a, cell) => a.appendList((cell as number[]).map(BigInt), UBIGINT_LIST)),
+  // Number lists (histogram bounds and counts) are JSON text: appending a LIST value costs several times more.
+  float64_list: nullable((a, cell) => a.appendVarchar(JSON.stringify(cell))),
+  uint64_list: nullable((a, cell) => a.appendVarchar(JSON.stringify(cell))),
 };
+
+function append(appender: DuckDBAppender, batch: TableRows): void {
+  const appenders = batch.types.map((type) => APPENDERS[type]);
+  const { columns, rowCount } = batch;
+  for (let row = 0; row < rowCount; row++) {
+    for (let i = 0; i < appenders.length; i++) appenders[i]!(appender, columns[i]![row]!);
+    appender.endRow();
+  }
+}
 
 interface Session {
   connection: DuckDBConnection;
   serial: Serial;
   /** Batches queued or running on this connection. */
   load: number;
+  /** Made once per table and reused: an appender flushes into the connection's open transaction. */
+  appenders: Map<string, DuckDBAppender>;
 }
 
 /**
@@ -80,9 +104,9 @@ export class DuckDBEngine {
   handle(request: EngineRequest): Promise<unknown> {
     switch (request.op) {
       case 'open':
-        return this.open(request.path, request.config, request.statements);
+        return this.open(request.path, request.config, request.statements, request.backfills);
       case 'insert':
-        return this.insert(request.table, request.types, request.columns, request.rowCount);
+        return this.insert(request.table, [request.rows, ...request.with]);
       case 'query':
         return this.query(request.sql, request.params);
       case 'close':
@@ -90,12 +114,18 @@ export class DuckDBEngine {
     }
   }
 
-  private async open(path: string, config: Record<string, string>, statements: string[]): Promise<void> {
+  private async open(path: string, config: Record<string, string>, statements: string[], backfills: { table: string; sql: string }[]): Promise<void> {
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
+    const existing = new Set(
+      ((await connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRows() as [string][]).map(
+        ([name]) => name,
+      ),
+    );
     for (const statement of statements) await connection.run(statement);
+    for (const backfill of backfills) if (!existing.has(backfill.table)) await connection.run(backfill.sql);
     this.instance = instance;
-    this.reader = { connection, serial: new Serial(), load: 0 };
+    this.reader = { connection, serial: new Serial(), load: 0, appenders: new Map() };
   }
 
   private active(): DuckDBInstance {
@@ -109,36 +139,35 @@ export class DuckDBEngine {
     if (!pool) {
       const instance = this.active();
       pool = Promise.all(
-        Array.from({ length: WRITERS_PER_TABLE }, async () => ({ connection: await instance.connect(), serial: new Serial(), load: 0 })),
+        Array.from({ length: WRITERS_PER_TABLE }, async () => ({ connection: await instance.connect(), serial: new Serial(), load: 0, appenders: new Map() })),
       );
       this.writers.set(table, pool);
     }
     return (await pool).reduce((least, session) => (session.load < least.load ? session : least));
   }
 
-  /** Appends a batch, given column by column, inside one transaction: all of it or nothing. */
-  private async insert(table: string, types: ColumnType[], columns: Cell[][], rowCount: number): Promise<void> {
+  /** Appends batches, given column by column, inside one transaction: all of them or nothing. */
+  private async insert(table: string, batches: TableRows[]): Promise<void> {
     const session = await this.writer(table);
     const { connection, serial } = session;
-    const appenders = types.map((type) => APPENDERS[type]);
     session.load++;
     await serial.run(async () => {
-      await connection.run('BEGIN TRANSACTION');
-      let appender: DuckDBAppender | null = null;
-      try {
-        appender = await connection.createAppender(table);
-        for (let row = 0; row < rowCount; row++) {
-          for (let i = 0; i < appenders.length; i++) appenders[i]!(appender, columns[i]![row]!);
-          appender.endRow();
+      const appenders: DuckDBAppender[] = [];
+      for (const batch of batches) {
+        let appender = session.appenders.get(batch.table);
+        if (!appender) {
+          appender = await connection.createAppender(batch.table);
+          session.appenders.set(batch.table, appender);
         }
-        appender.closeSync();
-        appender = null;
+        appenders.push(appender);
+      }
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        batches.forEach((batch, index) => append(appenders[index]!, batch));
+        for (const appender of appenders) appender.flushSync();
         await connection.run('COMMIT');
       } catch (error) {
-        if (appender) {
-          appender.clear();
-          appender.closeSync();
-        }
+        for (const appender of appenders) appender.clear();
         await connection.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
@@ -154,7 +183,14 @@ export class DuckDBEngine {
   private async close(): Promise<void> {
     const sessions = [...(await Promise.all(this.writers.values())).flat(), ...(this.reader ? [this.reader] : [])];
     // Each connection closes inside its own queue, after the statements already running.
-    await Promise.all(sessions.map((session) => session.serial.run(async () => session.connection.closeSync())));
+    await Promise.all(
+      sessions.map((session) =>
+        session.serial.run(async () => {
+          for (const appender of session.appenders.values()) appender.closeSync();
+          session.connection.closeSync();
+        }),
+      ),
+    );
     this.instance?.closeSync();
     this.instance = null;
     this.reader = null;

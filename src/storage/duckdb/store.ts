@@ -16,7 +16,8 @@ import type {
   TracingStrategy,
 } from '../types';
 import { EngineClient } from './engine-client';
-import { SCHEMA_STATEMENTS, TABLES, physicalName } from './schema';
+import type { TableRows } from './engine';
+import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalName } from './schema';
 import {
   Where,
   type SqlValue,
@@ -45,14 +46,32 @@ export interface DuckDBStoreOptions {
   memoryLimit?: string;
 }
 
+/** One row per trace of a batch: the earliest and latest span start. */
+function traceRanges(spans: readonly SpanRecord[]): TableRows {
+  const ranges = new Map<string, [bigint, bigint]>();
+  for (const span of spans) {
+    const range = ranges.get(span.traceId);
+    if (!range) ranges.set(span.traceId, [span.startTimeUnixNano, span.startTimeUnixNano]);
+    else if (span.startTimeUnixNano < range[0]) range[0] = span.startTimeUnixNano;
+    else if (span.startTimeUnixNano > range[1]) range[1] = span.startTimeUnixNano;
+  }
+  return {
+    table: TRACE_RANGES,
+    types: ['string', 'int64', 'int64'],
+    columns: [[...ranges.keys()], [...ranges.values()].map((range) => range[0]), [...ranges.values()].map((range) => range[1])],
+    rowCount: ranges.size,
+  };
+}
+
 /** Converts what DuckDB returns into the canonical cell of the column's type. */
 function toCell(type: ColumnType, value: unknown): Cell {
   if (value === null || value === undefined) return type === 'string_list' ? [] : null;
   switch (type) {
     case 'uint64':
       return Number(value as bigint);
+    case 'float64_list':
     case 'uint64_list':
-      return (value as bigint[]).map(Number);
+      return JSON.parse(value as string) as number[];
     case 'int64':
       return typeof value === 'bigint' ? value : BigInt(value as number);
     default:
@@ -124,7 +143,7 @@ export class DuckDBStore extends StoreBase {
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const engine = new EngineClient();
     try {
-      await engine.call({ op: 'open', path: this.path, config, statements: SCHEMA_STATEMENTS });
+      await engine.call({ op: 'open', path: this.path, config, statements: SCHEMA_STATEMENTS, backfills: [TRACE_RANGES_BACKFILL] });
     } catch (error) {
       engine.release();
       throw error;
@@ -160,9 +179,15 @@ export class DuckDBStore extends StoreBase {
     const engine = this.active();
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
-    const cells = columns.map((column) => records.map((record) => column.get(record)));
+    const rows: TableRows = {
+      table: TABLES[signal],
+      types: columns.map((column) => column.type),
+      columns: columns.map((column) => records.map((record) => column.get(record))),
+      rowCount: records.length,
+    };
+    const companions = signal === 'spans' ? [traceRanges(records as readonly SpanRecord[])] : [];
     try {
-      await engine.call({ op: 'insert', table: TABLES[signal], types: columns.map((column) => column.type), columns: cells, rowCount: records.length });
+      await engine.call({ op: 'insert', table: TABLES[signal], rows, with: companions });
     } catch (error) {
       throw storageError(`insert ${signal}`, error);
     }
@@ -202,9 +227,20 @@ export class DuckDBStore extends StoreBase {
     return { total: Number(total), items: rows.map((row) => this.decode(columns, row)) };
   }
 
+  /** Finds the trace's start-time range through the ranges index, then reads only those span rows. */
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
+    const [[from, to]] = (await this.read(
+      'getTrace',
+      `SELECT min(min_start_unix_nano), max(max_start_unix_nano) FROM ${TRACE_RANGES} WHERE trace_id = $1`,
+      [traceId],
+    )) as [[bigint | null, bigint | null]];
+    if (from === null || to === null) return [];
     const list = COLUMNS.spans.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const rows = await this.read('getTrace', `SELECT ${list} FROM ${TABLES.spans} WHERE trace_id = $1`, [traceId]);
+    const rows = await this.read(
+      'getTrace',
+      `SELECT ${list} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
+      [traceId, from, to],
+    );
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
