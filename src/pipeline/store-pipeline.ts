@@ -8,7 +8,7 @@ export interface PipelineOptions {
   maxBatchSize?: number;
   /** Most records waiting per signal; beyond it submissions fail fast. Default 50000. */
   maxBufferSize?: number;
-  /** Writes in flight per signal. Default 2: the next batch is prepared while the store commits one. */
+  /** Writes in flight per signal. Default 3: the next batches are prepared while the store appends and commits. */
   maxConcurrentWrites?: number;
   /** Retries of a failed write before its records are dropped. Default 4. */
   maxRetries?: number;
@@ -25,7 +25,7 @@ export interface PipelineOptions {
 export const PIPELINE_DEFAULTS = {
   maxBatchSize: 5000,
   maxBufferSize: 50_000,
-  maxConcurrentWrites: 2,
+  maxConcurrentWrites: 3,
   maxRetries: 4,
   retryDelayMs: 500,
   maxRetryDelayMs: 10_000,
