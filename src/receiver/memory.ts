@@ -1,10 +1,17 @@
 import { ReceiverError } from './errors';
 
 /**
+ * The share of the memory limit above which new requests are refused. The rest is headroom for the
+ * work already admitted, whose records, column batches and store buffers keep growing after
+ * admission: the Collector's memory_limiter keeps the same 20% as its default spike limit.
+ */
+export const SOFT_MEMORY_SHARE = 0.8;
+
+/**
  * What the receiver lets requests hold in memory. Bytes are reserved as a body streams in, before
  * they are kept, and released only when the request is answered, so a burst of concurrent requests
  * cannot overshoot the budget between admission and reading. The resident-set check refuses new
- * work when the whole process is at its limit, as the Collector's memory_limiter does.
+ * work when the whole process nears its limit, as the Collector's memory_limiter does.
  */
 export class MemoryBudget {
   private used = 0;
@@ -21,15 +28,16 @@ export class MemoryBudget {
   }
 
   /**
-   * Refuses a new request while the process is over its memory limit and busy. An idle receiver
+   * Refuses a new request while the process is over its soft memory limit and busy. An idle receiver
    * always admits: resident memory does not shrink at once after work ends, and refusing then would
    * refuse for ever, while the bounded queue and budget already bound what one request can add.
    */
   admit(): void {
     if (this.memoryLimitBytes === null || this.used === 0) return;
     const rss = process.memoryUsage.rss();
-    if (rss > this.memoryLimitBytes) {
-      throw new ReceiverError(503, `memory limit: the process uses ${mib(rss)} MiB of ${mib(this.memoryLimitBytes)} MiB`, {
+    if (rss > this.memoryLimitBytes * SOFT_MEMORY_SHARE) {
+      const limit = `${mib(this.memoryLimitBytes)} MiB limit`;
+      throw new ReceiverError(503, `memory limit: the process uses ${mib(rss)} MiB, over ${SOFT_MEMORY_SHARE * 100}% of its ${limit}`, {
         retryAfterSeconds: this.retryAfterSeconds,
       });
     }

@@ -17,12 +17,13 @@ export interface ReceiverOptions extends PipelineOptions {
   maxBodyBytes?: number;
   /**
    * Request bytes held at once, from reading to the answer (their records take about three times
-   * as much); beyond it requests get 429. Default 64 MiB.
+   * as much); beyond it requests get 429. Default 32 MiB.
    */
   maxInFlightBytes?: number;
   /**
-   * The process's resident memory above which new requests get 503; the receiver refuses to start
-   * if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
+   * The process's resident memory to stay under: new requests get 503 while it is above 80% of it
+   * (the rest is headroom for admitted work), and the receiver refuses to start if the process is
+   * already at 3/4 of it. Default none: an embedded receiver shares its host's
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
@@ -40,7 +41,7 @@ export const RECEIVER_DEFAULTS = {
   host: '127.0.0.1',
   port: 4318,
   maxBodyBytes: 20 * 1024 * 1024,
-  maxInFlightBytes: 64 * 1024 * 1024,
+  maxInFlightBytes: 32 * 1024 * 1024,
   retryAfterSeconds: 1,
   shutdownTimeoutMs: 30_000,
 } as const;

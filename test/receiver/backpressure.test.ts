@@ -111,7 +111,7 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     expect(ballast[ballast.length - 1]).toBe(1);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB of [\d.]+ MiB/);
+    expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB, over 80% of its [\d.]+ MiB limit/);
     release();
     expect((await busy).status).toBe(200);
     // Nothing in flight: still over the limit, but a request gets through, so the receiver never locks up.

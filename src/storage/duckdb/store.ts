@@ -41,7 +41,7 @@ export interface DuckDBStoreOptions {
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
   threads?: number;
   /**
-   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk). Default `128MB`,
+   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk). Default `64MB`,
    * instead of DuckDB's 80% of the machine, so that a long-running process stays bounded.
    */
   memoryLimit?: string;
@@ -139,7 +139,7 @@ export class DuckDBStore extends StoreBase {
   private async open(): Promise<void> {
     const config: Record<string, string> = {
       checkpoint_threshold: this.options.checkpointThreshold ?? '128MB',
-      memory_limit: this.options.memoryLimit ?? '128MB',
+      memory_limit: this.options.memoryLimit ?? '64MB',
     };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const engine = new EngineClient();
