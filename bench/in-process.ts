@@ -1,6 +1,6 @@
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { DefaultExporter, type ObservabilityStore } from '../src';
+import { DefaultExporter, PIPELINE_DEFAULTS, type ObservabilityStore } from '../src';
 import { produceLogs, produceMetrics, produceSpans, type Workload } from './data';
 import { timed } from './measure';
 
@@ -11,7 +11,7 @@ import { timed } from './measure';
  * buffer is as large as their queue.
  */
 const QUEUE = 200_000;
-const PROCESSOR = { maxQueueSize: QUEUE, maxExportBatchSize: 5000, scheduledDelayMillis: 20 };
+const PROCESSOR = { maxQueueSize: QUEUE, maxExportBatchSize: PIPELINE_DEFAULTS.maxBatchSize, scheduledDelayMillis: 20 };
 const EXPORTER = { maxBufferSize: QUEUE };
 
 async function stored(exporter: DefaultExporter, signal: 'spans' | 'logs' | 'metrics', expected: number): Promise<void> {

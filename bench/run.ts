@@ -175,6 +175,9 @@ async function main(): Promise<void> {
   await receiverRun('receiver duckdb agent proto', duckdbArgs(), agentProtobuf, {
     contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'agent', store: 'duckdb', limit: limits['limit duckdb agent'],
   });
+  await receiverRun('receiver duckdb agent, 1 GiB', [...duckdbArgs(), '--memory-limit-mb', '1024'], agentProtobuf, {
+    contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'agent', store: 'duckdb', limit: limits['limit duckdb agent'], note: '--memory-limit-mb 1024',
+  });
   await receiverRun('receiver chdb http proto', chdbArgs(), httpProtobuf, {
     contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'http', store: 'chdb', limit: limits['limit chdb http'],
   });
@@ -182,10 +185,13 @@ async function main(): Promise<void> {
     contentType: PROTOBUF, clients: 8, seconds: 10, spansPerSecond: saturated.rate / 2, workload: 'http', store: 'duckdb',
     note: `open loop at ${Math.round(saturated.rate / 2)} spans/s`,
   });
-  await receiverRun('overload, default limits', duckdbArgs(), agentProtobuf, {
+  await receiverRun('overload http, defaults', duckdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF, clients: 48, seconds: 10, workload: 'http', store: 'duckdb', note: '48 senders, no pause',
+  });
+  await receiverRun('overload agent, defaults', duckdbArgs(), agentProtobuf, {
     contentType: PROTOBUF, clients: 48, seconds: 15, workload: 'agent', store: 'duckdb', note: '48 senders, no pause',
   });
-  await receiverRun('overload, limits 16 MiB/5000', [...duckdbArgs(), '--max-in-flight-mb', '16', '--max-buffer', '5000'], agentProtobuf, {
+  await receiverRun('overload agent, 16 MiB/5000', [...duckdbArgs(), '--max-in-flight-mb', '16', '--max-buffer', '5000'], agentProtobuf, {
     contentType: PROTOBUF, clients: 48, seconds: 15, workload: 'agent', store: 'duckdb', note: '--max-in-flight-mb 16 --max-buffer 5000',
   });
 

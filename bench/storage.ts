@@ -1,5 +1,5 @@
 import type { ObservabilityStore, RecordOf, Signal } from '../src';
-import { StorePipeline } from '../src';
+import { PIPELINE_DEFAULTS, StorePipeline } from '../src';
 import { chunk, timed } from './measure';
 
 /**
@@ -10,7 +10,7 @@ export async function storageLimit<S extends Signal>(
   store: ObservabilityStore,
   signal: S,
   records: readonly RecordOf[S][],
-  batchSize = 5000,
+  batchSize = PIPELINE_DEFAULTS.maxBatchSize,
 ): Promise<{ seconds: number; rate: number }> {
   await store.init();
   const pipeline = new StorePipeline(store, { maxBatchSize: batchSize, maxBufferSize: records.length });

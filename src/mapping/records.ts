@@ -184,6 +184,23 @@ export type MetricData = Omit<
   keyof ReturnType<typeof deriveRecordContext> | 'traceId' | 'spanId' | 'serviceName'
 >;
 
+/** Every value field of a metric point unset; a point sets those of its type. */
+export const NO_METRIC_VALUES = {
+  value: null,
+  count: null,
+  sum: null,
+  min: null,
+  max: null,
+  explicitBounds: null,
+  bucketCounts: null,
+  scale: null,
+  zeroCount: null,
+  zeroThreshold: null,
+  positive: null,
+  negative: null,
+  quantiles: null,
+} as const satisfies Partial<MetricData>;
+
 export function buildMetricRecord(data: MetricData): MetricRecord {
   const context = deriveRecordContext(data.attributes, data.resource.attributes);
   const traced = data.exemplars.find((exemplar: Exemplar) => exemplar.traceId !== null);

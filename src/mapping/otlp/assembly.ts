@@ -13,7 +13,7 @@ import {
   type StatusCode,
   type Temporality,
 } from '../../records/types';
-import { buildMetricRecord, type LogData, type MetricData, type SpanData } from '../records';
+import { NO_METRIC_VALUES, buildMetricRecord, type LogData, type MetricData, type SpanData } from '../records';
 
 /**
  * What the protobuf and JSON decoders share once a value is off the wire: enum meanings, id rules,
@@ -171,26 +171,7 @@ export function newPointStream(type: MetricType): PointStream {
  * histogram, `min`, `max`) and the number value stay `null` until they are read.
  */
 export function newPoint(type: MetricType): PointFields {
-  const point: PointFields = {
-    timeUnixNano: 0n,
-    startTimeUnixNano: 0n,
-    attributes: {},
-    flags: 0,
-    exemplars: [],
-    value: null,
-    count: null,
-    sum: null,
-    min: null,
-    max: null,
-    explicitBounds: null,
-    bucketCounts: null,
-    scale: null,
-    zeroCount: null,
-    zeroThreshold: null,
-    positive: null,
-    negative: null,
-    quantiles: null,
-  };
+  const point: PointFields = { timeUnixNano: 0n, startTimeUnixNano: 0n, attributes: {}, flags: 0, exemplars: [], ...NO_METRIC_VALUES };
   switch (type) {
     case 'histogram':
       point.count = 0;

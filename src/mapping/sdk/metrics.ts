@@ -7,7 +7,7 @@ import type {
   SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { MetricRecord, ResourceInfo, ScopeInfo, Temporality } from '../../records/types';
-import { buildMetricRecord, type MetricData } from '../records';
+import { NO_METRIC_VALUES, buildMetricRecord } from '../records';
 import { toAttributeMap } from '../values';
 import { hrTimeToUnixNano, toResourceInfo, toScopeInfo, type HrTime } from './common';
 
@@ -15,22 +15,6 @@ import { hrTimeToUnixNano, toResourceInfo, toScopeInfo, type HrTime } from './co
 const DATA_POINT = { HISTOGRAM: 0, EXPONENTIAL_HISTOGRAM: 1, GAUGE: 2, SUM: 3 } as const;
 const SDK_TEMPORALITY: Temporality[] = ['delta', 'cumulative'];
 const VALUE_TYPE_INT = 0;
-
-const EMPTY_VALUES = {
-  value: null,
-  count: null,
-  sum: null,
-  min: null,
-  max: null,
-  explicitBounds: null,
-  bucketCounts: null,
-  scale: null,
-  zeroCount: null,
-  zeroThreshold: null,
-  positive: null,
-  negative: null,
-  quantiles: null,
-} satisfies Partial<MetricData>;
 
 interface PointBase {
   startTime: HrTime;
@@ -50,7 +34,7 @@ function pointBase(metric: SdkMetricData, point: PointBase, resource: ResourceIn
     exemplars: [],
     resource,
     scope,
-    ...EMPTY_VALUES,
+    ...NO_METRIC_VALUES,
   };
 }
 
