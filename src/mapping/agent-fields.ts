@@ -21,16 +21,29 @@ import {
 
 type Lookup = (key: string) => AttributeValue | undefined;
 
-function lookupIn(attributes: AttributeMap, resource: AttributeMap): Lookup {
-  // Most of the ~100 keys asked for are absent, and a miss on a plain object is slow once the lookups
-  // go megamorphic; a Map of the keys that are present halves the cost of deriving a record.
+/** The present keys of a resource, made once per resource: every record of a batch shares it. */
+const resourceLookups = new WeakMap<AttributeMap, Map<string, AttributeValue>>();
+
+function presentIn(attributes: AttributeMap): Map<string, AttributeValue> {
   const present = new Map<string, AttributeValue>();
-  for (const key in resource) present.set(key, resource[key]!);
   for (const key in attributes) {
     const value = attributes[key];
     if (value !== null && value !== undefined) present.set(key, value);
   }
-  return (key) => present.get(key);
+  return present;
+}
+
+function lookupIn(attributes: AttributeMap, resource: AttributeMap): Lookup {
+  // Most of the ~100 keys asked for are absent, and a miss on a plain object is slow once the lookups
+  // go megamorphic; a Map of the keys that are present halves the cost of deriving a record.
+  let ofResource = resourceLookups.get(resource);
+  if (!ofResource) {
+    ofResource = presentIn(resource);
+    resourceLookups.set(resource, ofResource);
+  }
+  const own = presentIn(attributes);
+  const shared = ofResource;
+  return (key) => own.get(key) ?? shared.get(key);
 }
 
 function asText(value: AttributeValue | undefined): string | null {
@@ -316,8 +329,17 @@ export interface RecordContext extends ContextFields {
   metadata: AttributeMap;
 }
 
-function contextFrom(get: Lookup, attributes: AttributeMap): Omit<RecordContext, 'entityType' | 'entityId' | 'entityName'> {
+function contextFrom(
+  get: Lookup,
+  attributes: AttributeMap,
+  entityType: string | null,
+  entityId: string | null,
+  entityName: string | null,
+): RecordContext {
   return {
+    entityType,
+    entityId,
+    entityName,
     userId: firstText(get, CONTEXT_KEYS.userId),
     organizationId: firstText(get, CONTEXT_KEYS.organizationId),
     resourceId: firstText(get, CONTEXT_KEYS.resourceId),
@@ -334,12 +356,13 @@ function contextFrom(get: Lookup, attributes: AttributeMap): Omit<RecordContext,
 /** Context for a log record or a metric point: from its own attributes, then its resource. */
 export function deriveRecordContext(attributes: AttributeMap, resourceAttributes: AttributeMap): RecordContext {
   const get = lookupIn(attributes, resourceAttributes);
-  return {
-    entityType: asText(get('mastra.span.entityType')),
-    entityId: firstText(get, ['mastra.span.entityId', 'gen_ai.agent.id']),
-    entityName: firstText(get, ['mastra.span.entityName', 'gen_ai.agent.name']),
-    ...contextFrom(get, attributes),
-  };
+  return contextFrom(
+    get,
+    attributes,
+    asText(get('mastra.span.entityType')),
+    firstText(get, ['mastra.span.entityId', 'gen_ai.agent.id']),
+    firstText(get, ['mastra.span.entityName', 'gen_ai.agent.name']),
+  );
 }
 
 /** Everything a span record derives from its attributes. */
@@ -363,15 +386,12 @@ export function deriveSpanSemantics(
   const inputTokens = firstCount(get, INPUT_TOKEN_KEYS);
   const outputTokens = firstCount(get, OUTPUT_TOKEN_KEYS);
   const explicitTotal = firstCount(get, TOTAL_TOKEN_KEYS);
-  return {
+  const entityType =
+    asText(get('mastra.span.entityType')) ??
+    ENTITY_TYPES[spanType] ??
+    (firstText(get, ['gen_ai.agent.id', 'gen_ai.agent.name']) !== null ? 'agent' : null);
+  return Object.assign(contextFrom(get, attributes, entityType, entityId, entityName), {
     spanType,
-    entityType:
-      asText(get('mastra.span.entityType')) ??
-      ENTITY_TYPES[spanType] ??
-      (firstText(get, ['gen_ai.agent.id', 'gen_ai.agent.name']) !== null ? 'agent' : null),
-    entityId,
-    entityName,
-    ...contextFrom(get, attributes),
     model: firstText(get, MODEL_KEYS),
     provider: deriveProvider(get),
     inputTokens,
@@ -380,7 +400,7 @@ export function deriveSpanSemantics(
       explicitTotal ?? (inputTokens === null && outputTokens === null ? null : (inputTokens ?? 0) + (outputTokens ?? 0)),
     input: firstValue(get, inputKeys),
     output: firstValue(get, outputKeys),
-  };
+  });
 }
 
 /** `service.name`, as the SDKs default it when it is missing. */

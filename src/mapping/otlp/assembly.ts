@@ -213,15 +213,17 @@ export function buildMetricPoint(
   resource: ResourceInfo,
   scope: ScopeInfo,
 ): MetricRecord {
-  return buildMetricRecord({
-    name: header.name,
-    description: header.description,
-    unit: header.unit,
-    type: stream.type,
-    temporality: stream.temporality,
-    isMonotonic: stream.isMonotonic,
-    resource,
-    scope,
-    ...point,
-  });
+  // The point is this decoder's own, made for this record: completing it costs less than a spread.
+  return buildMetricRecord(
+    Object.assign(point, {
+      name: header.name,
+      description: header.description,
+      unit: header.unit,
+      type: stream.type,
+      temporality: stream.temporality,
+      isMonotonic: stream.isMonotonic,
+      resource,
+      scope,
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import type {
   SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { MetricRecord, ResourceInfo, ScopeInfo, Temporality } from '../../records/types';
-import { NO_METRIC_VALUES, buildMetricRecord } from '../records';
+import { NO_METRIC_VALUES, buildMetricRecord, type MetricData } from '../records';
 import { toAttributeMap } from '../values';
 import { hrTimeToUnixNano, toResourceInfo, toScopeInfo, type HrTime } from './common';
 
@@ -22,11 +22,25 @@ interface PointBase {
   attributes: Record<string, unknown>;
 }
 
-function pointBase(metric: SdkMetricData, point: PointBase, resource: ResourceInfo, scope: ScopeInfo) {
-  return {
+type PointStream = Pick<MetricData, 'type' | 'temporality' | 'isMonotonic'>;
+type PointValues = { -readonly [K in keyof typeof NO_METRIC_VALUES]: MetricData[K] };
+
+/** One record per point, built as one literal: object spreads here cost more than the mapping. */
+function pointRecord(
+  metric: SdkMetricData,
+  point: PointBase,
+  stream: PointStream,
+  values: Partial<PointValues>,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+): MetricRecord {
+  return buildMetricRecord({
     name: metric.descriptor.name,
     description: metric.descriptor.description,
     unit: metric.descriptor.unit,
+    type: stream.type,
+    temporality: stream.temporality,
+    isMonotonic: stream.isMonotonic,
     timeUnixNano: hrTimeToUnixNano(point.endTime),
     startTimeUnixNano: hrTimeToUnixNano(point.startTime),
     attributes: toAttributeMap(point.attributes),
@@ -34,8 +48,20 @@ function pointBase(metric: SdkMetricData, point: PointBase, resource: ResourceIn
     exemplars: [],
     resource,
     scope,
-    ...NO_METRIC_VALUES,
-  };
+    value: values.value ?? null,
+    count: values.count ?? null,
+    sum: values.sum ?? null,
+    min: values.min ?? null,
+    max: values.max ?? null,
+    explicitBounds: values.explicitBounds ?? null,
+    bucketCounts: values.bucketCounts ?? null,
+    scale: values.scale ?? null,
+    zeroCount: values.zeroCount ?? null,
+    zeroThreshold: values.zeroThreshold ?? null,
+    positive: values.positive ?? null,
+    negative: values.negative ?? null,
+    quantiles: null,
+  });
 }
 
 function numberValue(metric: SdkMetricData, value: number): number | bigint {
@@ -45,62 +71,63 @@ function numberValue(metric: SdkMetricData, value: number): number | bigint {
 function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeInfo): MetricRecord[] {
   const temporality = SDK_TEMPORALITY[metric.aggregationTemporality] ?? 'unspecified';
   switch (metric.dataPointType as number) {
-    case DATA_POINT.GAUGE:
+    case DATA_POINT.GAUGE: {
+      const stream: PointStream = { type: 'gauge', temporality: null, isMonotonic: null };
       return (metric as GaugeMetricData).dataPoints.map((point) =>
-        buildMetricRecord({
-          ...pointBase(metric, point, resource, scope),
-          type: 'gauge',
-          temporality: null,
-          isMonotonic: null,
-          value: numberValue(metric, point.value),
-        }),
+        pointRecord(metric, point, stream, { value: numberValue(metric, point.value) }, resource, scope),
       );
-    case DATA_POINT.SUM:
+    }
+    case DATA_POINT.SUM: {
+      const stream: PointStream = { type: 'sum', temporality, isMonotonic: (metric as SumMetricData).isMonotonic };
       return (metric as SumMetricData).dataPoints.map((point) =>
-        buildMetricRecord({
-          ...pointBase(metric, point, resource, scope),
-          type: 'sum',
-          temporality,
-          isMonotonic: (metric as SumMetricData).isMonotonic,
-          value: numberValue(metric, point.value),
-        }),
+        pointRecord(metric, point, stream, { value: numberValue(metric, point.value) }, resource, scope),
       );
-    case DATA_POINT.HISTOGRAM:
-      return (metric.dataPoints as { value: Histogram; startTime: HrTime; endTime: HrTime; attributes: Record<string, unknown> }[]).map(
-        (point) =>
-          buildMetricRecord({
-            ...pointBase(metric, point, resource, scope),
-            type: 'histogram',
-            temporality,
-            isMonotonic: null,
-            count: point.value.count,
-            sum: point.value.sum ?? null,
-            min: point.value.min ?? null,
-            max: point.value.max ?? null,
-            explicitBounds: [...point.value.buckets.boundaries],
-            bucketCounts: [...point.value.buckets.counts],
-          }),
-      );
-    case DATA_POINT.EXPONENTIAL_HISTOGRAM:
-      return (
-        metric.dataPoints as { value: ExponentialHistogram; startTime: HrTime; endTime: HrTime; attributes: Record<string, unknown> }[]
-      ).map((point) =>
-        buildMetricRecord({
-          ...pointBase(metric, point, resource, scope),
-          type: 'exponential_histogram',
-          temporality,
-          isMonotonic: null,
-          count: point.value.count,
-          sum: point.value.sum ?? null,
-          min: point.value.min ?? null,
-          max: point.value.max ?? null,
-          scale: point.value.scale,
-          zeroCount: point.value.zeroCount,
-          zeroThreshold: 0,
-          positive: { offset: point.value.positive.offset, bucketCounts: [...point.value.positive.bucketCounts] },
-          negative: { offset: point.value.negative.offset, bucketCounts: [...point.value.negative.bucketCounts] },
-        }),
-      );
+    }
+    case DATA_POINT.HISTOGRAM: {
+      const stream: PointStream = { type: 'histogram', temporality, isMonotonic: null };
+      return (metric.dataPoints as (PointBase & { value: Histogram })[]).map((point) => {
+        const value = point.value;
+        return pointRecord(
+          metric,
+          point,
+          stream,
+          {
+            count: value.count,
+            sum: value.sum ?? null,
+            min: value.min ?? null,
+            max: value.max ?? null,
+            explicitBounds: [...value.buckets.boundaries],
+            bucketCounts: [...value.buckets.counts],
+          },
+          resource,
+          scope,
+        );
+      });
+    }
+    case DATA_POINT.EXPONENTIAL_HISTOGRAM: {
+      const stream: PointStream = { type: 'exponential_histogram', temporality, isMonotonic: null };
+      return (metric.dataPoints as (PointBase & { value: ExponentialHistogram })[]).map((point) => {
+        const value = point.value;
+        return pointRecord(
+          metric,
+          point,
+          stream,
+          {
+            count: value.count,
+            sum: value.sum ?? null,
+            min: value.min ?? null,
+            max: value.max ?? null,
+            scale: value.scale,
+            zeroCount: value.zeroCount,
+            zeroThreshold: 0,
+            positive: { offset: value.positive.offset, bucketCounts: [...value.positive.bucketCounts] },
+            negative: { offset: value.negative.offset, bucketCounts: [...value.negative.bucketCounts] },
+          },
+          resource,
+          scope,
+        );
+      });
+    }
     default:
       return [];
   }
