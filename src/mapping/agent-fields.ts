@@ -19,31 +19,48 @@ import {
  * know is simply ignored.
  */
 
+/**
+ * Reads one attribute of a record, falling back to its resource. Only keys registered with `known`
+ * (and `mastra.*` keys, whose payload keys are built from the span type) can be found.
+ */
 type Lookup = (key: string) => AttributeValue | undefined;
 
-/** The present keys of a resource, made once per resource: every record of a batch shares it. */
-const resourceLookups = new WeakMap<AttributeMap, Map<string, AttributeValue>>();
+const KNOWN_KEYS = new Set<string>();
 
-function presentIn(attributes: AttributeMap): Map<string, AttributeValue> {
-  const present = new Map<string, AttributeValue>();
+/** Registers the attribute keys this module reads, and returns them. */
+function known<const Keys extends readonly string[]>(...keys: Keys): Keys {
+  for (const key of keys) KNOWN_KEYS.add(key);
+  return keys;
+}
+
+const isKnown = (key: string): boolean => KNOWN_KEYS.has(key) || key.startsWith('mastra.');
+
+/** The known keys that `attributes` has, or `null` when it has none (as most records). */
+function knownIn(attributes: AttributeMap): Map<string, AttributeValue> | null {
+  let present: Map<string, AttributeValue> | null = null;
   for (const key in attributes) {
     const value = attributes[key];
-    if (value !== null && value !== undefined) present.set(key, value);
+    if (value !== null && value !== undefined && isKnown(key)) (present ??= new Map()).set(key, value);
   }
   return present;
 }
 
+/** The known keys of each resource, found once: every record of a batch shares its resource. */
+const resourceLookups = new WeakMap<AttributeMap, Map<string, AttributeValue> | null>();
+const NOTHING: Lookup = () => undefined;
+
 function lookupIn(attributes: AttributeMap, resource: AttributeMap): Lookup {
-  // Most of the ~100 keys asked for are absent, and a miss on a plain object is slow once the lookups
-  // go megamorphic; a Map of the keys that are present halves the cost of deriving a record.
-  let ofResource = resourceLookups.get(resource);
-  if (!ofResource) {
-    ofResource = presentIn(resource);
-    resourceLookups.set(resource, ofResource);
+  // A record asks for about a hundred keys and has few of them: filtering its attributes to the keys
+  // this module knows makes each lookup one get on a map of a handful of entries, or none at all.
+  let shared = resourceLookups.get(resource);
+  if (shared === undefined) {
+    shared = knownIn(resource);
+    resourceLookups.set(resource, shared);
   }
-  const own = presentIn(attributes);
-  const shared = ofResource;
-  return (key) => own.get(key) ?? shared.get(key);
+  const own = knownIn(attributes);
+  if (own === null) return shared === null ? NOTHING : (key) => shared.get(key);
+  if (shared !== null) for (const [key, value] of shared) if (!own.has(key)) own.set(key, value);
+  return (key) => own.get(key);
 }
 
 function asText(value: AttributeValue | undefined): string | null {
@@ -87,25 +104,21 @@ function firstValue(get: Lookup, keys: readonly string[]): AttributeValue {
 }
 
 /** Keys under which apps put a context field as metadata, most specific first. */
-const metadataKeys = (name: string): string[] => [
-  `mastra.metadata.${name}`,
-  `ai.telemetry.metadata.${name}`,
-  `mastra.requestContext.${name}`,
-  name,
-];
+const metadataKeys = (name: string): readonly string[] =>
+  known(`mastra.metadata.${name}`, `ai.telemetry.metadata.${name}`, `mastra.requestContext.${name}`, name);
 
-const CONTEXT_KEYS: Record<Exclude<keyof ContextFields, 'entityType' | 'entityId' | 'entityName'>, string[]> = {
-  userId: ['user.id', 'enduser.id', ...metadataKeys('userId'), 'enduser.pseudo.id'],
+const CONTEXT_KEYS: Record<Exclude<keyof ContextFields, 'entityType' | 'entityId' | 'entityName'>, readonly string[]> = {
+  userId: known('user.id', 'enduser.id', ...metadataKeys('userId'), 'enduser.pseudo.id'),
   organizationId: metadataKeys('organizationId'),
   resourceId: metadataKeys('resourceId'),
   runId: metadataKeys('runId'),
-  sessionId: ['session.id', ...metadataKeys('sessionId')],
-  threadId: ['mastra.metadata.threadId', 'gen_ai.conversation.id', 'ai.telemetry.metadata.threadId', 'mastra.requestContext.threadId', 'threadId'],
-  requestId: ['mastra.metadata.requestId', 'mastra.log.requestId', 'ai.telemetry.metadata.requestId', 'mastra.requestContext.requestId', 'requestId'],
-  environment: ['deployment.environment.name', 'deployment.environment', ...metadataKeys('environment')],
+  sessionId: known('session.id', ...metadataKeys('sessionId')),
+  threadId: known('mastra.metadata.threadId', 'gen_ai.conversation.id', 'ai.telemetry.metadata.threadId', 'mastra.requestContext.threadId', 'threadId'),
+  requestId: known('mastra.metadata.requestId', 'mastra.log.requestId', 'ai.telemetry.metadata.requestId', 'mastra.requestContext.requestId', 'requestId'),
+  environment: known('deployment.environment.name', 'deployment.environment', ...metadataKeys('environment')),
 };
 
-const ENTITY_ID_KEYS = [
+const ENTITY_ID_KEYS = known(
   'mastra.span.entityId',
   'gen_ai.agent.id',
   'gen_ai.tool.name',
@@ -119,10 +132,10 @@ const ENTITY_ID_KEYS = [
   'mastra.tool.id',
   'gen_ai.workflow.name',
   'graph.node.id',
-  'ai.telemetry.functionId',
-];
+  'ai.telemetry.functionId'
+);
 
-const ENTITY_NAME_KEYS = [
+const ENTITY_NAME_KEYS = known(
   'mastra.span.entityName',
   'gen_ai.agent.name',
   'agent.name',
@@ -132,10 +145,10 @@ const ENTITY_NAME_KEYS = [
   'gen_ai.workflow.name',
   'graph.node.name',
   'ai.telemetry.functionId',
-  'resource.name',
-];
+  'resource.name'
+);
 
-const MODEL_KEYS = [
+const MODEL_KEYS = known(
   'gen_ai.response.model',
   'gen_ai.request.model',
   'llm.response.model_name',
@@ -143,25 +156,28 @@ const MODEL_KEYS = [
   'llm.request.model_name',
   'ai.response.model',
   'ai.model.id',
-  'embedding.model_name',
-];
+  'embedding.model_name'
+);
 
-const INPUT_TOKEN_KEYS = [
+const INPUT_TOKEN_KEYS = known(
   'gen_ai.usage.input_tokens',
   'gen_ai.usage.prompt_tokens',
   'llm.token_count.prompt',
   'ai.usage.inputTokens',
   'ai.usage.promptTokens',
-  'ai.usage.tokens',
-];
-const OUTPUT_TOKEN_KEYS = [
+  'ai.usage.tokens'
+);
+const OUTPUT_TOKEN_KEYS = known(
   'gen_ai.usage.output_tokens',
   'gen_ai.usage.completion_tokens',
   'llm.token_count.completion',
   'ai.usage.outputTokens',
-  'ai.usage.completionTokens',
-];
-const TOTAL_TOKEN_KEYS = ['gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens'];
+  'ai.usage.completionTokens'
+);
+const TOTAL_TOKEN_KEYS = known('gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens');
+
+/** Single keys read below. */
+const [MCP_METHOD, GENAI_OPERATION, OPENINFERENCE_KIND, AI_SDK_OPERATION, AI_SDK_PROVIDER] = known('mcp.method.name', 'gen_ai.operation.name', 'openinference.span.kind', 'ai.operationId', 'ai.model.provider');
 
 /** Mastra span types that are not in the record enum, and where they belong. */
 const MASTRA_TYPE_ALIASES: Record<string, SpanType> = {
@@ -214,7 +230,7 @@ function knownSpanType(value: string): SpanType | null {
 }
 
 function isMcpToolCall(get: Lookup, attributes: AttributeMap, operation: string | null): boolean {
-  if (asText(get('mcp.method.name')) === 'tools/call') return true;
+  if (asText(get(MCP_METHOD)) === 'tools/call') return true;
   if (operation !== 'execute_tool') return false;
   return Object.keys(attributes).some((key) => key.startsWith('mcp.'));
 }
@@ -222,17 +238,17 @@ function isMcpToolCall(get: Lookup, attributes: AttributeMap, operation: string 
 function deriveSpanType(get: Lookup, attributes: AttributeMap, spanName: string): SpanType {
   const mastra = asText(get('mastra.span.type'));
   if (mastra !== null) return knownSpanType(mastra) ?? 'generic';
-  const operation = asText(get('gen_ai.operation.name'));
+  const operation = asText(get(GENAI_OPERATION));
   if (isMcpToolCall(get, attributes, operation)) return 'mcp_tool_call';
   if (operation !== null) {
     const type = OPERATION_TYPES[operation] ?? knownSpanType(operation) ?? knownSpanType(operation.replace(/\./g, '_'));
     if (type) return type;
   }
-  const openInference = asText(get('openinference.span.kind'));
+  const openInference = asText(get(OPENINFERENCE_KIND));
   if (openInference !== null && OPENINFERENCE_TYPES[openInference.toUpperCase()]) {
     return OPENINFERENCE_TYPES[openInference.toUpperCase()]!;
   }
-  const aiOperation = asText(get('ai.operationId'));
+  const aiOperation = asText(get(AI_SDK_OPERATION));
   if (aiOperation !== null) {
     if (/\.do(Generate|Stream)$/.test(aiOperation)) return 'model_step';
     if (/^ai\.(generate|stream)(Text|Object)$/.test(aiOperation)) return 'model_generation';
@@ -252,24 +268,26 @@ const ENTITY_TYPES: Partial<Record<SpanType, string>> = {
   processor_run: 'processor',
 };
 
+const PROVIDER_KEYS = known('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system');
+
 function deriveProvider(get: Lookup): string | null {
-  const provider = firstText(get, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system']);
+  const provider = firstText(get, PROVIDER_KEYS);
   if (provider !== null) return provider;
   // The AI SDK names the API too (`openai.chat`); OpenTelemetry's own names may contain dots.
-  const aiSdk = asText(get('ai.model.provider'));
+  const aiSdk = asText(get(AI_SDK_PROVIDER));
   return aiSdk === null ? null : aiSdk.split('.')[0]!;
 }
 
-const INPUT_KEYS: Record<'model' | 'tool' | 'other', string[]> = {
-  model: ['gen_ai.input.messages', 'input.value', 'ai.prompt.messages', 'ai.prompt', 'gen_ai.prompt', 'input'],
-  tool: ['gen_ai.tool.call.arguments', 'input.value', 'ai.toolCall.args', 'tool.parameters', 'gen_ai.tool.input', 'input'],
-  other: ['input.value', 'ai.prompt', 'ai.values', 'ai.value', 'input'],
+const INPUT_KEYS: Record<'model' | 'tool' | 'other', readonly string[]> = {
+  model: known('gen_ai.input.messages', 'input.value', 'ai.prompt.messages', 'ai.prompt', 'gen_ai.prompt', 'input'),
+  tool: known('gen_ai.tool.call.arguments', 'input.value', 'ai.toolCall.args', 'tool.parameters', 'gen_ai.tool.input', 'input'),
+  other: known('input.value', 'ai.prompt', 'ai.values', 'ai.value', 'input'),
 };
 
-const OUTPUT_KEYS: Record<'model' | 'tool' | 'other', string[]> = {
-  model: ['gen_ai.output.messages', 'output.value', 'ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.result.text', 'ai.result.object', 'gen_ai.completion', 'output'],
-  tool: ['gen_ai.tool.call.result', 'output.value', 'ai.toolCall.result', 'gen_ai.tool.output', 'output'],
-  other: ['output.value', 'ai.response.text', 'ai.response.object', 'ai.embeddings', 'ai.embedding', 'output'],
+const OUTPUT_KEYS: Record<'model' | 'tool' | 'other', readonly string[]> = {
+  model: known('gen_ai.output.messages', 'output.value', 'ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.result.text', 'ai.result.object', 'gen_ai.completion', 'output'),
+  tool: known('gen_ai.tool.call.result', 'output.value', 'ai.toolCall.result', 'gen_ai.tool.output', 'output'),
+  other: known('output.value', 'ai.response.text', 'ai.response.object', 'ai.embeddings', 'ai.embedding', 'output'),
 };
 
 function payloadFamily(spanType: SpanType): 'model' | 'tool' | 'other' {
@@ -289,8 +307,10 @@ function parseJsonArray(value: AttributeValue | undefined): AttributeValue[] | n
   }
 }
 
+const TAG_KEYS = known('mastra.tags', 'tag.tags', 'ai.telemetry.metadata.tags');
+
 function deriveTags(get: Lookup): string[] {
-  for (const key of ['mastra.tags', 'tag.tags', 'ai.telemetry.metadata.tags']) {
+  for (const key of TAG_KEYS) {
     const list = parseJsonArray(get(key));
     if (list) return [...new Set(list.filter((tag): tag is string => typeof tag === 'string' && tag !== ''))];
   }
@@ -353,6 +373,10 @@ function contextFrom(
   };
 }
 
+const AGENT_ID_KEYS = known('mastra.span.entityId', 'gen_ai.agent.id');
+const AGENT_NAME_KEYS = known('mastra.span.entityName', 'gen_ai.agent.name');
+const GENAI_AGENT_KEYS = known('gen_ai.agent.id', 'gen_ai.agent.name');
+
 /** Context for a log record or a metric point: from its own attributes, then its resource. */
 export function deriveRecordContext(attributes: AttributeMap, resourceAttributes: AttributeMap): RecordContext {
   const get = lookupIn(attributes, resourceAttributes);
@@ -360,8 +384,8 @@ export function deriveRecordContext(attributes: AttributeMap, resourceAttributes
     get,
     attributes,
     asText(get('mastra.span.entityType')),
-    firstText(get, ['mastra.span.entityId', 'gen_ai.agent.id']),
-    firstText(get, ['mastra.span.entityName', 'gen_ai.agent.name']),
+    firstText(get, AGENT_ID_KEYS),
+    firstText(get, AGENT_NAME_KEYS),
   );
 }
 
@@ -389,7 +413,7 @@ export function deriveSpanSemantics(
   const entityType =
     asText(get('mastra.span.entityType')) ??
     ENTITY_TYPES[spanType] ??
-    (firstText(get, ['gen_ai.agent.id', 'gen_ai.agent.name']) !== null ? 'agent' : null);
+    (firstText(get, GENAI_AGENT_KEYS) !== null ? 'agent' : null);
   return Object.assign(contextFrom(get, attributes, entityType, entityId, entityName), {
     spanType,
     model: firstText(get, MODEL_KEYS),
