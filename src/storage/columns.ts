@@ -159,18 +159,6 @@ function typedMap<R>(name: string, key: keyof R & string): Column<R> {
   });
 }
 
-function typedValue<R>(name: string, key: keyof R & string): Column<R> {
-  return column<R>(
-    name,
-    'json',
-    (r) => (r[key] === null ? null : encodeTypedValue(r[key] as AttributeValue)),
-    (r, cell) => {
-      r[key] = (cell === null ? null : decodeTypedValue(cell as string)) as never;
-    },
-    { nullable: true },
-  );
-}
-
 /** `entityType` → `entity_type`. */
 export function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -220,6 +208,60 @@ function decodeNested<T>(item: Json, mapKey: string): T {
 }
 
 type S = RecordOf['spans'];
+
+/*
+ * An agent span's input and output are usually attributes too (`gen_ai.input.messages`, ...), and
+ * they are most of its bytes. The attributes column keeps such a value once: as a reference,
+ * `{"$ref":"input"}` or `{"$ref":"output"}`, to the column that holds it. A read puts it back.
+ */
+type Payload = 'input' | 'output';
+const REF_JSON: Record<Payload, string> = { input: '{"$ref":"input"}', output: '{"$ref":"output"}' };
+/** References met while decoding an attribute map, until its input and output columns are read. */
+const pendingRefs = new WeakMap<S['attributes'], [string, Payload][]>();
+
+function encodeSpanAttributes(span: S): string {
+  const { input, output } = span;
+  if (input === null && output === null) return encodeTypedMap(span.attributes);
+  return encodeTypedMap(span.attributes, (value) =>
+    value === null ? undefined : value === input ? REF_JSON.input : value === output ? REF_JSON.output : undefined,
+  );
+}
+
+function payloadRef(value: unknown): Payload | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const ref = (value as { $ref?: unknown }).$ref;
+  return (ref === 'input' || ref === 'output') && Object.keys(value).length === 1 ? ref : null;
+}
+
+function decodeSpanAttributes(cell: string): S['attributes'] {
+  const parsed = JSON.parse(cell) as Json;
+  let refs: [string, Payload][] | null = null;
+  for (const key in parsed) {
+    const ref = payloadRef(parsed[key]);
+    if (ref === null) continue;
+    (refs ??= []).push([key, ref]);
+    parsed[key] = null;
+  }
+  const attributes = reviveTypedMap(parsed);
+  if (refs) pendingRefs.set(attributes, refs);
+  return attributes;
+}
+
+/** The input or output column; reading it also fills the attributes that refer to it. */
+function payloadColumn(payload: Payload): Column<S> {
+  return column<S>(
+    payload,
+    'json',
+    (r) => (r[payload] === null ? null : encodeTypedValue(r[payload])),
+    (r, cell) => {
+      const value = cell === null ? null : decodeTypedValue(cell as string);
+      r[payload] = value;
+      const refs = r.attributes && pendingRefs.get(r.attributes);
+      if (refs) for (const [key, ref] of refs) if (ref === payload) r.attributes![key] = value;
+    },
+    { nullable: true },
+  );
+}
 type L = RecordOf['logs'];
 type M = RecordOf['metrics'];
 type Sc = RecordOf['scores'];
@@ -250,7 +292,9 @@ export const SPAN_COLUMNS: Column<S>[] = [
   ),
   field<S, 'serviceName'>('service_name', 'serviceName', 'string', { lowCardinality: true }),
   ...resourceAndScope<S>(),
-  typedMap<S>('attributes', 'attributes'),
+  column<S>('attributes', 'json', encodeSpanAttributes, (r, cell) => {
+    r.attributes = decodeSpanAttributes(cell as string);
+  }),
   field<S, 'droppedAttributesCount'>('dropped_attributes_count', 'droppedAttributesCount', 'uint32'),
   column<S>('events', 'json', (r) => encodeEvents(r.events), (r, cell) => {
     r.events = (JSON.parse(cell as string) as Json[]).map((event) => decodeNested<SpanEvent>(event, 'attributes'));
@@ -267,8 +311,8 @@ export const SPAN_COLUMNS: Column<S>[] = [
   field<S, 'inputTokens'>('input_tokens', 'inputTokens', 'uint64', { nullable: true }),
   field<S, 'outputTokens'>('output_tokens', 'outputTokens', 'uint64', { nullable: true }),
   field<S, 'totalTokens'>('total_tokens', 'totalTokens', 'uint64', { nullable: true }),
-  typedValue<S>('input', 'input'),
-  typedValue<S>('output', 'output'),
+  payloadColumn('input'),
+  payloadColumn('output'),
 ];
 
 export const LOG_COLUMNS: Column<L>[] = [

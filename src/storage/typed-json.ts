@@ -51,12 +51,13 @@ function encodeValue(value: AttributeValue): string {
   }
 }
 
-/** Encodes an attribute map as typed JSON. */
-export function encodeTypedMap(map: AttributeMap): string {
+/** Encodes an attribute map as typed JSON; `substitute` may give the JSON of a top-level value instead. */
+export function encodeTypedMap(map: AttributeMap, substitute?: (value: AttributeValue) => string | undefined): string {
   let out = '{';
   let first = true;
   for (const key in map) {
-    out += (first ? '' : ',') + quotedKey(key) + encodeValue(map[key]!);
+    const value = map[key]!;
+    out += (first ? '' : ',') + quotedKey(key) + (substitute?.(value) ?? encodeValue(value));
     first = false;
   }
   return out + '}';

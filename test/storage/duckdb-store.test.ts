@@ -48,4 +48,24 @@ describe('DuckDB store specifics', () => {
     expect((await store.getTrace(id))!.spans.map((span) => span.name)).toEqual(['early', 'late']);
     await store.close();
   });
+
+  it("stores an agent span's input once: its attribute holds a reference to the input column", async () => {
+    const path = join(directory, 'payload.duckdb');
+    const prompt = `Summarise: ${'long text '.repeat(200)}`;
+    const span = makeSpan({ attributes: { 'gen_ai.input.messages': prompt, 'gen_ai.request.model': 'gpt-4o' }, input: prompt });
+    const store = new DuckDBStore({ path });
+    await store.init();
+    await store.batchCreateSpans({ spans: [span] });
+    await store.close();
+
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    const rows = (await connection.runAndReadAll('SELECT attributes, input FROM otel_spans')).getRows() as [string, string][];
+    connection.closeSync();
+    instance.closeSync();
+    expect(rows).toHaveLength(1);
+    const [attributes, input] = rows[0]!;
+    expect(JSON.parse(attributes)).toEqual({ 'gen_ai.input.messages': { $ref: 'input' }, 'gen_ai.request.model': 'gpt-4o' });
+    expect(JSON.parse(input)).toBe(prompt);
+  });
 });

@@ -150,6 +150,21 @@ export function describeStoreContract(
         await expect(store.getTrace('not-hex')).rejects.toThrow(InvalidQueryError);
       });
 
+      it('reads back attributes that are also the input and output whole, in order, whatever their type', async () => {
+        const messages = JSON.stringify([{ role: 'user', content: 'Plan a trip to Kyoto ✈️' }]);
+        const structured = { answer: 'Go in spring', days: 5n };
+        const span = makeSpan({
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': messages, copy: messages, 'ai.response.object': structured, empty: null, last: true },
+          input: messages,
+          output: structured,
+        });
+        await store.batchCreateSpans({ spans: [span] });
+        const [stored] = (await store.getTrace(span.traceId))!.spans;
+        expect(stored).toEqual(span);
+        expect(Object.keys(stored!.attributes)).toEqual(Object.keys(span.attributes));
+        expect(stored!.attributes.empty).toBeNull();
+      });
+
       it('keeps every attribute type exactly, in attributes, events, links, resource, scope and metadata', async () => {
         const span = makeSpan({
           attributes: TYPED_ATTRIBUTES,
