@@ -8,7 +8,7 @@ export interface PipelineOptions {
   maxBatchSize?: number;
   /** Most records waiting per signal; beyond it submissions fail fast. Default 20000. */
   maxBufferSize?: number;
-  /** Writes in flight per signal. Default 3: the next batches are prepared while the store appends and commits. */
+  /** Writes in flight per signal. Default 2: the next batch is prepared while the store commits one. */
   maxConcurrentWrites?: number;
   /** Retries of a failed write before its records are dropped. Default 4. */
   maxRetries?: number;
@@ -25,7 +25,7 @@ export interface PipelineOptions {
 export const PIPELINE_DEFAULTS = {
   maxBatchSize: 2000,
   maxBufferSize: 20_000,
-  maxConcurrentWrites: 3,
+  maxConcurrentWrites: 2,
   maxRetries: 4,
   retryDelayMs: 500,
   maxRetryDelayMs: 10_000,
