@@ -24,7 +24,7 @@ export const OPTIONS = {
   'cors-origin': { type: 'string', env: 'OTEL_BRIDGE_CORS_ORIGINS', help: 'comma-separated origins browsers may send from, or *' },
   'max-body-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_BODY_MB', help: 'largest request body in MiB (default 20)' },
   'max-in-flight-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB', help: 'request MiB processed at once before 429 (default 32)' },
-  'memory-limit-mb': { type: 'string', env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB', help: 'resident MiB above which requests get 503 (default 512)' },
+  'memory-limit-mb': { type: 'string', env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB', help: 'resident MiB to stay under: above 80% of it requests get 503 (default 512)' },
   'max-buffer': { type: 'string', env: 'OTEL_BRIDGE_MAX_BUFFER', help: 'records queued per signal before 429 (default 20000)' },
   'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },

@@ -132,7 +132,7 @@ const ENTITY_ID_KEYS = known(
   'mastra.tool.id',
   'gen_ai.workflow.name',
   'graph.node.id',
-  'ai.telemetry.functionId'
+  'ai.telemetry.functionId',
 );
 
 const ENTITY_NAME_KEYS = known(
@@ -145,7 +145,7 @@ const ENTITY_NAME_KEYS = known(
   'gen_ai.workflow.name',
   'graph.node.name',
   'ai.telemetry.functionId',
-  'resource.name'
+  'resource.name',
 );
 
 const MODEL_KEYS = known(
@@ -156,7 +156,7 @@ const MODEL_KEYS = known(
   'llm.request.model_name',
   'ai.response.model',
   'ai.model.id',
-  'embedding.model_name'
+  'embedding.model_name',
 );
 
 const INPUT_TOKEN_KEYS = known(
@@ -165,19 +165,25 @@ const INPUT_TOKEN_KEYS = known(
   'llm.token_count.prompt',
   'ai.usage.inputTokens',
   'ai.usage.promptTokens',
-  'ai.usage.tokens'
+  'ai.usage.tokens',
 );
 const OUTPUT_TOKEN_KEYS = known(
   'gen_ai.usage.output_tokens',
   'gen_ai.usage.completion_tokens',
   'llm.token_count.completion',
   'ai.usage.outputTokens',
-  'ai.usage.completionTokens'
+  'ai.usage.completionTokens',
 );
 const TOTAL_TOKEN_KEYS = known('gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens');
 
 /** Single keys read below. */
-const [MCP_METHOD, GENAI_OPERATION, OPENINFERENCE_KIND, AI_SDK_OPERATION, AI_SDK_PROVIDER] = known('mcp.method.name', 'gen_ai.operation.name', 'openinference.span.kind', 'ai.operationId', 'ai.model.provider');
+const [MCP_METHOD, GENAI_OPERATION, OPENINFERENCE_KIND, AI_SDK_OPERATION, AI_SDK_PROVIDER] = known(
+  'mcp.method.name',
+  'gen_ai.operation.name',
+  'openinference.span.kind',
+  'ai.operationId',
+  'ai.model.provider',
+);
 
 /** Mastra span types that are not in the record enum, and where they belong. */
 const MASTRA_TYPE_ALIASES: Record<string, SpanType> = {
