@@ -8,12 +8,15 @@ import {
   SPAN_TYPES,
   STATUS_CODES,
   TEMPORALITIES,
+  type AttributeMap,
+  type AttributeValue,
   type FeedbackRecord,
   type LogRecord,
   type MetricRecord,
   type ScoreRecord,
   type SpanRecord,
 } from './types';
+import { isAttributeMap, isAttributeValue } from './attribute-check';
 
 /** Runtime schemas for the records in `./types`. A compile-time check below keeps the two in step. */
 
@@ -35,19 +38,12 @@ const literals = <T extends readonly string[]>(values: T): Literals<T> =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as Literals<T>;
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const AttributeValueSchema = Type.Recursive((self) =>
-  Type.Union([
-    Type.String(),
-    Type.Boolean(),
-    Type.BigInt({ minimum: -(2n ** 63n), maximum: 2n ** 63n - 1n }),
-    DOUBLE,
-    Type.Uint8Array(),
-    Type.Null(),
-    Type.Array(self),
-    Type.Record(Type.String(), self),
-  ]),
-);
-const ATTRIBUTES = Type.Record(Type.String(), AttributeValueSchema);
+export const ATTRIBUTE_VALUE_KIND = 'OtelBridgeAttributeValue';
+export const ATTRIBUTE_MAP_KIND = 'OtelBridgeAttributeMap';
+TypeRegistry.Set(ATTRIBUTE_VALUE_KIND, (_schema, value) => isAttributeValue(value));
+TypeRegistry.Set(ATTRIBUTE_MAP_KIND, (_schema, value) => isAttributeMap(value));
+export const AttributeValueSchema = Type.Unsafe<AttributeValue>({ [Kind]: ATTRIBUTE_VALUE_KIND });
+const ATTRIBUTES = Type.Unsafe<AttributeMap>({ [Kind]: ATTRIBUTE_MAP_KIND });
 
 const RESOURCE = Type.Object({
   attributes: ATTRIBUTES,

@@ -1,7 +1,10 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { TSchema } from '@sinclair/typebox';
+import { Kind, type TSchema } from '@sinclair/typebox';
 import { OtelBridgeError } from '../errors';
+import { attributeMapProblem, attributeValueProblem } from './attribute-check';
 import {
+  ATTRIBUTE_MAP_KIND,
+  ATTRIBUTE_VALUE_KIND,
   FeedbackRecordSchema,
   LogRecordSchema,
   MetricRecordSchema,
@@ -88,6 +91,13 @@ interface Validator<T> {
   semantic: SemanticCheck<T> | null;
 }
 
+/** TypeBox reports only that an attribute kind failed; the hand-written check says where inside. */
+function attributeProblemAt(schema: TSchema, value: unknown) {
+  if (schema[Kind] === ATTRIBUTE_MAP_KIND) return attributeMapProblem(value);
+  if (schema[Kind] === ATTRIBUTE_VALUE_KIND) return attributeValueProblem(value);
+  return null;
+}
+
 function validator<T>(schema: TSchema, semantic: SemanticCheck<T> | null): Validator<T> {
   return { check: TypeCompiler.Compile(schema), semantic };
 }
@@ -108,7 +118,12 @@ export function findInvalidRecords<S extends Signal>(signal: S, records: readonl
     const record = records[index];
     if (!check.Check(record)) {
       const first = check.Errors(record).First();
-      issues.push({ index, path: first?.path ?? '', message: first?.message ?? 'is not a valid record' });
+      const inner = first ? attributeProblemAt(first.schema, first.value) : null;
+      issues.push({
+        index,
+        path: (first?.path ?? '') + (inner?.path ?? ''),
+        message: inner?.message ?? first?.message ?? 'is not a valid record',
+      });
       continue;
     }
     const problem = semantic?.(record as RecordOf[S]);

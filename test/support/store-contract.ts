@@ -350,6 +350,17 @@ export function describeStoreContract(
         expect((error as RecordValidationError).issues[0]!.path).toBe(path);
       });
 
+      it.each([
+        ['an undefined nested in a map', { ok: 1n, 'a/b': { list: [1, undefined] } }, '/attributes/a~1b/list/1', /is undefined, not an attribute value/],
+        ['an int beyond 64 bits', { big: 2n ** 64n }, '/attributes/big', /int beyond 64 bits/],
+        ['a class instance', { when: new Date(0) }, '/attributes/when', /is a Date, not an attribute value/],
+      ])('rejects a span attribute that is %s, naming where it is', async (_case, attributes, path, message) => {
+        const error = await store.batchCreateSpans({ spans: [makeSpan({ attributes: attributes as never })] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RecordValidationError);
+        expect((error as RecordValidationError).issues[0]).toEqual(expect.objectContaining({ index: 0, path }));
+        expect((error as RecordValidationError).issues[0]!.message).toMatch(message);
+      });
+
       it('leaves data already stored untouched when a later batch fails', async () => {
         const kept = makeSpan();
         await store.batchCreateSpans({ spans: [kept] });

@@ -1,0 +1,64 @@
+import type { AttributeMap, AttributeValue } from './types';
+
+/**
+ * Hand-written checks for attribute values and maps. TypeBox checks a `Record` key by key against a
+ * pattern, and each value against an eight-way union: that was two thirds of validating a span.
+ * These walk a value once, and say where and why it is not an attribute value.
+ */
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Where a value breaks the attribute model: a JSON-pointer path below it, and why. */
+export interface AttributeProblem {
+  path: string;
+  message: string;
+}
+
+const pointer = (key: string): string => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+function isPlainObject(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Why `value` is not an {@link AttributeValue}, or `null` when it is one. */
+export function attributeValueProblem(value: unknown): AttributeProblem | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return null;
+    case 'bigint':
+      return value >= INT64_MIN && value <= INT64_MAX ? null : { path: '', message: 'is an int beyond 64 bits' };
+    case 'object': {
+      if (value === null || value instanceof Uint8Array) return null;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          const problem = attributeValueProblem(value[index]);
+          if (problem !== null) return { path: `/${index}${problem.path}`, message: problem.message };
+        }
+        return null;
+      }
+      if (isPlainObject(value)) return attributeMapProblem(value);
+      return { path: '', message: `is a ${value.constructor.name}, not an attribute value` };
+    }
+    default:
+      return { path: '', message: `is ${typeof value}, not an attribute value (string, boolean, bigint, number, Uint8Array, array or map)` };
+  }
+}
+
+/** Why `map` is not an {@link AttributeMap}, or `null` when it is one. */
+export function attributeMapProblem(map: unknown): AttributeProblem | null {
+  if (map === null || typeof map !== 'object' || Array.isArray(map) || !isPlainObject(map)) {
+    return { path: '', message: 'must be an attribute map (a plain object)' };
+  }
+  for (const key in map) {
+    const problem = attributeValueProblem((map as Record<string, unknown>)[key]);
+    if (problem !== null) return { path: `${pointer(key)}${problem.path}`, message: problem.message };
+  }
+  return null;
+}
+
+export const isAttributeValue = (value: unknown): value is AttributeValue => attributeValueProblem(value) === null;
+export const isAttributeMap = (value: unknown): value is AttributeMap => attributeMapProblem(value) === null;
