@@ -88,9 +88,12 @@ function checkIds(filter: { traceId?: string; spanId?: string } | undefined): vo
   if (filter?.spanId !== undefined) checkSpanId(filter.spanId);
 }
 
+const compareTimes = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * A trace as readers want it: each span once (a retried write may have stored it twice), ordered by
- * start time, a parent before its children when clocks tie, then by span id.
+ * start time; when start times tie (the JS SDK's are in whole milliseconds), a parent before its
+ * children, then the span that ended first, then by span id.
  */
 export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
   const unique = new Map<string, SpanRecord>();
@@ -107,8 +110,9 @@ export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
   };
   return [...unique.values()].sort(
     (a, b) =>
-      (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0) ||
+      compareTimes(a.startTimeUnixNano, b.startTimeUnixNano) ||
       depthOf(a) - depthOf(b) ||
+      compareTimes(a.endTimeUnixNano, b.endTimeUnixNano) ||
       (a.spanId < b.spanId ? -1 : 1),
   );
 }

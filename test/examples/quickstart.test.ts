@@ -12,7 +12,10 @@ describe('examples/quickstart', () => {
       const printed = await main(() => undefined);
       expect(existsSync(join(directory, 'otel-bridge.duckdb'))).toBe(true);
       expect(printed[0]).toMatch(/^trace [0-9a-f]{32}$/);
-      expect(printed.slice(1, 4).map((line) => line.trim().split(/\s+/)[0])).toEqual(['agent_run', 'model_generation', 'tool_call']);
+      const types = printed.slice(1, 4).map((line) => line.trim().split(/\s+/)[0]);
+      // The JS SDK stamps span starts in whole milliseconds, so the two children may tie; either order is right.
+      expect(types[0]).toBe('agent_run');
+      expect(types.slice(1).sort()).toEqual(['model_generation', 'tool_call']);
       expect(printed).toContainEqual(expect.stringMatching(/model=gpt-4o-mini tokens=49/));
       expect(printed).toContainEqual(expect.stringMatching(/error="weather API timed out"/));
       expect(printed).toContain('log   warn: tool failed, answering from memory');

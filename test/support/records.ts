@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { NO_METRIC_VALUES } from '../../src/mapping/records';
 import type {
   AttributeMap,
   ContextFields,
@@ -153,19 +154,8 @@ export function makeMetric(overrides: Partial<MetricRecord> = {}): MetricRecord 
     startTimeUnixNano: BASE_TIME - 60_000_000_000n,
     attributes: { route: '/checkout' },
     flags: 0,
+    ...NO_METRIC_VALUES,
     value: 10n,
-    count: null,
-    sum: null,
-    min: null,
-    max: null,
-    explicitBounds: null,
-    bucketCounts: null,
-    scale: null,
-    zeroCount: null,
-    zeroThreshold: null,
-    positive: null,
-    negative: null,
-    quantiles: null,
     exemplars: [],
     traceId: null,
     spanId: null,

@@ -145,6 +145,18 @@ export function describeStoreContract(
         expect(stored?.spans.map((span) => span.parentSpanId)).toEqual([null, spans[0]!.spanId, spans[1]!.spanId]);
       });
 
+      it('getTrace orders spans that start in the same instant: parent first, then the one that ended first', async () => {
+        const id = traceId();
+        const root = makeSpan({ traceId: id, spanId: 'ffffffffffffff01', endTimeUnixNano: BASE_TIME + 9n, durationNano: 9n });
+        const sibling = (spanId: string, end: bigint) =>
+          makeSpan({ traceId: id, spanId, parentSpanId: root.spanId, endTimeUnixNano: BASE_TIME + end, durationNano: end });
+        // Span ids sort against the expected order, so only the end times can put them right.
+        const first = sibling('ffffffffffffff03', 2n);
+        const second = sibling('ffffffffffffff02', 5n);
+        await store.batchCreateSpans({ spans: [second, first, root] });
+        expect((await store.getTrace(id))!.spans.map((span) => span.spanId)).toEqual([root.spanId, first.spanId, second.spanId]);
+      });
+
       it('getTrace returns null for an unknown trace, and rejects a malformed id', async () => {
         expect(await store.getTrace(traceId())).toBeNull();
         await expect(store.getTrace('not-hex')).rejects.toThrow(InvalidQueryError);
