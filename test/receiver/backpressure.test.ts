@@ -119,6 +119,28 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     await receiver.close();
   });
 
+  it('refuses new requests from 80% of the memory limit, before the limit itself is reached', async () => {
+    const limit = Math.floor(process.memoryUsage.rss() / 0.7);
+    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Bring the process to about 90% of its limit: past the soft limit, short of the limit.
+    const ballast = Buffer.alloc(Math.max(0, Math.floor(limit * 0.9 - process.memoryUsage.rss())), 1);
+    const rss = process.memoryUsage.rss();
+    expect(rss).toBeGreaterThan(limit * 0.8);
+    expect(rss).toBeLessThan(limit);
+    // An admitted request would wait for the stalled store, then succeed.
+    setTimeout(() => release(), 500);
+    const refused = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    expect(ballast[ballast.length - 1]).toBe(1);
+    expect(refused.status).toBe(503);
+    expect(refused.body.toString('latin1')).toMatch(/over 80% of its [\d.]+ MiB limit/);
+    expect((await busy).status).toBe(200);
+    await receiver.close();
+  });
+
   it('answers 503 with Retry-After while the store is failing, and recovers', async () => {
     const receiver = await startReceiver({ store, port: 0, maxRetries: 2, retryDelayMs: 150, maxRetryDelayMs: 150 });
     const kept = batch(5);
