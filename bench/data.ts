@@ -1,9 +1,26 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, ValueType, trace, type Attributes } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type IdGenerator, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type IdGenerator,
+  type ReadableSpan,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import {
+  AggregationType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 
 /** Deterministic workloads: every run generates the same telemetry from the same seed. */
 
@@ -26,7 +43,10 @@ export class SeededIds implements IdGenerator {
   constructor(private readonly random: () => number) {}
   private hex(bytes: number): string {
     let out = '';
-    for (let i = 0; i < bytes; i++) out += Math.floor(this.random() * 256).toString(16).padStart(2, '0');
+    for (let i = 0; i < bytes; i++)
+      out += Math.floor(this.random() * 256)
+        .toString(16)
+        .padStart(2, '0');
     return out;
   }
   generateTraceId(): string {
@@ -46,7 +66,9 @@ export const RESOURCE: Resource = resourceFromAttributes({
 });
 
 const ROUTES = ['/api/users/{id}', '/api/orders', '/api/orders/{id}/items', '/health', '/api/search'];
-const WORDS = 'the quick brown fox jumps over the lazy dog while agents plan tools and models answer questions'.split(' ');
+const WORDS = 'the quick brown fox jumps over the lazy dog while agents plan tools and models answer questions'.split(
+  ' ',
+);
 
 function text(random: () => number, length: number): string {
   let out = '';
@@ -93,7 +115,13 @@ function agentAttributes(random: () => number, i: number): Attributes {
  * `processors`. It yields to the event loop between traces every `yieldEvery` spans, as an app
  * serving requests does, so that exporters run meanwhile.
  */
-export async function produceSpans(workload: Workload, count: number, seed: number, processors: SpanProcessor[], yieldEvery = 1000): Promise<void> {
+export async function produceSpans(
+  workload: Workload,
+  count: number,
+  seed: number,
+  processors: SpanProcessor[],
+  yieldEvery = 1000,
+): Promise<void> {
   const random = seeded(seed);
   const provider = new BasicTracerProvider({
     resource: RESOURCE,
@@ -104,7 +132,10 @@ export async function produceSpans(workload: Workload, count: number, seed: numb
   const tracer = provider.getTracer('bench', '1.0.0');
   const attributes = workload === 'http' ? httpAttributes : agentAttributes;
   for (let i = 0; i < count; i += 5) {
-    const root = tracer.startSpan(workload === 'http' ? 'GET /api/orders' : 'invoke_agent planner', { kind: SpanKind.SERVER, attributes: attributes(random, i) });
+    const root = tracer.startSpan(workload === 'http' ? 'GET /api/orders' : 'invoke_agent planner', {
+      kind: SpanKind.SERVER,
+      attributes: attributes(random, i),
+    });
     const parent = trace.setSpanContext(ROOT_CONTEXT, root.spanContext());
     for (let child = 1; child < 5 && i + child < count; child++) {
       const span = tracer.startSpan(
@@ -137,7 +168,12 @@ export async function makeSpans(workload: Workload, count: number, seed: number)
 }
 
 /** Log records with a text body and five attributes, made by the real SDK and handed to `processors`. */
-export async function produceLogs(count: number, seed: number, processors: LogRecordProcessor[], yieldEvery = 1000): Promise<void> {
+export async function produceLogs(
+  count: number,
+  seed: number,
+  processors: LogRecordProcessor[],
+  yieldEvery = 1000,
+): Promise<void> {
   const random = seeded(seed);
   const provider = new LoggerProvider({ resource: RESOURCE, processors });
   const logger = provider.getLogger('bench', '1.0.0');
@@ -147,7 +183,13 @@ export async function produceLogs(count: number, seed: number, processors: LogRe
       severityNumber: error ? SeverityNumber.ERROR : SeverityNumber.INFO,
       severityText: error ? 'ERROR' : 'INFO',
       body: text(random, 80),
-      attributes: { 'code.function': 'handle', 'http.route': ROUTES[i % ROUTES.length]!, 'order.id': Math.floor(random() * 1e9), retry: random() < 0.1, 'user.id': `user-${i % 1013}` },
+      attributes: {
+        'code.function': 'handle',
+        'http.route': ROUTES[i % ROUTES.length]!,
+        'order.id': Math.floor(random() * 1e9),
+        retry: random() < 0.1,
+        'user.id': `user-${i % 1013}`,
+      },
     });
     if ((i + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -165,7 +207,12 @@ export async function makeLogs(count: number, seed: number): Promise<ReadableLog
  * Metric points of every SDK point type: `series` attribute sets on a counter, an up-down counter,
  * a histogram, an exponential histogram and a gauge, recorded and collected `collections` times.
  */
-export async function produceMetrics(series: number, collections: number, seed: number, exporter: PushMetricExporter): Promise<number> {
+export async function produceMetrics(
+  series: number,
+  collections: number,
+  seed: number,
+  exporter: PushMetricExporter,
+): Promise<number> {
   const random = seeded(seed);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({
@@ -179,7 +226,10 @@ export async function produceMetrics(series: number, collections: number, seed: 
   const duration = meter.createHistogram('http.server.request.duration', { unit: 's' });
   const tokens = meter.createHistogram('tokens');
   const queue = meter.createGauge('queue.depth');
-  const labels = Array.from({ length: series }, (_, i) => ({ 'http.route': ROUTES[i % ROUTES.length]!, 'server.instance': `i-${i}` }));
+  const labels = Array.from({ length: series }, (_, i) => ({
+    'http.route': ROUTES[i % ROUTES.length]!,
+    'server.instance': `i-${i}`,
+  }));
   let points = 0;
   for (let round = 0; round < collections; round++) {
     for (const attributes of labels) {

@@ -1,13 +1,22 @@
 import { Field, Root, Type } from 'protobufjs';
 import { buildSpanRecord } from '../src/mapping/records';
-import { decodeTraces, SPAN_KINDS, STATUS_CODES, type AttributeMap, type AttributeValue, type OtlpEncoding, type SpanRecord } from '../src';
+import {
+  decodeTraces,
+  SPAN_KINDS,
+  STATUS_CODES,
+  type AttributeMap,
+  type AttributeValue,
+  type OtlpEncoding,
+  type SpanRecord,
+} from '../src';
 
 /** The decoder alone: OTLP bodies to records, with nothing else running. */
 export function decodeRate(bodies: Buffer[], encoding: OtlpEncoding, minSeconds = 2): number {
   for (const body of bodies) decodeTraces(body, encoding);
   let spans = 0;
   const start = performance.now();
-  while (performance.now() - start < minSeconds * 1000) for (const body of bodies) spans += decodeTraces(body, encoding).records.length;
+  while (performance.now() - start < minSeconds * 1000)
+    for (const body of bodies) spans += decodeTraces(body, encoding).records.length;
   return spans / ((performance.now() - start) / 1000);
 }
 
@@ -23,25 +32,97 @@ function protobufjsRequestType(): Type {
     return message;
   };
   const root = new Root();
-  root.add(type('AnyValue', [['stringValue', 1, 'string'], ['boolValue', 2, 'bool'], ['intValue', 3, 'int64'], ['doubleValue', 4, 'double'], ['arrayValue', 5, 'ArrayValue'], ['kvlistValue', 6, 'KeyValueList'], ['bytesValue', 7, 'bytes']]));
-  root.add(type('ArrayValue', [['values', 1, 'AnyValue', 'repeated']]));
-  root.add(type('KeyValueList', [['values', 1, 'KeyValue', 'repeated']]));
-  root.add(type('KeyValue', [['key', 1, 'string'], ['value', 2, 'AnyValue']]));
-  root.add(type('Resource', [['attributes', 1, 'KeyValue', 'repeated'], ['droppedAttributesCount', 2, 'uint32']]));
-  root.add(type('Scope', [['name', 1, 'string'], ['version', 2, 'string'], ['attributes', 3, 'KeyValue', 'repeated'], ['droppedAttributesCount', 4, 'uint32']]));
-  root.add(type('Event', [['timeUnixNano', 1, 'fixed64'], ['name', 2, 'string'], ['attributes', 3, 'KeyValue', 'repeated'], ['droppedAttributesCount', 4, 'uint32']]));
-  root.add(type('Link', [['traceId', 1, 'bytes'], ['spanId', 2, 'bytes'], ['traceState', 3, 'string'], ['attributes', 4, 'KeyValue', 'repeated'], ['droppedAttributesCount', 5, 'uint32'], ['flags', 6, 'fixed32']]));
-  root.add(type('Status', [['message', 2, 'string'], ['code', 3, 'int32']]));
   root.add(
-    type('Span', [
-      ['traceId', 1, 'bytes'], ['spanId', 2, 'bytes'], ['traceState', 3, 'string'], ['parentSpanId', 4, 'bytes'], ['flags', 16, 'fixed32'],
-      ['name', 5, 'string'], ['kind', 6, 'int32'], ['startTimeUnixNano', 7, 'fixed64'], ['endTimeUnixNano', 8, 'fixed64'],
-      ['attributes', 9, 'KeyValue', 'repeated'], ['droppedAttributesCount', 10, 'uint32'], ['events', 11, 'Event', 'repeated'],
-      ['droppedEventsCount', 12, 'uint32'], ['links', 13, 'Link', 'repeated'], ['droppedLinksCount', 14, 'uint32'], ['status', 15, 'Status'],
+    type('AnyValue', [
+      ['stringValue', 1, 'string'],
+      ['boolValue', 2, 'bool'],
+      ['intValue', 3, 'int64'],
+      ['doubleValue', 4, 'double'],
+      ['arrayValue', 5, 'ArrayValue'],
+      ['kvlistValue', 6, 'KeyValueList'],
+      ['bytesValue', 7, 'bytes'],
     ]),
   );
-  root.add(type('ScopeSpans', [['scope', 1, 'Scope'], ['spans', 2, 'Span', 'repeated'], ['schemaUrl', 3, 'string']]));
-  root.add(type('ResourceSpans', [['resource', 1, 'Resource'], ['scopeSpans', 2, 'ScopeSpans', 'repeated'], ['schemaUrl', 3, 'string']]));
+  root.add(type('ArrayValue', [['values', 1, 'AnyValue', 'repeated']]));
+  root.add(type('KeyValueList', [['values', 1, 'KeyValue', 'repeated']]));
+  root.add(
+    type('KeyValue', [
+      ['key', 1, 'string'],
+      ['value', 2, 'AnyValue'],
+    ]),
+  );
+  root.add(
+    type('Resource', [
+      ['attributes', 1, 'KeyValue', 'repeated'],
+      ['droppedAttributesCount', 2, 'uint32'],
+    ]),
+  );
+  root.add(
+    type('Scope', [
+      ['name', 1, 'string'],
+      ['version', 2, 'string'],
+      ['attributes', 3, 'KeyValue', 'repeated'],
+      ['droppedAttributesCount', 4, 'uint32'],
+    ]),
+  );
+  root.add(
+    type('Event', [
+      ['timeUnixNano', 1, 'fixed64'],
+      ['name', 2, 'string'],
+      ['attributes', 3, 'KeyValue', 'repeated'],
+      ['droppedAttributesCount', 4, 'uint32'],
+    ]),
+  );
+  root.add(
+    type('Link', [
+      ['traceId', 1, 'bytes'],
+      ['spanId', 2, 'bytes'],
+      ['traceState', 3, 'string'],
+      ['attributes', 4, 'KeyValue', 'repeated'],
+      ['droppedAttributesCount', 5, 'uint32'],
+      ['flags', 6, 'fixed32'],
+    ]),
+  );
+  root.add(
+    type('Status', [
+      ['message', 2, 'string'],
+      ['code', 3, 'int32'],
+    ]),
+  );
+  root.add(
+    type('Span', [
+      ['traceId', 1, 'bytes'],
+      ['spanId', 2, 'bytes'],
+      ['traceState', 3, 'string'],
+      ['parentSpanId', 4, 'bytes'],
+      ['flags', 16, 'fixed32'],
+      ['name', 5, 'string'],
+      ['kind', 6, 'int32'],
+      ['startTimeUnixNano', 7, 'fixed64'],
+      ['endTimeUnixNano', 8, 'fixed64'],
+      ['attributes', 9, 'KeyValue', 'repeated'],
+      ['droppedAttributesCount', 10, 'uint32'],
+      ['events', 11, 'Event', 'repeated'],
+      ['droppedEventsCount', 12, 'uint32'],
+      ['links', 13, 'Link', 'repeated'],
+      ['droppedLinksCount', 14, 'uint32'],
+      ['status', 15, 'Status'],
+    ]),
+  );
+  root.add(
+    type('ScopeSpans', [
+      ['scope', 1, 'Scope'],
+      ['spans', 2, 'Span', 'repeated'],
+      ['schemaUrl', 3, 'string'],
+    ]),
+  );
+  root.add(
+    type('ResourceSpans', [
+      ['resource', 1, 'Resource'],
+      ['scopeSpans', 2, 'ScopeSpans', 'repeated'],
+      ['schemaUrl', 3, 'string'],
+    ]),
+  );
   root.add(type('ExportTraceServiceRequest', [['resourceSpans', 1, 'ResourceSpans', 'repeated']]));
   return root.lookupType('ExportTraceServiceRequest');
 }
@@ -91,7 +172,14 @@ interface PbSpan {
   droppedAttributesCount: number;
   events: { timeUnixNano: PbLong | number; name: string; attributes: PbKeyValue[]; droppedAttributesCount: number }[];
   droppedEventsCount: number;
-  links: { traceId: Uint8Array; spanId: Uint8Array; traceState: string; flags: number; attributes: PbKeyValue[]; droppedAttributesCount: number }[];
+  links: {
+    traceId: Uint8Array;
+    spanId: Uint8Array;
+    traceState: string;
+    flags: number;
+    attributes: PbKeyValue[];
+    droppedAttributesCount: number;
+  }[];
   droppedLinksCount: number;
   status?: { message: string; code: number };
 }
@@ -99,11 +187,16 @@ interface PbRequest {
   resourceSpans: {
     resource?: { attributes: PbKeyValue[]; droppedAttributesCount: number };
     schemaUrl: string;
-    scopeSpans: { scope?: { name: string; version: string; attributes: PbKeyValue[]; droppedAttributesCount: number }; schemaUrl: string; spans: PbSpan[] }[];
+    scopeSpans: {
+      scope?: { name: string; version: string; attributes: PbKeyValue[]; droppedAttributesCount: number };
+      schemaUrl: string;
+      spans: PbSpan[];
+    }[];
   }[];
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 const int64 = (value: PbLong | number): bigint => BigInt(value.toString());
 
 function anyValue(value: PbAnyValue | undefined): AttributeValue {

@@ -14,10 +14,15 @@ const QUEUE = 200_000;
 const PROCESSOR = { maxQueueSize: QUEUE, maxExportBatchSize: PIPELINE_DEFAULTS.maxBatchSize, scheduledDelayMillis: 20 };
 const EXPORTER = { maxBufferSize: QUEUE };
 
-async function stored(exporter: DefaultExporter, signal: 'spans' | 'logs' | 'metrics', expected: number): Promise<void> {
+async function stored(
+  exporter: DefaultExporter,
+  signal: 'spans' | 'logs' | 'metrics',
+  expected: number,
+): Promise<void> {
   await exporter.forceFlush();
   const { committed, dropped } = exporter.stats[signal];
-  if (committed !== expected) throw new Error(`in-process ${signal}: ${committed} of ${expected} stored, dropped ${JSON.stringify(dropped)}`);
+  if (committed !== expected)
+    throw new Error(`in-process ${signal}: ${committed} of ${expected} stored, dropped ${JSON.stringify(dropped)}`);
 }
 
 export async function inProcessSpans(store: ObservabilityStore, workload: Workload, count: number, seed: number) {
@@ -32,7 +37,9 @@ export async function inProcessSpans(store: ObservabilityStore, workload: Worklo
 export async function inProcessLogs(store: ObservabilityStore, count: number, seed: number) {
   const exporter = new DefaultExporter({ storage: store, ...EXPORTER });
   const { seconds } = await timed(async () => {
-    await produceLogs(count, seed, [new BatchLogRecordProcessor({ exporter: exporter.logRecordExporter, ...PROCESSOR })]);
+    await produceLogs(count, seed, [
+      new BatchLogRecordProcessor({ exporter: exporter.logRecordExporter, ...PROCESSOR }),
+    ]);
     await stored(exporter, 'logs', count);
   });
   return { seconds, rate: count / seconds };

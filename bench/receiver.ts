@@ -12,7 +12,9 @@ export interface Server {
 
 export async function startServer(args: string[]): Promise<Server> {
   const main = join(__dirname, '..', 'src', 'cli', 'main.js');
-  const child: ChildProcess = spawn(process.execPath, [main, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [main, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -41,12 +43,19 @@ interface Post {
 
 function post(agent: Agent, url: string, body: Buffer, contentType: string): Promise<Post> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/traces`, { method: 'POST', agent, headers: { 'Content-Type': contentType, 'Content-Length': body.length } }, (response) => {
-      response.resume();
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, retryAfterMs: Number(response.headers['retry-after'] ?? 0) * 1000 }),
-      );
-    });
+    const req = request(
+      `${url}/v1/traces`,
+      { method: 'POST', agent, headers: { 'Content-Type': contentType, 'Content-Length': body.length } },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfterMs: Number(response.headers['retry-after'] ?? 0) * 1000,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

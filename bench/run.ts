@@ -41,8 +41,12 @@ function duckdb(): DuckDBStore {
 
 /** chdb binds one data directory per process: this process uses one, each server its own. */
 function chdb(): ClickHouseStore {
-  const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: (options: { path: string }) => unknown };
-  const client = createClient({ connection: createChdbConnection({ path: freshPath('chdb') }) } as Parameters<typeof createClient>[0]);
+  const { createChdbConnection } = require('chdb/connection') as {
+    createChdbConnection: (options: { path: string }) => unknown;
+  };
+  const client = createClient({ connection: createChdbConnection({ path: freshPath('chdb') }) } as Parameters<
+    typeof createClient
+  >[0]);
   return new ClickHouseStore({ client });
 }
 
@@ -59,15 +63,25 @@ function record(measurement: Measurement): Measurement {
   results.push(measurement);
   const extra = [
     measurement.ofLimit === undefined ? '' : `${measurement.ofLimit.toFixed(2)}× limit`,
-    measurement.p99Ms === undefined ? '' : `p50 ${measurement.p50Ms!.toFixed(0)} ms, p99 ${measurement.p99Ms.toFixed(0)} ms`,
+    measurement.p99Ms === undefined
+      ? ''
+      : `p50 ${measurement.p50Ms!.toFixed(0)} ms, p99 ${measurement.p99Ms.toFixed(0)} ms`,
     measurement.peakRssMb === undefined ? '' : `server peak RSS ${measurement.peakRssMb} MB`,
     measurement.note ?? '',
   ].filter((part) => part !== '');
-  console.log(`  ${measurement.id.padEnd(28)} ${Math.round(measurement.rate).toLocaleString('en-US').padStart(9)} /s   ${extra.join(', ')}`);
+  console.log(
+    `  ${measurement.id.padEnd(28)} ${Math.round(measurement.rate).toLocaleString('en-US').padStart(9)} /s   ${extra.join(', ')}`,
+  );
   return measurement;
 }
 
-async function inProcessMeasurement(id: string, path: string, workload: string, run: () => Promise<{ seconds: number; rate: number }>, items: number) {
+async function inProcessMeasurement(
+  id: string,
+  path: string,
+  workload: string,
+  run: () => Promise<{ seconds: number; rate: number }>,
+  items: number,
+) {
   const { seconds, rate } = await run();
   return record({ id, path, workload, store: 'duckdb', items, seconds, rate });
 }
@@ -76,7 +90,16 @@ async function receiverRun(
   id: string,
   args: string[],
   requestBodies: Buffer[],
-  options: { contentType: string; clients: number; seconds: number; spansPerSecond?: number; workload: Workload; store: string; limit?: number; note?: string },
+  options: {
+    contentType: string;
+    clients: number;
+    seconds: number;
+    spansPerSecond?: number;
+    workload: Workload;
+    store: string;
+    limit?: number;
+    note?: string;
+  },
 ): Promise<LoadResult> {
   const server = await startServer(args);
   try {
@@ -93,7 +116,9 @@ async function receiverRun(
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       peakRssMb: result.serverPeakRssMb,
-      note: [options.note, result.refused > 0 ? `${result.refused} requests answered 429/503 and retried` : ''].filter(Boolean).join('; '),
+      note: [options.note, result.refused > 0 ? `${result.refused} requests answered 429/503 and retried` : '']
+        .filter(Boolean)
+        .join('; '),
     });
     return result;
   } finally {
@@ -103,7 +128,9 @@ async function receiverRun(
 
 async function main(): Promise<void> {
   const started = performance.now();
-  console.log(`otel-bridge benchmarks: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `otel-bridge benchmarks: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
 
   // Decoders first, with only the request bodies alive: a large live heap makes every GC slower.
   console.log('generating seeded telemetry…');
@@ -112,9 +139,33 @@ async function main(): Promise<void> {
   const agentProtobuf = bodies(await makeSpans('agent', AGENT_SPANS, SEED + 1), 'protobuf');
 
   console.log('decoder alone (OTLP body → records):');
-  record({ id: 'decode http protobuf', path: 'decoder', workload: 'http', store: '-', items: HTTP_SPANS, seconds: 0, rate: decodeRate(httpProtobuf, 'protobuf') });
-  record({ id: 'decode http json', path: 'decoder', workload: 'http', store: '-', items: HTTP_SPANS, seconds: 0, rate: decodeRate(httpJson, 'json') });
-  record({ id: 'decode agent protobuf', path: 'decoder', workload: 'agent', store: '-', items: AGENT_SPANS, seconds: 0, rate: decodeRate(agentProtobuf, 'protobuf') });
+  record({
+    id: 'decode http protobuf',
+    path: 'decoder',
+    workload: 'http',
+    store: '-',
+    items: HTTP_SPANS,
+    seconds: 0,
+    rate: decodeRate(httpProtobuf, 'protobuf'),
+  });
+  record({
+    id: 'decode http json',
+    path: 'decoder',
+    workload: 'http',
+    store: '-',
+    items: HTTP_SPANS,
+    seconds: 0,
+    rate: decodeRate(httpJson, 'json'),
+  });
+  record({
+    id: 'decode agent protobuf',
+    path: 'decoder',
+    workload: 'agent',
+    store: '-',
+    items: AGENT_SPANS,
+    seconds: 0,
+    rate: decodeRate(agentProtobuf, 'protobuf'),
+  });
   record({
     id: 'protobufjs decode only',
     path: 'decoder',
@@ -153,53 +204,137 @@ async function main(): Promise<void> {
     record({ id, path: 'storage limit', workload, store: id.split(' ')[1]!, items: records.length, seconds, rate });
   }
   const logLimit = await withStore(duckdb(), (opened) => storageLimit(opened, 'logs', logRecords));
-  record({ id: 'limit duckdb logs', path: 'storage limit', workload: 'logs', store: 'duckdb', items: LOGS, seconds: logLimit.seconds, rate: logLimit.rate });
+  record({
+    id: 'limit duckdb logs',
+    path: 'storage limit',
+    workload: 'logs',
+    store: 'duckdb',
+    items: LOGS,
+    seconds: logLimit.seconds,
+    rate: logLimit.rate,
+  });
 
   console.log('in-process (OpenTelemetry SDK → our exporters → DuckDB file):');
-  const spansInProcess = await inProcessMeasurement('sdk spans http', 'in-process', 'http', () => withStore(duckdb(), (store) => inProcessSpans(store, 'http', HTTP_SPANS, SEED)), HTTP_SPANS);
+  const spansInProcess = await inProcessMeasurement(
+    'sdk spans http',
+    'in-process',
+    'http',
+    () => withStore(duckdb(), (store) => inProcessSpans(store, 'http', HTTP_SPANS, SEED)),
+    HTTP_SPANS,
+  );
   spansInProcess.ofLimit = spansInProcess.rate / limits['limit duckdb http']!;
-  await inProcessMeasurement('sdk logs', 'in-process', 'logs', () => withStore(duckdb(), (store) => inProcessLogs(store, LOGS, SEED + 2)), LOGS);
+  await inProcessMeasurement(
+    'sdk logs',
+    'in-process',
+    'logs',
+    () => withStore(duckdb(), (store) => inProcessLogs(store, LOGS, SEED + 2)),
+    LOGS,
+  );
   const metrics = await withStore(duckdb(), (store) => inProcessMetrics(store, 2000, 20, SEED + 3));
-  record({ id: 'sdk metric points', path: 'in-process', workload: 'metrics', store: 'duckdb', items: metrics.points, seconds: metrics.seconds, rate: metrics.rate });
+  record({
+    id: 'sdk metric points',
+    path: 'in-process',
+    workload: 'metrics',
+    store: 'duckdb',
+    items: metrics.points,
+    seconds: metrics.seconds,
+    rate: metrics.rate,
+  });
 
   console.log(`receiver end to end (otel-bridge serve, ${SPANS_PER_REQUEST}-span requests, ack after commit):`);
   const duckdbArgs = () => ['--duckdb-path', freshPath('serve.duckdb')];
   // chdb's engine lives in the server process, which then starts above the default memory limit.
   const chdbArgs = () => ['--clickhouse-url', `chdb:${freshPath('serve-chdb')}`, '--memory-limit-mb', '2048'];
   const saturated = await receiverRun('receiver duckdb http proto', duckdbArgs(), httpProtobuf, {
-    contentType: PROTOBUF, clients: 8, seconds: 15, workload: 'http', store: 'duckdb', limit: limits['limit duckdb http'],
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 15,
+    workload: 'http',
+    store: 'duckdb',
+    limit: limits['limit duckdb http'],
   });
   await receiverRun('receiver duckdb http json', duckdbArgs(), httpJson, {
-    contentType: JSON_TYPE, clients: 8, seconds: 10, workload: 'http', store: 'duckdb', limit: limits['limit duckdb http'],
+    contentType: JSON_TYPE,
+    clients: 8,
+    seconds: 10,
+    workload: 'http',
+    store: 'duckdb',
+    limit: limits['limit duckdb http'],
   });
   await receiverRun('receiver duckdb agent proto', duckdbArgs(), agentProtobuf, {
-    contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'agent', store: 'duckdb', limit: limits['limit duckdb agent'],
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 10,
+    workload: 'agent',
+    store: 'duckdb',
+    limit: limits['limit duckdb agent'],
   });
   await receiverRun('receiver duckdb agent, 1 GiB', [...duckdbArgs(), '--memory-limit-mb', '1024'], agentProtobuf, {
-    contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'agent', store: 'duckdb', limit: limits['limit duckdb agent'], note: '--memory-limit-mb 1024',
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 10,
+    workload: 'agent',
+    store: 'duckdb',
+    limit: limits['limit duckdb agent'],
+    note: '--memory-limit-mb 1024',
   });
   await receiverRun('receiver chdb http proto', chdbArgs(), httpProtobuf, {
-    contentType: PROTOBUF, clients: 8, seconds: 10, workload: 'http', store: 'chdb', limit: limits['limit chdb http'],
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 10,
+    workload: 'http',
+    store: 'chdb',
+    limit: limits['limit chdb http'],
   });
   await receiverRun('latency at 50% load', duckdbArgs(), httpProtobuf, {
-    contentType: PROTOBUF, clients: 8, seconds: 10, spansPerSecond: saturated.rate / 2, workload: 'http', store: 'duckdb',
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 10,
+    spansPerSecond: saturated.rate / 2,
+    workload: 'http',
+    store: 'duckdb',
     note: `open loop at ${Math.round(saturated.rate / 2)} spans/s`,
   });
   await receiverRun('overload http, defaults', duckdbArgs(), httpProtobuf, {
-    contentType: PROTOBUF, clients: 48, seconds: 10, workload: 'http', store: 'duckdb', note: '48 senders, no pause',
+    contentType: PROTOBUF,
+    clients: 48,
+    seconds: 10,
+    workload: 'http',
+    store: 'duckdb',
+    note: '48 senders, no pause',
   });
   await receiverRun('overload agent, defaults', duckdbArgs(), agentProtobuf, {
-    contentType: PROTOBUF, clients: 48, seconds: 15, workload: 'agent', store: 'duckdb', note: '48 senders, no pause',
+    contentType: PROTOBUF,
+    clients: 48,
+    seconds: 15,
+    workload: 'agent',
+    store: 'duckdb',
+    note: '48 senders, no pause',
   });
-  await receiverRun('overload agent, 16 MiB/5000', [...duckdbArgs(), '--max-in-flight-mb', '16', '--max-buffer', '5000'], agentProtobuf, {
-    contentType: PROTOBUF, clients: 48, seconds: 15, workload: 'agent', store: 'duckdb', note: '--max-in-flight-mb 16 --max-buffer 5000',
-  });
+  await receiverRun(
+    'overload agent, 16 MiB/5000',
+    [...duckdbArgs(), '--max-in-flight-mb', '16', '--max-buffer', '5000'],
+    agentProtobuf,
+    {
+      contentType: PROTOBUF,
+      clients: 48,
+      seconds: 15,
+      workload: 'agent',
+      store: 'duckdb',
+      note: '--max-in-flight-mb 16 --max-buffer 5000',
+    },
+  );
 
   rmSync(scratch, { recursive: true, force: true });
   const report = {
     date: new Date().toISOString(),
     command: 'npm run bench',
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     seconds: Math.round((performance.now() - started) / 1000),
     results,
   };
@@ -214,10 +349,20 @@ function table(report: { results: Measurement[] }): string {
     const latency = m.p99Ms === undefined ? '' : `${m.p50Ms!.toFixed(0)} / ${m.p99Ms.toFixed(0)}`;
     return `| ${m.id} | ${m.store} | ${Math.round(m.rate).toLocaleString('en-US')} | ${m.ofLimit === undefined ? '' : m.ofLimit.toFixed(2)} | ${latency} | ${m.peakRssMb ?? ''} | ${m.note ?? ''} |`;
   });
-  return ['| measurement | store | items/s | × storage limit | p50 / p99 ms | server peak RSS MB | note |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| measurement | store | items/s | × storage limit | p50 / p99 ms | server peak RSS MB | note |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
-function updateBenchmarksMd(report: { date: string; command: string; machine: { cores: number; cpu: string; memoryGiB: number; node: string }; seconds: number; results: Measurement[] }): void {
+function updateBenchmarksMd(report: {
+  date: string;
+  command: string;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string };
+  seconds: number;
+  results: Measurement[];
+}): void {
   const file = join(ROOT, 'BENCHMARKS.md');
   const start = '<!-- results:start -->';
   const end = '<!-- results:end -->';

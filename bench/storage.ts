@@ -17,7 +17,8 @@ export async function storageLimit<S extends Signal>(
   const { seconds } = await timed(async () => {
     const outcomes = await Promise.all(chunk(records, batchSize).map((batch) => pipeline.submit(signal, batch)));
     const accepted = outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0);
-    if (accepted !== records.length) throw new Error(`storage limit: only ${accepted} of ${records.length} ${signal} were stored`);
+    if (accepted !== records.length)
+      throw new Error(`storage limit: only ${accepted} of ${records.length} ${signal} were stored`);
   });
   return { seconds, rate: records.length / seconds };
 }

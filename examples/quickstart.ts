@@ -22,14 +22,18 @@ export async function main(print: (line: string) => void = console.log): Promise
     print(line);
   };
 
-  const exporter = new DefaultExporter({ onDrop: (drop) => say(`dropped ${drop.count} ${drop.signal}: ${drop.error.message}`) });
+  const exporter = new DefaultExporter({
+    onDrop: (drop) => say(`dropped ${drop.count} ${drop.signal}: ${drop.error.message}`),
+  });
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': 'quickstart-agent', 'deployment.environment.name': 'dev' }),
     autoDetectResources: false,
     instrumentations: [],
     spanProcessors: [new BatchSpanProcessor(exporter.spanExporter)],
     logRecordProcessors: [new BatchLogRecordProcessor({ exporter: exporter.logRecordExporter })],
-    metricReaders: [new PeriodicExportingMetricReader({ exporter: exporter.metricExporter, exportIntervalMillis: 60_000 })],
+    metricReaders: [
+      new PeriodicExportingMetricReader({ exporter: exporter.metricExporter, exportIntervalMillis: 60_000 }),
+    ],
   });
   sdk.start();
 
@@ -39,7 +43,13 @@ export async function main(print: (line: string) => void = console.log): Promise
 
   const traceId = tracer.startActiveSpan(
     'invoke_agent weather-agent',
-    { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather-agent', 'user.id': 'user-1' } },
+    {
+      attributes: {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.name': 'weather-agent',
+        'user.id': 'user-1',
+      },
+    },
     (agent) => {
       tracer.startActiveSpan(
         'chat gpt-4o-mini',
@@ -51,7 +61,9 @@ export async function main(print: (line: string) => void = console.log): Promise
             'gen_ai.provider.name': 'openai',
             'gen_ai.usage.input_tokens': 42,
             'gen_ai.usage.output_tokens': 7,
-            'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Weather in Kyoto?' }] }]),
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: 'Weather in Kyoto?' }] },
+            ]),
           },
         },
         (model) => {
@@ -59,18 +71,30 @@ export async function main(print: (line: string) => void = console.log): Promise
           model.end();
         },
       );
-      const tool = tracer.startSpan('execute_tool get_weather', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather' } });
+      const tool = tracer.startSpan('execute_tool get_weather', {
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather' },
+      });
       tool.recordException(new Error('weather API timed out'));
       tool.setStatus({ code: SpanStatusCode.ERROR, message: 'weather API timed out' });
       tool.end();
-      logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'tool failed, answering from memory' });
+      logger.emit({
+        severityNumber: SeverityNumber.WARN,
+        severityText: 'WARN',
+        body: 'tool failed, answering from memory',
+      });
       agent.end();
       return agent.spanContext().traceId;
     },
   );
 
   await exporter.recordScore({ scorerId: 'answer-relevance', score: 0.6, traceId, reason: 'no live weather data' });
-  await exporter.recordFeedback({ feedbackType: 'thumbs', value: -1, traceId, userId: 'user-1', comment: 'wrong forecast' });
+  await exporter.recordFeedback({
+    feedbackType: 'thumbs',
+    value: -1,
+    traceId,
+    userId: 'user-1',
+    comment: 'wrong forecast',
+  });
   await sdk.shutdown();
   await exporter.forceFlush();
 
@@ -84,11 +108,13 @@ export async function main(print: (line: string) => void = console.log): Promise
     say(`  ${span.spanType.padEnd(16)} ${span.name.padEnd(28)} ${ms.toFixed(3)} ms${model}${error}`);
   }
   for (const log of (await store.listLogs({ filter: { traceId } })).logs) say(`log   ${log.level}: ${log.message}`);
-  for (const score of (await store.listScores({ filter: { traceId } })).scores) say(`score ${score.scorerId} = ${score.score} (${score.reason})`);
+  for (const score of (await store.listScores({ filter: { traceId } })).scores)
+    say(`score ${score.scorerId} = ${score.score} (${score.reason})`);
   for (const feedback of (await store.listFeedback({ filter: { traceId } })).feedback) {
     say(`feedback ${feedback.feedbackType} = ${feedback.value} from ${feedback.userId}: ${feedback.comment}`);
   }
-  for (const metric of (await store.listMetrics({ filter: { name: 'gen_ai.tokens' } })).metrics) say(`metric ${metric.name} = ${metric.value}`);
+  for (const metric of (await store.listMetrics({ filter: { name: 'gen_ai.tokens' } })).metrics)
+    say(`metric ${metric.name} = ${metric.value}`);
   await exporter.shutdown();
   return printed;
 }

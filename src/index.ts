@@ -9,7 +9,12 @@
 export { OtelBridgeError, ConfigurationError } from './errors';
 
 export * from './records/types';
-export { RecordValidationError, findInvalidRecords, assertValidRecords, type ValidationIssue } from './records/validate';
+export {
+  RecordValidationError,
+  findInvalidRecords,
+  assertValidRecords,
+  type ValidationIssue,
+} from './records/validate';
 
 export { DefaultExporter, type DefaultExporterOptions } from './exporters/default-exporter';
 export {
@@ -42,4 +47,12 @@ export {
 
 export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
 export { ReceiverError } from './receiver/errors';
-export { decodeTraces, decodeLogs, decodeMetrics, OtlpDecodeError, type DecodeResult, type OtlpEncoding, type OtlpSignal } from './mapping/otlp';
+export {
+  decodeTraces,
+  decodeLogs,
+  decodeMetrics,
+  OtlpDecodeError,
+  type DecodeResult,
+  type OtlpEncoding,
+  type OtlpSignal,
+} from './mapping/otlp';

@@ -13,19 +13,47 @@ import type { ObservabilityStore } from '../storage/types';
 export const OPTIONS = {
   store: { type: 'string', env: 'OTEL_BRIDGE_STORE', help: 'duckdb (default) or clickhouse' },
   'duckdb-path': { type: 'string', env: 'OTEL_BRIDGE_DUCKDB_PATH', help: 'DuckDB file (default ./otel-bridge.duckdb)' },
-  'clickhouse-url': { type: 'string', env: 'CLICKHOUSE_URL', help: 'ClickHouse HTTP URL (http://localhost:8123), or chdb:<dir> for embedded ClickHouse' },
+  'clickhouse-url': {
+    type: 'string',
+    env: 'CLICKHOUSE_URL',
+    help: 'ClickHouse HTTP URL (http://localhost:8123), or chdb:<dir> for embedded ClickHouse',
+  },
   'clickhouse-user': { type: 'string', env: 'CLICKHOUSE_USER', help: 'ClickHouse user (default "default")' },
   'clickhouse-password': { type: 'string', env: 'CLICKHOUSE_PASSWORD', help: 'ClickHouse password' },
-  'clickhouse-database': { type: 'string', env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE', help: 'ClickHouse database (default otel)' },
-  'retention-days': { type: 'string', env: 'OTEL_BRIDGE_RETENTION_DAYS', help: 'ClickHouse TTL for every signal, in days' },
+  'clickhouse-database': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE',
+    help: 'ClickHouse database (default otel)',
+  },
+  'retention-days': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_RETENTION_DAYS',
+    help: 'ClickHouse TTL for every signal, in days',
+  },
   host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on (default 127.0.0.1)' },
   port: { type: 'string', env: 'OTEL_BRIDGE_PORT', help: 'port to listen on (default 4318)' },
   token: { type: 'string', env: 'OTEL_BRIDGE_TOKEN', help: 'require Authorization: Bearer <token>' },
-  'cors-origin': { type: 'string', env: 'OTEL_BRIDGE_CORS_ORIGINS', help: 'comma-separated origins browsers may send from, or *' },
+  'cors-origin': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_CORS_ORIGINS',
+    help: 'comma-separated origins browsers may send from, or *',
+  },
   'max-body-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_BODY_MB', help: 'largest request body in MiB (default 20)' },
-  'max-in-flight-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB', help: 'request MiB processed at once before 429 (default 32)' },
-  'memory-limit-mb': { type: 'string', env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB', help: 'resident MiB to stay under: above 80% of it requests get 503 (default 512)' },
-  'max-buffer': { type: 'string', env: 'OTEL_BRIDGE_MAX_BUFFER', help: 'records queued per signal before 429 (default 20000)' },
+  'max-in-flight-mb': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
+    help: 'request MiB processed at once before 429 (default 32)',
+  },
+  'memory-limit-mb': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
+    help: 'resident MiB to stay under: above 80% of it requests get 503 (default 512)',
+  },
+  'max-buffer': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_BUFFER',
+    help: 'records queued per signal before 429 (default 20000)',
+  },
   'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
@@ -42,7 +70,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     allowPositionals: true,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(OPTIONS).map(([name, option]) => [name, 'short' in option ? { type: option.type, short: option.short } : { type: option.type }]),
+      Object.entries(OPTIONS).map(([name, option]) => [
+        name,
+        'short' in option ? { type: option.type, short: option.short } : { type: option.type },
+      ]),
     ),
   };
   let parsed: ReturnType<typeof parseArgs>;
@@ -65,7 +96,8 @@ export function integerSetting(settings: Settings, name: Exclude<OptionName, 'he
   const text = settings[name];
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -86,11 +118,18 @@ function clickhouseFrom(settings: Settings): ClickHouseStore {
   const retention = integerSetting(settings, 'retention-days', 1);
   const common = {
     database: settings['clickhouse-database'],
-    retentionDays: retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
+    retentionDays:
+      retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
   };
   const url = settings['clickhouse-url'] ?? 'http://localhost:8123';
-  if (url.startsWith(CHDB_PREFIX)) return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
-  return new ClickHouseStore({ ...common, url, username: settings['clickhouse-user'], password: settings['clickhouse-password'] });
+  if (url.startsWith(CHDB_PREFIX))
+    return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
+  return new ClickHouseStore({
+    ...common,
+    url,
+    username: settings['clickhouse-user'],
+    password: settings['clickhouse-password'],
+  });
 }
 
 /** The store the settings name, not yet initialised. */

@@ -29,7 +29,9 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     await store.close();
     throw error;
   });
-  print(`otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics), store: ${describeStore(store, settings)}`);
+  print(
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics), store: ${describeStore(store, settings)}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       print(`${signal}: draining…`);
@@ -62,7 +64,9 @@ export async function run(
     else throw new ConfigurationError(`unknown command ${JSON.stringify(command)}; see otel-bridge --help`);
     return 0;
   } catch (error) {
-    printError(`otel-bridge: ${error instanceof OtelBridgeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    printError(
+      `otel-bridge: ${error instanceof OtelBridgeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 1;
   }
 }

@@ -28,7 +28,10 @@ function traceTree(spans: SpanRecord[]): string {
 
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
   const perPage = integerSetting(settings, 'limit', 1) ?? 20;
-  const filter = { ...(settings.trace ? { traceId: settings.trace } : {}), ...(settings.service ? { serviceName: settings.service } : {}) };
+  const filter = {
+    ...(settings.trace ? { traceId: settings.trace } : {}),
+    ...(settings.service ? { serviceName: settings.service } : {}),
+  };
   switch (what) {
     case 'traces': {
       if (settings.trace) {
@@ -36,22 +39,51 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         return trace ? traceTree(trace.spans) : `no trace ${settings.trace}`;
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
-      const rows = traces.map((t) => [formatTime(t.startTimeUnixNano), t.traceId, t.serviceName, t.name, t.spanType, formatDuration(t.durationNano), t.error ? 'error' : t.statusCode, t.inputPreview ?? '']);
+      const rows = traces.map((t) => [
+        formatTime(t.startTimeUnixNano),
+        t.traceId,
+        t.serviceName,
+        t.name,
+        t.spanType,
+        formatDuration(t.durationNano),
+        t.error ? 'error' : t.statusCode,
+        t.inputPreview ?? '',
+      ]);
       return `${renderTable(['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'input'], rows)}\n${traces.length} of ${pagination.total}`;
     }
     case 'logs': {
       const { logs, pagination } = await store.listLogs({ perPage, filter });
-      const rows = logs.map((log) => [formatTime(log.timeUnixNano), log.level, log.serviceName, log.traceId ?? '', log.message]);
+      const rows = logs.map((log) => [
+        formatTime(log.timeUnixNano),
+        log.level,
+        log.serviceName,
+        log.traceId ?? '',
+        log.message,
+      ]);
       return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${pagination.total}`;
     }
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
-      const rows = scores.map((score) => [formatTime(score.timeUnixNano), score.scorerId, String(score.score), score.source, score.traceId ?? '', score.reason ?? '']);
+      const rows = scores.map((score) => [
+        formatTime(score.timeUnixNano),
+        score.scorerId,
+        String(score.score),
+        score.source,
+        score.traceId ?? '',
+        score.reason ?? '',
+      ]);
       return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${pagination.total}`;
     }
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
-      const rows = feedback.map((item) => [formatTime(item.timeUnixNano), item.feedbackType, String(item.value), item.userId ?? '', item.traceId ?? '', item.comment ?? '']);
+      const rows = feedback.map((item) => [
+        formatTime(item.timeUnixNano),
+        item.feedbackType,
+        String(item.value),
+        item.userId ?? '',
+        item.traceId ?? '',
+        item.comment ?? '',
+      ]);
       return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${pagination.total}`;
     }
     case 'metrics': {
@@ -62,7 +94,9 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         point.type,
         point.value !== null ? String(point.value) : `count=${point.count} sum=${point.sum}`,
         point.unit,
-        JSON.stringify(Object.fromEntries(Object.entries(point.attributes).map(([key, value]) => [key, String(value)]))),
+        JSON.stringify(
+          Object.fromEntries(Object.entries(point.attributes).map(([key, value]) => [key, String(value)])),
+        ),
       ]);
       return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${pagination.total}`;
     }

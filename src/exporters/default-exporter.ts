@@ -72,7 +72,10 @@ export class DefaultExporter {
     return this.record('feedback', feedbackFromInput(input));
   }
 
-  private record<S extends 'scores' | 'feedback', R extends ScoreRecord | FeedbackRecord>(signal: S, record: R): Promise<R> {
+  private record<S extends 'scores' | 'feedback', R extends ScoreRecord | FeedbackRecord>(
+    signal: S,
+    record: R,
+  ): Promise<R> {
     const committed = this.pipeline.submit(signal, [record as never]).then((outcome) => {
       if (outcome.rejected.length > 0) throw new RecordValidationError(signal, outcome.rejected);
       return record;

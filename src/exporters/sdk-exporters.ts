@@ -1,6 +1,11 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type {
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { OtelBridgeError } from '../errors';
 import { logFromSdk } from '../mapping/sdk/logs';
 import { metricsFromSdk } from '../mapping/sdk/metrics';
@@ -22,9 +27,13 @@ export interface ExportResult {
 /** An SDK object that could not be turned into a record. */
 export class MappingError extends OtelBridgeError {
   constructor(signal: Signal, cause: unknown) {
-    super('MAPPING_FAILED', `could not map an SDK ${signal} item to a record: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      'MAPPING_FAILED',
+      `could not map an SDK ${signal} item to a record: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -64,7 +73,8 @@ class SignalExporter<S extends Signal, Item> {
           resultCallback({ code: SUCCESS });
         }
       },
-      (error: unknown) => resultCallback({ code: FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        resultCallback({ code: FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     );
   }
 
@@ -110,7 +120,11 @@ export class StoreMetricExporter implements PushMetricExporter {
   private readonly delegate: SignalExporter<'metrics', ResourceMetrics>;
   private readonly temporality: TemporalityPreference;
 
-  constructor(pipeline: StorePipeline, temporality: TemporalityPreference = 'cumulative', onDrop?: (report: DropReport) => void) {
+  constructor(
+    pipeline: StorePipeline,
+    temporality: TemporalityPreference = 'cumulative',
+    onDrop?: (report: DropReport) => void,
+  ) {
     this.delegate = new SignalExporter(pipeline, 'metrics', metricsFromSdk, onDrop);
     this.temporality = temporality;
   }

@@ -107,14 +107,29 @@ function firstValue(get: Lookup, keys: readonly string[]): AttributeValue {
 const metadataKeys = (name: string): readonly string[] =>
   known(`mastra.metadata.${name}`, `ai.telemetry.metadata.${name}`, `mastra.requestContext.${name}`, name);
 
-const CONTEXT_KEYS: Record<Exclude<keyof ContextFields, 'entityType' | 'entityId' | 'entityName'>, readonly string[]> = {
+const CONTEXT_KEYS: Record<
+  Exclude<keyof ContextFields, 'entityType' | 'entityId' | 'entityName'>,
+  readonly string[]
+> = {
   userId: known('user.id', 'enduser.id', ...metadataKeys('userId'), 'enduser.pseudo.id'),
   organizationId: metadataKeys('organizationId'),
   resourceId: metadataKeys('resourceId'),
   runId: metadataKeys('runId'),
   sessionId: known('session.id', ...metadataKeys('sessionId')),
-  threadId: known('mastra.metadata.threadId', 'gen_ai.conversation.id', 'ai.telemetry.metadata.threadId', 'mastra.requestContext.threadId', 'threadId'),
-  requestId: known('mastra.metadata.requestId', 'mastra.log.requestId', 'ai.telemetry.metadata.requestId', 'mastra.requestContext.requestId', 'requestId'),
+  threadId: known(
+    'mastra.metadata.threadId',
+    'gen_ai.conversation.id',
+    'ai.telemetry.metadata.threadId',
+    'mastra.requestContext.threadId',
+    'threadId',
+  ),
+  requestId: known(
+    'mastra.metadata.requestId',
+    'mastra.log.requestId',
+    'ai.telemetry.metadata.requestId',
+    'mastra.requestContext.requestId',
+    'requestId',
+  ),
   environment: known('deployment.environment.name', 'deployment.environment', ...metadataKeys('environment')),
 };
 
@@ -286,12 +301,29 @@ function deriveProvider(get: Lookup): string | null {
 
 const INPUT_KEYS: Record<'model' | 'tool' | 'other', readonly string[]> = {
   model: known('gen_ai.input.messages', 'input.value', 'ai.prompt.messages', 'ai.prompt', 'gen_ai.prompt', 'input'),
-  tool: known('gen_ai.tool.call.arguments', 'input.value', 'ai.toolCall.args', 'tool.parameters', 'gen_ai.tool.input', 'input'),
+  tool: known(
+    'gen_ai.tool.call.arguments',
+    'input.value',
+    'ai.toolCall.args',
+    'tool.parameters',
+    'gen_ai.tool.input',
+    'input',
+  ),
   other: known('input.value', 'ai.prompt', 'ai.values', 'ai.value', 'input'),
 };
 
 const OUTPUT_KEYS: Record<'model' | 'tool' | 'other', readonly string[]> = {
-  model: known('gen_ai.output.messages', 'output.value', 'ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.result.text', 'ai.result.object', 'gen_ai.completion', 'output'),
+  model: known(
+    'gen_ai.output.messages',
+    'output.value',
+    'ai.response.text',
+    'ai.response.object',
+    'ai.response.toolCalls',
+    'ai.result.text',
+    'ai.result.object',
+    'gen_ai.completion',
+    'output',
+  ),
   tool: known('gen_ai.tool.call.result', 'output.value', 'ai.toolCall.result', 'gen_ai.tool.output', 'output'),
   other: known('output.value', 'ai.response.text', 'ai.response.object', 'ai.embeddings', 'ai.embedding', 'output'),
 };
@@ -333,7 +365,8 @@ function deriveMetadata(attributes: AttributeMap): AttributeMap {
       const parsed: unknown = JSON.parse(openInference);
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-          if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') metadata[key] = value;
+          if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')
+            metadata[key] = value;
           else if (value !== null) metadata[key] = JSON.stringify(value);
         }
       }
@@ -427,7 +460,8 @@ export function deriveSpanSemantics(
     inputTokens,
     outputTokens,
     totalTokens:
-      explicitTotal ?? (inputTokens === null && outputTokens === null ? null : (inputTokens ?? 0) + (outputTokens ?? 0)),
+      explicitTotal ??
+      (inputTokens === null && outputTokens === null ? null : (inputTokens ?? 0) + (outputTokens ?? 0)),
     input: firstValue(get, inputKeys),
     output: firstValue(get, outputKeys),
   });
@@ -457,7 +491,8 @@ export function deriveSpanError(
       asText(attributes['exception.message']) ||
       asText(attributes['error.message']) ||
       '',
-    type: asText(exception['exception.type']) ?? asText(attributes['exception.type']) ?? asText(attributes['error.type']),
+    type:
+      asText(exception['exception.type']) ?? asText(attributes['exception.type']) ?? asText(attributes['error.type']),
     stack: asText(exception['exception.stacktrace']) ?? asText(attributes['exception.stacktrace']),
   };
 }

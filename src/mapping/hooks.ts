@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CONTEXT_FIELDS, type ContextFields, type FeedbackRecord, type ScoreRecord, type ScoreSource } from '../records/types';
+import {
+  CONTEXT_FIELDS,
+  type ContextFields,
+  type FeedbackRecord,
+  type ScoreRecord,
+  type ScoreSource,
+} from '../records/types';
 import { RecordValidationError, findInvalidRecords } from '../records/validate';
 import { toAttributeMap } from './values';
 

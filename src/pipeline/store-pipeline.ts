@@ -32,12 +32,14 @@ export const PIPELINE_DEFAULTS = {
 } as const;
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigurationError(`${name} must be a positive integer, got ${value}`);
   return value;
 }
 
 function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be an integer >= 0, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigurationError(`${name} must be an integer >= 0, got ${value}`);
   return value;
 }
 
@@ -63,7 +65,9 @@ export class StorePipeline {
     nonNegativeInteger('retryDelayMs', settings.retryDelayMs);
     nonNegativeInteger('maxRetryDelayMs', settings.maxRetryDelayMs);
     if (settings.maxBatchSize > settings.maxBufferSize) {
-      throw new ConfigurationError(`maxBatchSize (${settings.maxBatchSize}) must not exceed maxBufferSize (${settings.maxBufferSize})`);
+      throw new ConfigurationError(
+        `maxBatchSize (${settings.maxBatchSize}) must not exceed maxBufferSize (${settings.maxBufferSize})`,
+      );
     }
     const tracing = store.tracingStrategy.supported;
     if (!tracing.includes('insert-only') && !tracing.includes('event-sourced')) {
@@ -136,7 +140,10 @@ export class StorePipeline {
   }
 
   get stats(): Record<Signal, BatchWriterStats> {
-    return Object.fromEntries(SIGNALS.map((signal) => [signal, this.writers[signal].stats])) as Record<Signal, BatchWriterStats>;
+    return Object.fromEntries(SIGNALS.map((signal) => [signal, this.writers[signal].stats])) as Record<
+      Signal,
+      BatchWriterStats
+    >;
   }
 }
 
@@ -144,7 +151,11 @@ function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-function writeTo<S extends Signal>(store: ObservabilityStore, signal: S, records: readonly RecordOf[S][]): Promise<void> {
+function writeTo<S extends Signal>(
+  store: ObservabilityStore,
+  signal: S,
+  records: readonly RecordOf[S][],
+): Promise<void> {
   switch (signal) {
     case 'spans':
       return store.batchCreateSpans({ spans: records as readonly RecordOf['spans'][] });

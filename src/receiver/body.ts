@@ -89,7 +89,10 @@ export async function decompress(body: Buffer, encoding: string, limit: number):
       case 'zstd':
         return zstdDecompress(body, limit);
       default:
-        throw new ReceiverError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use one of ${SUPPORTED_ENCODINGS.join(', ')}`);
+        throw new ReceiverError(
+          415,
+          `unsupported Content-Encoding ${JSON.stringify(encoding)}; use one of ${SUPPORTED_ENCODINGS.join(', ')}`,
+        );
     }
   } catch (error) {
     throw decompressionError(error, encoding, limit);

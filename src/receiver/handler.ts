@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeLogs, decodeMetrics, decodeTraces, OtlpDecodeError, type DecodeResult, type OtlpEncoding, type OtlpSignal } from '../mapping/otlp';
+import {
+  decodeLogs,
+  decodeMetrics,
+  decodeTraces,
+  OtlpDecodeError,
+  type DecodeResult,
+  type OtlpEncoding,
+  type OtlpSignal,
+} from '../mapping/otlp';
 import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
 import type { Signal } from '../records/types';
@@ -52,7 +60,8 @@ function writeFailure(error: unknown, retryAfterSeconds: number): ReceiverError 
       ? new ReceiverError(413, error.message)
       : new ReceiverError(429, error.message, { retryAfterSeconds });
   }
-  if (error instanceof WriterShutdownError) return new ReceiverError(503, 'the receiver is shutting down', { retryAfterSeconds });
+  if (error instanceof WriterShutdownError)
+    return new ReceiverError(503, 'the receiver is shutting down', { retryAfterSeconds });
   if (error instanceof WriteDroppedError) {
     const permanent = error.cause instanceof StorageError && !error.cause.retryable;
     return permanent
@@ -81,7 +90,11 @@ export class OtlpHandler {
     try {
       if (path === '/health') return await this.health(request, response);
       const route = ROUTES[path];
-      if (!route) throw new ReceiverError(404, `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`);
+      if (!route)
+        throw new ReceiverError(
+          404,
+          `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`,
+        );
       this.applyCors(request, response);
       if (request.method === 'OPTIONS') return this.send(response, 204, null, null);
       if (request.method !== 'POST') {
@@ -108,7 +121,12 @@ export class OtlpHandler {
     }
   }
 
-  private async export(request: IncomingMessage, response: ServerResponse, route: Route & { otlp: OtlpSignal }, encoding: OtlpEncoding): Promise<void> {
+  private async export(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: Route & { otlp: OtlpSignal },
+    encoding: OtlpEncoding,
+  ): Promise<void> {
     const { pipeline, memory, maxBodyBytes, retryAfterSeconds } = this.settings;
     memory.admit();
     if (pipeline.writer(route.signal).isFailing) {
@@ -122,7 +140,13 @@ export class OtlpHandler {
     };
     try {
       const raw = await readRaw(request, maxBodyBytes, hold);
-      const body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
+      const body = await decompress(
+        raw,
+        String(request.headers['content-encoding'] ?? '')
+          .trim()
+          .toLowerCase(),
+        maxBodyBytes,
+      );
       if (body !== raw) hold(body.length);
       let decoded: DecodeResult<never>;
       try {
@@ -134,7 +158,10 @@ export class OtlpHandler {
       const outcome = await pipeline.submit(route.signal, decoded.records);
       const rejected = decoded.rejected + outcome.rejected.length;
       const storeProblem = outcome.rejected[0];
-      const message = [decoded.errorMessage, storeProblem ? `record ${storeProblem.index}: ${storeProblem.path} ${storeProblem.message}` : '']
+      const message = [
+        decoded.errorMessage,
+        storeProblem ? `record ${storeProblem.index}: ${storeProblem.path} ${storeProblem.message}` : '',
+      ]
         .filter((part) => part !== '')
         .join('; ');
       this.send(response, 200, encoding, exportResponse(route.otlp, encoding, rejected, message));

@@ -37,18 +37,26 @@ export class MemoryBudget {
     const rss = process.memoryUsage.rss();
     if (rss > this.memoryLimitBytes * SOFT_MEMORY_SHARE) {
       const limit = `${mib(this.memoryLimitBytes)} MiB limit`;
-      throw new ReceiverError(503, `memory limit: the process uses ${mib(rss)} MiB, over ${SOFT_MEMORY_SHARE * 100}% of its ${limit}`, {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
+      throw new ReceiverError(
+        503,
+        `memory limit: the process uses ${mib(rss)} MiB, over ${SOFT_MEMORY_SHARE * 100}% of its ${limit}`,
+        {
+          retryAfterSeconds: this.retryAfterSeconds,
+        },
+      );
     }
   }
 
   /** Takes `bytes` from the budget for a request, or refuses it with 429. */
   reserve(bytes: number): void {
     if (this.used + bytes > this.maxInFlightBytes && this.used > 0) {
-      throw new ReceiverError(429, `${mib(this.used)} MiB of requests are already being processed (limit ${mib(this.maxInFlightBytes)} MiB)`, {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
+      throw new ReceiverError(
+        429,
+        `${mib(this.used)} MiB of requests are already being processed (limit ${mib(this.maxInFlightBytes)} MiB)`,
+        {
+          retryAfterSeconds: this.retryAfterSeconds,
+        },
+      );
     }
     this.used += bytes;
   }

@@ -41,7 +41,12 @@ function bytesField(field: number, bytes: Uint8Array | number[]): number[] {
 const utf8 = (text: string): number[] => [...Buffer.from(text, 'utf8')];
 
 /** An export response; `partialSuccess` is present only when something was rejected or said. */
-export function exportResponse(signal: OtlpSignal, encoding: OtlpEncoding, rejected: number, errorMessage: string): Buffer {
+export function exportResponse(
+  signal: OtlpSignal,
+  encoding: OtlpEncoding,
+  rejected: number,
+  errorMessage: string,
+): Buffer {
   const partial = rejected > 0 || errorMessage !== '';
   if (encoding === 'json') {
     return Buffer.from(

@@ -57,7 +57,8 @@ export interface ReceiverHandle {
 }
 
 function checkPositive(name: string, value: number): void {
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigurationError(`${name} must be a positive number, got ${value}`);
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -84,8 +85,10 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  * ```
  */
 export async function startReceiver(options: ReceiverOptions): Promise<ReceiverHandle> {
-  const settings = { ...RECEIVER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ReceiverOptions &
-    typeof RECEIVER_DEFAULTS;
+  const settings = {
+    ...RECEIVER_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as ReceiverOptions & typeof RECEIVER_DEFAULTS;
   checkPositive('maxBodyBytes', settings.maxBodyBytes);
   checkPositive('maxInFlightBytes', settings.maxInFlightBytes);
   if (settings.memoryLimitBytes !== undefined) checkPositive('memoryLimitBytes', settings.memoryLimitBytes);

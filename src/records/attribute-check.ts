@@ -41,10 +41,16 @@ export function attributeValueProblem(value: unknown): AttributeProblem | null {
         return null;
       }
       if (isPlainObject(value)) return attributeMapProblem(value);
-      return { path: '', message: `is a ${(value.constructor as Function | undefined)?.name ?? 'object'}, not an attribute value` };
+      return {
+        path: '',
+        message: `is a ${(value.constructor as Function | undefined)?.name ?? 'object'}, not an attribute value`,
+      };
     }
     default:
-      return { path: '', message: `is ${typeof value}, not an attribute value (string, boolean, bigint, number, Uint8Array, array or map)` };
+      return {
+        path: '',
+        message: `is ${typeof value}, not an attribute value (string, boolean, bigint, number, Uint8Array, array or map)`,
+      };
   }
 }
 

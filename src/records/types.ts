@@ -22,15 +22,7 @@
  * | kvlist_value  | {@link AttributeMap}       |
  * | (empty)       | `null`                     |
  */
-export type AttributeValue =
-  | string
-  | boolean
-  | bigint
-  | number
-  | Uint8Array
-  | null
-  | AttributeValue[]
-  | AttributeMap;
+export type AttributeValue = string | boolean | bigint | number | Uint8Array | null | AttributeValue[] | AttributeMap;
 
 /** A map of attribute keys to typed values (OTLP `KeyValueList`). */
 export interface AttributeMap {

@@ -48,7 +48,8 @@ export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
     throw new InvalidQueryError(`perPage must be an integer from 1 to ${MAX_PER_PAGE}, got ${perPage}`);
   }
   const order = args.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw new InvalidQueryError(`order must be 'asc' or 'desc', got ${String(order)}`);
+  if (order !== 'asc' && order !== 'desc')
+    throw new InvalidQueryError(`order must be 'asc' or 'desc', got ${String(order)}`);
   return { page, perPage, offset: page * perPage, order };
 }
 
@@ -76,11 +77,13 @@ export function admittedLevels(filter: LogFilter): LogLevel[] | null {
 }
 
 export function checkTraceId(traceId: string): void {
-  if (!TRACE_ID.test(traceId)) throw new InvalidQueryError(`traceId must be 32 lowercase hex digits, got ${JSON.stringify(traceId)}`);
+  if (!TRACE_ID.test(traceId))
+    throw new InvalidQueryError(`traceId must be 32 lowercase hex digits, got ${JSON.stringify(traceId)}`);
 }
 
 export function checkSpanId(spanId: string): void {
-  if (!SPAN_ID.test(spanId)) throw new InvalidQueryError(`spanId must be 16 lowercase hex digits, got ${JSON.stringify(spanId)}`);
+  if (!SPAN_ID.test(spanId))
+    throw new InvalidQueryError(`spanId must be 16 lowercase hex digits, got ${JSON.stringify(spanId)}`);
 }
 
 function checkIds(filter: { traceId?: string; spanId?: string } | undefined): void {
@@ -135,7 +138,9 @@ export function toMetricSeries(groupBy: readonly string[], rows: Iterable<Aggreg
     const key = JSON.stringify(row.groups);
     let entry = series.get(key);
     if (!entry) {
-      const group = Object.fromEntries(groupBy.map((name, i) => [name, row.groups[i] == null ? null : decodeTypedValue(row.groups[i]!)]));
+      const group = Object.fromEntries(
+        groupBy.map((name, i) => [name, row.groups[i] == null ? null : decodeTypedValue(row.groups[i]!)]),
+      );
       entry = { group, points: [] };
       series.set(key, entry);
     }

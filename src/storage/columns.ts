@@ -10,7 +10,14 @@ import {
   type SpanLink,
   type Exemplar,
 } from '../records/types';
-import { decodeTypedMap, decodeTypedValue, encodeTypedMap, encodeTypedValue, reviveTypedMap, reviveTypedValue } from './typed-json';
+import {
+  decodeTypedMap,
+  decodeTypedValue,
+  encodeTypedMap,
+  encodeTypedValue,
+  reviveTypedMap,
+  reviveTypedValue,
+} from './typed-json';
 
 /**
  * The storage row model: each signal's columns, their logical types, and how a record turns into a
@@ -122,7 +129,11 @@ function encodeScopeDetails(scope: ScopeInfo): string {
 }
 
 function decodeDetails(json: string): ResourceInfo {
-  const parsed = JSON.parse(json) as { attributes: Record<string, unknown>; droppedAttributesCount: number; schemaUrl: string };
+  const parsed = JSON.parse(json) as {
+    attributes: Record<string, unknown>;
+    droppedAttributesCount: number;
+    schemaUrl: string;
+  };
   return {
     attributes: reviveTypedMap(parsed.attributes),
     droppedAttributesCount: parsed.droppedAttributesCount,
@@ -138,25 +149,52 @@ function scopeOf(record: Draft<{ scope: ScopeInfo }>): ScopeInfo {
 /** Columns for the resource and the instrumentation scope. */
 function resourceAndScope<R extends { resource: ResourceInfo; scope: ScopeInfo }>(): Column<R>[] {
   return [
-    column<R>('resource', 'json', (r) => encodeResource(r.resource), (r, cell) => {
-      r.resource = decodeDetails(cell as string);
-    }),
-    column<R>('scope_name', 'string', (r) => r.scope.name, (r, cell) => {
-      scopeOf(r).name = cell as string;
-    }, { lowCardinality: true }),
-    column<R>('scope_version', 'string', (r) => r.scope.version, (r, cell) => {
-      scopeOf(r).version = cell as string;
-    }, { lowCardinality: true }),
-    column<R>('scope', 'json', (r) => encodeScopeDetails(r.scope), (r, cell) => {
-      Object.assign(scopeOf(r), decodeDetails(cell as string));
-    }),
+    column<R>(
+      'resource',
+      'json',
+      (r) => encodeResource(r.resource),
+      (r, cell) => {
+        r.resource = decodeDetails(cell as string);
+      },
+    ),
+    column<R>(
+      'scope_name',
+      'string',
+      (r) => r.scope.name,
+      (r, cell) => {
+        scopeOf(r).name = cell as string;
+      },
+      { lowCardinality: true },
+    ),
+    column<R>(
+      'scope_version',
+      'string',
+      (r) => r.scope.version,
+      (r, cell) => {
+        scopeOf(r).version = cell as string;
+      },
+      { lowCardinality: true },
+    ),
+    column<R>(
+      'scope',
+      'json',
+      (r) => encodeScopeDetails(r.scope),
+      (r, cell) => {
+        Object.assign(scopeOf(r), decodeDetails(cell as string));
+      },
+    ),
   ];
 }
 
 function typedMap<R>(name: string, key: keyof R & string): Column<R> {
-  return column<R>(name, 'json', (r) => encodeTypedMap(r[key] as never), (r, cell) => {
-    r[key] = decodeTypedMap(cell as string) as never;
-  });
+  return column<R>(
+    name,
+    'json',
+    (r) => encodeTypedMap(r[key] as never),
+    (r, cell) => {
+      r[key] = decodeTypedMap(cell as string) as never;
+    },
+  );
 }
 
 /** `entityType` → `entity_type`. */
@@ -166,7 +204,10 @@ export function snakeCase(name: string): string {
 
 function contextColumns<R extends ContextFields>(): Column<R>[] {
   return CONTEXT_FIELDS.map((key) =>
-    field<R, typeof key>(snakeCase(key), key, 'string', { nullable: true, lowCardinality: key === 'entityType' || key === 'environment' }),
+    field<R, typeof key>(snakeCase(key), key, 'string', {
+      nullable: true,
+      lowCardinality: key === 'entityType' || key === 'environment',
+    }),
   );
 }
 
@@ -296,13 +337,23 @@ export const SPAN_COLUMNS: Column<S>[] = [
     r.attributes = decodeSpanAttributes(cell as string);
   }),
   field<S, 'droppedAttributesCount'>('dropped_attributes_count', 'droppedAttributesCount', 'uint32'),
-  column<S>('events', 'json', (r) => encodeEvents(r.events), (r, cell) => {
-    r.events = (JSON.parse(cell as string) as Json[]).map((event) => decodeNested<SpanEvent>(event, 'attributes'));
-  }),
+  column<S>(
+    'events',
+    'json',
+    (r) => encodeEvents(r.events),
+    (r, cell) => {
+      r.events = (JSON.parse(cell as string) as Json[]).map((event) => decodeNested<SpanEvent>(event, 'attributes'));
+    },
+  ),
   field<S, 'droppedEventsCount'>('dropped_events_count', 'droppedEventsCount', 'uint32'),
-  column<S>('links', 'json', (r) => encodeLinks(r.links), (r, cell) => {
-    r.links = (JSON.parse(cell as string) as Json[]).map((link) => decodeNested<SpanLink>(link, 'attributes'));
-  }),
+  column<S>(
+    'links',
+    'json',
+    (r) => encodeLinks(r.links),
+    (r, cell) => {
+      r.links = (JSON.parse(cell as string) as Json[]).map((link) => decodeNested<SpanLink>(link, 'attributes'));
+    },
+  ),
   field<S, 'droppedLinksCount'>('dropped_links_count', 'droppedLinksCount', 'uint32'),
   ...contextColumns<S>(),
   ...tagsAndMetadata<S>(),
@@ -321,9 +372,14 @@ export const LOG_COLUMNS: Column<L>[] = [
   field<L, 'severityNumber'>('severity_number', 'severityNumber', 'uint8'),
   field<L, 'severityText'>('severity_text', 'severityText', 'string', { lowCardinality: true }),
   field<L, 'level'>('level', 'level', 'string', { lowCardinality: true }),
-  column<L>('body', 'json', (r) => encodeTypedValue(r.body), (r, cell) => {
-    r.body = decodeTypedValue(cell as string);
-  }),
+  column<L>(
+    'body',
+    'json',
+    (r) => encodeTypedValue(r.body),
+    (r, cell) => {
+      r.body = decodeTypedValue(cell as string);
+    },
+  ),
   field<L, 'message'>('message', 'message', 'string'),
   field<L, 'eventName'>('event_name', 'eventName', 'string', { lowCardinality: true }),
   field<L, 'traceId'>('trace_id', 'traceId', 'string', { nullable: true }),
@@ -352,12 +408,24 @@ export const METRIC_COLUMNS: Column<M>[] = [
   typedMap<M>('attributes', 'attributes'),
   field<M, 'flags'>('flags', 'flags', 'uint32'),
   // An int point keeps its exact value in value_int; value holds it as a double for aggregation.
-  column<M>('value', 'float64', (r) => (r.value === null ? null : Number(r.value)), (r, cell) => {
-    r.value = cell as number | null;
-  }, { nullable: true }),
-  column<M>('value_int', 'int64', (r) => (typeof r.value === 'bigint' ? r.value : null), (r, cell) => {
-    if (cell !== null) r.value = cell as bigint;
-  }, { nullable: true }),
+  column<M>(
+    'value',
+    'float64',
+    (r) => (r.value === null ? null : Number(r.value)),
+    (r, cell) => {
+      r.value = cell as number | null;
+    },
+    { nullable: true },
+  ),
+  column<M>(
+    'value_int',
+    'int64',
+    (r) => (typeof r.value === 'bigint' ? r.value : null),
+    (r, cell) => {
+      if (cell !== null) r.value = cell as bigint;
+    },
+    { nullable: true },
+  ),
   field<M, 'count'>('count', 'count', 'uint64', { nullable: true }),
   field<M, 'sum'>('sum', 'sum', 'float64', { nullable: true }),
   field<M, 'min'>('min', 'min', 'float64', { nullable: true }),
@@ -367,22 +435,45 @@ export const METRIC_COLUMNS: Column<M>[] = [
   field<M, 'scale'>('scale', 'scale', 'int32', { nullable: true }),
   field<M, 'zeroCount'>('zero_count', 'zeroCount', 'uint64', { nullable: true }),
   field<M, 'zeroThreshold'>('zero_threshold', 'zeroThreshold', 'float64', { nullable: true }),
-  column<M>('positive', 'json', (r) => jsonOrNull(r.positive), (r, cell) => {
-    r.positive = parseOrNull(cell);
-  }, { nullable: true }),
-  column<M>('negative', 'json', (r) => jsonOrNull(r.negative), (r, cell) => {
-    r.negative = parseOrNull(cell);
-  }, { nullable: true }),
-  column<M>('quantiles', 'json', (r) => jsonOrNull(r.quantiles), (r, cell) => {
-    r.quantiles = parseOrNull(cell);
-  }, { nullable: true }),
-  column<M>('exemplars', 'json', (r) => encodeExemplars(r.exemplars), (r, cell) => {
-    r.exemplars = (JSON.parse(cell as string) as Json[]).map((exemplar) => {
-      const decoded = decodeNested<Exemplar>(exemplar, 'filteredAttributes');
-      decoded.value = reviveTypedValue(exemplar.value) as number | bigint;
-      return decoded;
-    });
-  }),
+  column<M>(
+    'positive',
+    'json',
+    (r) => jsonOrNull(r.positive),
+    (r, cell) => {
+      r.positive = parseOrNull(cell);
+    },
+    { nullable: true },
+  ),
+  column<M>(
+    'negative',
+    'json',
+    (r) => jsonOrNull(r.negative),
+    (r, cell) => {
+      r.negative = parseOrNull(cell);
+    },
+    { nullable: true },
+  ),
+  column<M>(
+    'quantiles',
+    'json',
+    (r) => jsonOrNull(r.quantiles),
+    (r, cell) => {
+      r.quantiles = parseOrNull(cell);
+    },
+    { nullable: true },
+  ),
+  column<M>(
+    'exemplars',
+    'json',
+    (r) => encodeExemplars(r.exemplars),
+    (r, cell) => {
+      r.exemplars = (JSON.parse(cell as string) as Json[]).map((exemplar) => {
+        const decoded = decodeNested<Exemplar>(exemplar, 'filteredAttributes');
+        decoded.value = reviveTypedValue(exemplar.value) as number | bigint;
+        return decoded;
+      });
+    },
+  ),
   field<M, 'traceId'>('trace_id', 'traceId', 'string', { nullable: true }),
   field<M, 'spanId'>('span_id', 'spanId', 'string', { nullable: true }),
   field<M, 'serviceName'>('service_name', 'serviceName', 'string', { lowCardinality: true }),
@@ -414,12 +505,24 @@ export const FEEDBACK_COLUMNS: Column<F>[] = [
   field<F, 'source'>('source', 'source', 'string', { lowCardinality: true }),
   field<F, 'feedbackType'>('feedback_type', 'feedbackType', 'string', { lowCardinality: true }),
   // Numbers and strings go to separate columns, so that numeric feedback can be aggregated.
-  column<F>('value_number', 'float64', (r) => (typeof r.value === 'number' ? r.value : null), (r, cell) => {
-    if (cell !== null) r.value = cell as number;
-  }, { nullable: true }),
-  column<F>('value_string', 'string', (r) => (typeof r.value === 'string' ? r.value : null), (r, cell) => {
-    if (cell !== null) r.value = cell as string;
-  }, { nullable: true }),
+  column<F>(
+    'value_number',
+    'float64',
+    (r) => (typeof r.value === 'number' ? r.value : null),
+    (r, cell) => {
+      if (cell !== null) r.value = cell as number;
+    },
+    { nullable: true },
+  ),
+  column<F>(
+    'value_string',
+    'string',
+    (r) => (typeof r.value === 'string' ? r.value : null),
+    (r, cell) => {
+      if (cell !== null) r.value = cell as string;
+    },
+    { nullable: true },
+  ),
   field<F, 'comment'>('comment', 'comment', 'string', { nullable: true }),
   field<F, 'serviceName'>('service_name', 'serviceName', 'string', { nullable: true, lowCardinality: true }),
   ...contextColumns<F>(),
@@ -435,10 +538,23 @@ export const COLUMNS: { [K in Signal]: Column<RecordOf[K]>[] } = {
 };
 
 /** Span columns that a trace list leaves out, as `TraceSummary` does: payloads, resource and scope. */
-const TRACE_PAYLOAD_COLUMNS = new Set(['input', 'output', 'attributes', 'events', 'links', 'metadata', 'resource', 'scope', 'scope_name', 'scope_version']);
+const TRACE_PAYLOAD_COLUMNS = new Set([
+  'input',
+  'output',
+  'attributes',
+  'events',
+  'links',
+  'metadata',
+  'resource',
+  'scope',
+  'scope_name',
+  'scope_version',
+]);
 
 /** The span columns of a trace list's light rows (`TraceSummary`, without its `inputPreview`). */
-export const TRACE_SUMMARY_COLUMNS: Column<S>[] = SPAN_COLUMNS.filter((column) => !TRACE_PAYLOAD_COLUMNS.has(column.name));
+export const TRACE_SUMMARY_COLUMNS: Column<S>[] = SPAN_COLUMNS.filter(
+  (column) => !TRACE_PAYLOAD_COLUMNS.has(column.name),
+);
 
 /** How many characters of a span's input a trace list shows (`TraceSummary.inputPreview`). */
 export const INPUT_PREVIEW_LENGTH = 100;

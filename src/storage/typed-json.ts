@@ -45,7 +45,8 @@ function encodeValue(value: AttributeValue): string {
       return encodeDouble(value);
     default:
       if (value === null) return 'null';
-      if (value instanceof Uint8Array) return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
+      if (value instanceof Uint8Array)
+        return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
       if (Array.isArray(value)) return `[${value.map(encodeValue).join(',')}]`;
       return `{"$map":${encodeTypedMap(value)}}`;
   }
@@ -79,7 +80,8 @@ function decodeTagged(object: Record<string, unknown>): AttributeValue {
       const bytes = Buffer.from(inner, 'base64');
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
-    if (tag === '$map' && inner !== null && typeof inner === 'object') return reviveTypedMap(inner as Record<string, unknown>);
+    if (tag === '$map' && inner !== null && typeof inner === 'object')
+      return reviveTypedMap(inner as Record<string, unknown>);
   }
   throw new TypeError(`not a typed JSON value: ${JSON.stringify(object)}`);
 }

@@ -10,18 +10,35 @@ import { run } from '../../src/cli/main';
 
 const ROOT = join(__dirname, '..', '..');
 
-async function runCli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(argv, env, (line) => out.push(line), (line) => err.push(line));
+  const code = await run(
+    argv,
+    env,
+    (line) => out.push(line),
+    (line) => err.push(line),
+  );
   return { code, out, err };
 }
 
 /** Starts `otel-bridge serve` as its own process, the way `npm start` does, and waits for it to listen. */
-function serve(args: string[], cwd: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+function serve(
+  args: string[],
+  cwd: string,
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ['--require', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'src', 'cli', 'main.ts'), 'serve', ...args],
+    [
+      '--require',
+      require.resolve('ts-node/register/transpile-only'),
+      join(ROOT, 'src', 'cli', 'main.ts'),
+      'serve',
+      ...args,
+    ],
     {
       cwd,
       env: {
@@ -77,7 +94,9 @@ describe('otel-bridge command line', () => {
         spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
       });
       const tracer = provider.getTracer('cli');
-      const root = tracer.startSpan('checkout', { attributes: { 'user.id': 'u-7', 'gen_ai.operation.name': 'invoke_agent' } });
+      const root = tracer.startSpan('checkout', {
+        attributes: { 'user.id': 'u-7', 'gen_ai.operation.name': 'invoke_agent' },
+      });
       root.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
       root.end();
       await provider.forceFlush();
@@ -94,7 +113,14 @@ describe('otel-bridge command line', () => {
       expect(table).toMatch(/cli-test\s+checkout\s+agent_run\s+\S+ ms\s+error/);
       expect(table).toMatch(/1 of 1$/);
       const traceId = /([0-9a-f]{32})/.exec(table)![1]!;
-      const tree = await runCli(['query', 'traces', '--trace', traceId, '--duckdb-path', join(directory, 'otel-bridge.duckdb')]);
+      const tree = await runCli([
+        'query',
+        'traces',
+        '--trace',
+        traceId,
+        '--duckdb-path',
+        join(directory, 'otel-bridge.duckdb'),
+      ]);
       expect(tree.out.join('\n')).toMatch(/checkout\s+agent_run\s+\S+ ms\s+error\s+card declined/);
     } finally {
       rmSync(directory, { recursive: true, force: true });

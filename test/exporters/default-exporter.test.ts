@@ -26,7 +26,10 @@ class FlakyStore extends DuckDBStore {
     return super.init();
   }
   protected override insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    if (this.failing) return Promise.reject(new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' }));
+    if (this.failing)
+      return Promise.reject(
+        new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' }),
+      );
     return super.insert(signal, records);
   }
 }
@@ -52,7 +55,13 @@ describe('DefaultExporter', () => {
   afterEach(() => store.close());
 
   const exporterFor = (options: ConstructorParameters<typeof DefaultExporter>[0] = {}) =>
-    new DefaultExporter({ storage: store, retryDelayMs: 1, maxRetryDelayMs: 2, onDrop: (drop) => drops.push(drop), ...options });
+    new DefaultExporter({
+      storage: store,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 2,
+      onDrop: (drop) => drops.push(drop),
+      ...options,
+    });
 
   it('reports success only after the spans are committed', async () => {
     const exporter = exporterFor();
@@ -79,7 +88,9 @@ describe('DefaultExporter', () => {
     store.failing = true;
     const result = await exportSpans(exporter, sdkSpans(4));
     expect(result.code).toBe(1);
-    expect(result.error!.message).toBe('dropped 4 spans records after 3 attempt(s): duckdb insert: IO Error: disk full');
+    expect(result.error!.message).toBe(
+      'dropped 4 spans records after 3 attempt(s): duckdb insert: IO Error: disk full',
+    );
     expect(drops).toEqual([expect.objectContaining({ signal: 'spans', count: 4, reason: 'write_failed' })]);
     expect(exporter.stats.spans.dropped.write_failed).toBe(4);
     store.failing = false;
@@ -104,7 +115,9 @@ describe('DefaultExporter', () => {
     const result = await exportSpans(exporter, [spans[0]!, broken, spans[2]!]);
     expect(result.code).toBe(1);
     expect(result.error).toBeInstanceOf(RecordValidationError);
-    expect(result.error!.message).toMatch(/invalid spans record 1: \/endTimeUnixNano must not be before startTimeUnixNano/);
+    expect(result.error!.message).toMatch(
+      /invalid spans record 1: \/endTimeUnixNano must not be before startTimeUnixNano/,
+    );
     expect((await store.listTraces()).pagination.total).toBe(2);
     expect(drops).toEqual([expect.objectContaining({ reason: 'invalid', count: 1 })]);
   });
@@ -119,7 +132,9 @@ describe('DefaultExporter', () => {
 
   it('validates score and feedback input at once, naming the field', () => {
     const exporter = exporterFor();
-    expect(() => exporter.recordScore({ scorerId: 'x', score: Number.NaN })).toThrow(/invalid scores record 0: \/score/);
+    expect(() => exporter.recordScore({ scorerId: 'x', score: Number.NaN })).toThrow(
+      /invalid scores record 0: \/score/,
+    );
     expect(() => exporter.recordScore({ scorerId: '', score: 1 })).toThrow(/\/scorerId/);
     expect(() => exporter.recordScore({ scorerId: 'x', score: 1, traceId: 'nope' })).toThrow(/\/traceId/);
     expect(() => exporter.recordScore({ scorerId: 'x', score: 1, source: 'robot' as never })).toThrow(/\/source/);
@@ -139,9 +154,19 @@ describe('DefaultExporter', () => {
       metadata: { judge: 'gpt-4o', votes: 3 },
       timestamp: new Date('2026-01-02T03:04:05.678Z'),
     });
-    expect(score).toMatchObject({ source: 'automated', scorerName: null, metadata: { judge: 'gpt-4o', votes: 3n }, timeUnixNano: 1_767_323_045_678_000_000n });
+    expect(score).toMatchObject({
+      source: 'automated',
+      scorerName: null,
+      metadata: { judge: 'gpt-4o', votes: 3n },
+      timeUnixNano: 1_767_323_045_678_000_000n,
+    });
     expect(score.scoreId).toMatch(/^[0-9a-f-]{36}$/);
-    const feedback = await exporter.recordFeedback({ feedbackType: 'rating', value: 4, traceId: trace, feedbackId: 'fb-1' });
+    const feedback = await exporter.recordFeedback({
+      feedbackType: 'rating',
+      value: 4,
+      traceId: trace,
+      feedbackId: 'fb-1',
+    });
     expect(feedback).toMatchObject({ source: 'user', feedbackId: 'fb-1', value: 4 });
     expect((await store.listScores({ filter: { traceId: trace } })).scores).toEqual([score]);
     expect((await store.listFeedback({ filter: { traceId: trace } })).feedback).toEqual([feedback]);
@@ -173,8 +198,12 @@ describe('DefaultExporter', () => {
     }
     expect(() => new DefaultExporter({ storage: new UpdatesOnly({ path: ':memory:' }) })).toThrow(ConfigurationError);
     expect(() => new DefaultExporter({ storage: store, strategies: { logs: 'realtime' } })).not.toThrow();
-    expect(() => new DefaultExporter({ storage: store, maxBatchSize: 0 })).toThrow(/maxBatchSize must be a positive integer/);
-    expect(() => new DefaultExporter({ storage: store, maxBatchSize: 20, maxBufferSize: 10 })).toThrow(/must not exceed maxBufferSize/);
+    expect(() => new DefaultExporter({ storage: store, maxBatchSize: 0 })).toThrow(
+      /maxBatchSize must be a positive integer/,
+    );
+    expect(() => new DefaultExporter({ storage: store, maxBatchSize: 20, maxBufferSize: 10 })).toThrow(
+      /must not exceed maxBufferSize/,
+    );
   });
 
   it('defaults to a DuckDB file in the working directory, which it closes on shutdown', async () => {

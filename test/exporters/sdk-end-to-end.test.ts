@@ -5,18 +5,19 @@ import { SpanKind, SpanStatusCode, context, metrics as metricsApi, trace, ValueT
 import { logs as logsApi, SeverityNumber } from '@opentelemetry/api-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import {
   BatchLogRecordProcessor,
   InMemoryLogRecordExporter,
   SimpleLogRecordProcessor,
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
-import {
-  AggregationType,
-  InstrumentType,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationType, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { DefaultExporter } from '../../src/exporters/default-exporter';
 import { DuckDBStore } from '../../src/storage/duckdb/store';
 import type { AttributeValue, SpanRecord } from '../../src/records/types';
@@ -46,7 +47,11 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
     store = new DuckDBStore({ path: join(directory, 'e2e.duckdb') });
     exporter = new DefaultExporter({ storage: store });
     const sdk = new NodeSDK({
-      resource: resourceFromAttributes({ 'service.name': 'trip-planner', 'deployment.environment.name': 'test', 'service.instance.id': 7 }),
+      resource: resourceFromAttributes({
+        'service.name': 'trip-planner',
+        'deployment.environment.name': 'test',
+        'service.instance.id': 7,
+      }),
       autoDetectResources: false,
       instrumentations: [],
       spanProcessors: [new BatchSpanProcessor(exporter.spanExporter), new SimpleSpanProcessor(producedSpans)],
@@ -54,7 +59,9 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
         new BatchLogRecordProcessor({ exporter: exporter.logRecordExporter }),
         new SimpleLogRecordProcessor({ exporter: producedLogs }),
       ],
-      metricReaders: [new PeriodicExportingMetricReader({ exporter: exporter.metricExporter, exportIntervalMillis: 3_600_000 })],
+      metricReaders: [
+        new PeriodicExportingMetricReader({ exporter: exporter.metricExporter, exportIntervalMillis: 3_600_000 }),
+      ],
       views: [{ instrumentName: 'tokens.exp', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
     });
     sdk.start();
@@ -78,7 +85,7 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
           'http.status_code': 200,
           ratio: 0.5,
           ok: true,
-          'ünïcødé': '日本語 🚀',
+          ünïcødé: '日本語 🚀',
           empty: '',
           list: ['a', 'b'],
           numbers: [1, 2.5],
@@ -112,7 +119,9 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
           },
           (model) => {
             model.addEvent('first token', { index: 0 });
-            const tool = tracer.startSpan('execute_tool weather', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'weather' } });
+            const tool = tracer.startSpan('execute_tool weather', {
+              attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'weather' },
+            });
             tool.recordException(new TypeError('weather service unavailable'));
             tool.setStatus({ code: SpanStatusCode.ERROR, message: 'weather service unavailable' });
             tool.end();
@@ -124,12 +133,16 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
     );
     context.with(context.active(), () => logger.emit({ severityNumber: SeverityNumber.INFO, body: 'plain text line' }));
 
-    meter.createCounter('requests', { description: 'Requests', unit: '{request}', valueType: ValueType.INT }).add(5, { route: '/plan' });
+    meter
+      .createCounter('requests', { description: 'Requests', unit: '{request}', valueType: ValueType.INT })
+      .add(5, { route: '/plan' });
     meter.createUpDownCounter('queue.depth').add(-3, { queue: 'q1' });
     meter.createHistogram('latency', { unit: 'ms' }).record(12.5, { route: '/plan' });
     meter.createHistogram('tokens.exp').record(150);
     meter.createGauge('temperature').record(21.5);
-    meter.createObservableGauge('memory.used', { valueType: ValueType.INT }).addCallback((result) => result.observe(1024));
+    meter
+      .createObservableGauge('memory.used', { valueType: ValueType.INT })
+      .addCallback((result) => result.observe(1024));
 
     // The in-memory exporters forget everything on shutdown, so read them first.
     spans = producedSpans.getFinishedSpans();
@@ -192,7 +205,11 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
         })),
       );
     }
-    expect(stored!.spans.map((span) => span.name)).toEqual(['invoke_agent planner', 'chat gpt-4o', 'execute_tool weather']);
+    expect(stored!.spans.map((span) => span.name)).toEqual([
+      'invoke_agent planner',
+      'chat gpt-4o',
+      'execute_tool weather',
+    ]);
   });
 
   it('keeps attribute types: ints as int64, doubles, booleans, arrays, unicode and empty strings', async () => {
@@ -230,8 +247,17 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
       input: '[{"role":"user","parts":[{"type":"text","content":"Kyoto?"}]}]',
       output: '[{"role":"assistant","parts":[{"type":"text","content":"Yes."}]}]',
     });
-    expect(tool).toMatchObject({ spanType: 'tool_call', entityType: 'tool', entityName: 'weather', statusCode: 'error' });
-    expect(tool!.error).toEqual({ message: 'weather service unavailable', type: 'TypeError', stack: expect.stringContaining('TypeError: weather service unavailable') });
+    expect(tool).toMatchObject({
+      spanType: 'tool_call',
+      entityType: 'tool',
+      entityName: 'weather',
+      statusCode: 'error',
+    });
+    expect(tool!.error).toEqual({
+      message: 'weather service unavailable',
+      type: 'TypeError',
+      stack: expect.stringContaining('TypeError: weather service unavailable'),
+    });
   });
 
   it('lists the trace by its root span, filterable by the derived context', async () => {
@@ -263,7 +289,12 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
       traceId,
       requestId: 'req-1',
     });
-    expect(logs[1]).toMatchObject({ level: 'info', body: 'plain text line', message: 'plain text line', traceId: null });
+    expect(logs[1]).toMatchObject({
+      level: 'info',
+      body: 'plain text line',
+      message: 'plain text line',
+      traceId: null,
+    });
   });
 
   it('stores a point for every SDK instrument kind', async () => {
@@ -281,7 +312,14 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
       scope: expect.objectContaining({ name: 'planner-meter', version: '1.0.0' }),
     });
     expect(byName.get('queue.depth')).toMatchObject({ type: 'sum', isMonotonic: false, value: -3 });
-    expect(byName.get('latency')).toMatchObject({ type: 'histogram', temporality: 'cumulative', count: 1, sum: 12.5, min: 12.5, max: 12.5 });
+    expect(byName.get('latency')).toMatchObject({
+      type: 'histogram',
+      temporality: 'cumulative',
+      count: 1,
+      sum: 12.5,
+      min: 12.5,
+      max: 12.5,
+    });
     const latency = byName.get('latency')!;
     expect(latency.bucketCounts!.reduce((a, b) => a + b, 0)).toBe(1);
     expect(latency.bucketCounts).toHaveLength(latency.explicitBounds!.length + 1);
@@ -301,8 +339,21 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
   it('records scores and feedback against a span, and reads them back by trace', async () => {
     const toolSpan = (await store.getTrace(traceId))!.spans[2]!;
     const writer = new DefaultExporter({ storage: store });
-    const score = await writer.recordScore({ scorerId: 'helpfulness', score: 0.25, traceId, spanId: toolSpan.spanId, reason: 'tool failed' });
-    const feedback = await writer.recordFeedback({ feedbackType: 'thumbs', value: -1, traceId, spanId: toolSpan.spanId, userId: 'user-42', comment: 'no weather' });
+    const score = await writer.recordScore({
+      scorerId: 'helpfulness',
+      score: 0.25,
+      traceId,
+      spanId: toolSpan.spanId,
+      reason: 'tool failed',
+    });
+    const feedback = await writer.recordFeedback({
+      feedbackType: 'thumbs',
+      value: -1,
+      traceId,
+      spanId: toolSpan.spanId,
+      userId: 'user-42',
+      comment: 'no weather',
+    });
     await writer.shutdown();
     expect((await store.listScores({ filter: { traceId } })).scores).toEqual([score]);
     expect((await store.listFeedback({ filter: { traceId } })).feedback).toEqual([feedback]);

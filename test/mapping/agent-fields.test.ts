@@ -1,10 +1,16 @@
-import { deriveRecordContext, deriveSpanError, deriveSpanSemantics, serviceNameOf } from '../../src/mapping/agent-fields';
+import {
+  deriveRecordContext,
+  deriveSpanError,
+  deriveSpanSemantics,
+  serviceNameOf,
+} from '../../src/mapping/agent-fields';
 import { buildSpanRecord } from '../../src/mapping/records';
 import type { AttributeMap } from '../../src/records/types';
 import { findInvalidRecords } from '../../src/records/validate';
 import { makeSpan } from '../support/records';
 
-const derive = (attributes: AttributeMap, resource: AttributeMap = {}, name = 'span') => deriveSpanSemantics(attributes, resource, name);
+const derive = (attributes: AttributeMap, resource: AttributeMap = {}, name = 'span') =>
+  deriveSpanSemantics(attributes, resource, name);
 
 describe('span type', () => {
   it.each<[string, AttributeMap, string]>([
@@ -37,7 +43,9 @@ describe('span type', () => {
 
 describe('model, provider and tokens', () => {
   it('prefers the response model, then the request model, across conventions', () => {
-    expect(derive({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }).model).toBe('gpt-4o-2024-08-06');
+    expect(derive({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }).model).toBe(
+      'gpt-4o-2024-08-06',
+    );
     expect(derive({ 'llm.model_name': 'claude-3' }).model).toBe('claude-3');
     expect(derive({ 'ai.model.id': 'gemini-2' }).model).toBe('gemini-2');
   });
@@ -55,31 +63,52 @@ describe('model, provider and tokens', () => {
       outputTokens: 5,
       totalTokens: 15,
     });
-    expect(derive({ 'gen_ai.usage.prompt_tokens': 7, 'llm.token_count.total': 100n })).toMatchObject({ inputTokens: 7, totalTokens: 100 });
-    expect(derive({ 'ai.usage.inputTokens': '12', 'ai.usage.outputTokens': 3n })).toMatchObject({ inputTokens: 12, outputTokens: 3, totalTokens: 15 });
+    expect(derive({ 'gen_ai.usage.prompt_tokens': 7, 'llm.token_count.total': 100n })).toMatchObject({
+      inputTokens: 7,
+      totalTokens: 100,
+    });
+    expect(derive({ 'ai.usage.inputTokens': '12', 'ai.usage.outputTokens': 3n })).toMatchObject({
+      inputTokens: 12,
+      outputTokens: 3,
+      totalTokens: 15,
+    });
     expect(derive({})).toMatchObject({ inputTokens: null, outputTokens: null, totalTokens: null });
   });
 
   it('ignores token values that are not counts instead of failing the span', () => {
-    const semantics = derive({ 'gen_ai.usage.input_tokens': 'many', 'gen_ai.usage.output_tokens': -1n, 'gen_ai.usage.weird_tokens': { a: 1n } });
+    const semantics = derive({
+      'gen_ai.usage.input_tokens': 'many',
+      'gen_ai.usage.output_tokens': -1n,
+      'gen_ai.usage.weird_tokens': { a: 1n },
+    });
     expect(semantics).toMatchObject({ inputTokens: null, outputTokens: null });
   });
 });
 
 describe('input and output', () => {
   it('reads the GenAI messages of a model span and the call arguments of a tool span', () => {
-    expect(derive({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': '[1]', 'gen_ai.output.messages': '[2]' })).toMatchObject({
+    expect(
+      derive({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': '[1]', 'gen_ai.output.messages': '[2]' }),
+    ).toMatchObject({
       input: '[1]',
       output: '[2]',
     });
-    expect(derive({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.call.arguments': { city: 'Kyoto' }, 'gen_ai.tool.call.result': 21.5 })).toMatchObject({
+    expect(
+      derive({
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.call.arguments': { city: 'Kyoto' },
+        'gen_ai.tool.call.result': 21.5,
+      }),
+    ).toMatchObject({
       input: { city: 'Kyoto' },
       output: 21.5,
     });
   });
 
   it("reads Mastra's per-type keys, then OpenInference's, keeping the value's type", () => {
-    expect(derive({ 'mastra.span.type': 'agent_run', 'mastra.agent_run.input': 'hi', 'mastra.agent_run.output': 'hello' })).toMatchObject({
+    expect(
+      derive({ 'mastra.span.type': 'agent_run', 'mastra.agent_run.input': 'hi', 'mastra.agent_run.output': 'hello' }),
+    ).toMatchObject({
       input: 'hi',
       output: 'hello',
     });
@@ -90,7 +119,9 @@ describe('input and output', () => {
 
 describe('entity and context', () => {
   it('names the entity from GenAI agent and tool keys', () => {
-    expect(derive({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'a1', 'gen_ai.agent.name': 'Agent' })).toMatchObject({
+    expect(
+      derive({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'a1', 'gen_ai.agent.name': 'Agent' }),
+    ).toMatchObject({
       entityType: 'agent',
       entityId: 'a1',
       entityName: 'Agent',
@@ -100,7 +131,10 @@ describe('entity and context', () => {
       entityId: 'weather',
       entityName: 'weather',
     });
-    expect(derive({ 'mastra.span.entityType': 'workflow_run', 'mastra.span.entityId': 'wf' })).toMatchObject({ entityType: 'workflow_run', entityId: 'wf' });
+    expect(derive({ 'mastra.span.entityType': 'workflow_run', 'mastra.span.entityId': 'wf' })).toMatchObject({
+      entityType: 'workflow_run',
+      entityId: 'wf',
+    });
   });
 
   it('reads context fields from standard keys, Mastra and AI SDK metadata, and the resource', () => {
@@ -129,7 +163,9 @@ describe('entity and context', () => {
   });
 
   it('lets a span attribute win over the same key on the resource', () => {
-    expect(derive({ 'deployment.environment.name': 'canary' }, { 'deployment.environment.name': 'prod' }).environment).toBe('canary');
+    expect(
+      derive({ 'deployment.environment.name': 'canary' }, { 'deployment.environment.name': 'prod' }).environment,
+    ).toBe('canary');
   });
 
   it('parses tags from Mastra JSON strings or OpenInference arrays, and merges metadata', () => {
@@ -146,7 +182,9 @@ describe('entity and context', () => {
   });
 
   it('derives the same context for logs and metric points', () => {
-    expect(deriveRecordContext({ 'mastra.metadata.threadId': 'th', 'user.id': 'u' }, { 'service.name': 's' })).toMatchObject({
+    expect(
+      deriveRecordContext({ 'mastra.metadata.threadId': 'th', 'user.id': 'u' }, { 'service.name': 's' }),
+    ).toMatchObject({
       threadId: 'th',
       userId: 'u',
       entityType: null,
@@ -157,15 +195,28 @@ describe('entity and context', () => {
 describe('errors and service', () => {
   it('takes the error from the status and the exception event', () => {
     const events = [
-      { timeUnixNano: 1n, name: 'exception', attributes: { 'exception.type': 'E', 'exception.message': 'm', 'exception.stacktrace': 'E: m' }, droppedAttributesCount: 0 },
+      {
+        timeUnixNano: 1n,
+        name: 'exception',
+        attributes: { 'exception.type': 'E', 'exception.message': 'm', 'exception.stacktrace': 'E: m' },
+        droppedAttributesCount: 0,
+      },
     ];
     expect(deriveSpanError('error', '', events, {})).toEqual({ message: 'm', type: 'E', stack: 'E: m' });
-    expect(deriveSpanError('error', 'status says', events, {})).toEqual({ message: 'status says', type: 'E', stack: 'E: m' });
+    expect(deriveSpanError('error', 'status says', events, {})).toEqual({
+      message: 'status says',
+      type: 'E',
+      stack: 'E: m',
+    });
     expect(deriveSpanError('ok', '', events, {})).toBeNull();
-    expect(deriveSpanError('error', '', [], { 'error.type': 'Timeout', 'error.message': 'slow' })).toEqual({ message: 'slow', type: 'Timeout', stack: null });
+    expect(deriveSpanError('error', '', [], { 'error.type': 'Timeout', 'error.message': 'slow' })).toEqual({
+      message: 'slow',
+      type: 'Timeout',
+      stack: null,
+    });
   });
 
-  it("defaults the service name as the SDKs do", () => {
+  it('defaults the service name as the SDKs do', () => {
     expect(serviceNameOf({ 'service.name': 'api' })).toBe('api');
     expect(serviceNameOf({})).toBe('unknown_service');
   });

@@ -9,7 +9,11 @@ const json = (value: unknown): Uint8Array => Buffer.from(typeof value === 'strin
 const RESOURCE = { attributes: [{ key: 'service.name', value: { stringValue: 'json-service' } }] };
 const request = (signal: 'Spans' | 'Logs' | 'Metrics', items: unknown[]) => {
   const itemKey = { Spans: 'spans', Logs: 'logRecords', Metrics: 'metrics' }[signal];
-  return json({ [`resource${signal}`]: [{ resource: RESOURCE, [`scope${signal}`]: [{ scope: { name: 'json-scope' }, [itemKey]: items }] }] });
+  return json({
+    [`resource${signal}`]: [
+      { resource: RESOURCE, [`scope${signal}`]: [{ scope: { name: 'json-scope' }, [itemKey]: items }] },
+    ],
+  });
 };
 const span = (fields: Record<string, unknown> = {}) => ({
   traceId: TRACE_ID,
@@ -24,7 +28,8 @@ const onlySpan = (fields: Record<string, unknown>) => {
   expect([result.rejected, result.errorMessage]).toEqual([0, '']);
   return result.records[0]!;
 };
-const attributesOf = (values: Record<string, unknown>) => onlySpan({ attributes: Object.entries(values).map(([key, value]) => ({ key, value })) }).attributes;
+const attributesOf = (values: Record<string, unknown>) =>
+  onlySpan({ attributes: Object.entries(values).map(([key, value]) => ({ key, value })) }).attributes;
 
 describe('OTLP/JSON traces, hand-written', () => {
   it('decodes {} and empty arrays to no records', () => {
@@ -46,13 +51,19 @@ describe('OTLP/JSON traces, hand-written', () => {
       ],
     });
     expect(record.attributes).toEqual({ max: 9_223_372_036_854_775_807n, min: -9_223_372_036_854_775_808n, small: 7n });
-    expect([record.startTimeUnixNano, record.endTimeUnixNano]).toEqual([1_700_000_000_123_456_789n, 18_446_744_073_709_551_615n]);
+    expect([record.startTimeUnixNano, record.endTimeUnixNano]).toEqual([
+      1_700_000_000_123_456_789n,
+      18_446_744_073_709_551_615n,
+    ]);
   });
 
   it('documents that a JSON number above 2^53 was already rounded by JSON.parse', () => {
     const body = json(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",
       "attributes":[{"key":"asNumber","value":{"intValue":9007199254740993}},{"key":"asString","value":{"intValue":"9007199254740993"}}]}]}]}]}`);
-    expect(decodeTraces(body, 'json').records[0]!.attributes).toEqual({ asNumber: 9_007_199_254_740_992n, asString: 9_007_199_254_740_993n });
+    expect(decodeTraces(body, 'json').records[0]!.attributes).toEqual({
+      asNumber: 9_007_199_254_740_992n,
+      asString: 9_007_199_254_740_993n,
+    });
   });
 
   it('decodes every AnyValue type, bytes as base64 (standard or URL-safe)', () => {
@@ -69,7 +80,14 @@ describe('OTLP/JSON traces, hand-written', () => {
         bytes: { bytesValue: 'AAH+/w==' },
         urlSafe: { bytesValue: 'AAH-_w' },
         array: { arrayValue: { values: [{ intValue: '1' }, { stringValue: 'two' }, {}, { arrayValue: {} }] } },
-        kvlist: { kvlistValue: { values: [{ key: 'inner', value: { kvlistValue: { values: [{ key: 'deep', value: { boolValue: true } }] } } }, { key: 'none' }] } },
+        kvlist: {
+          kvlistValue: {
+            values: [
+              { key: 'inner', value: { kvlistValue: { values: [{ key: 'deep', value: { boolValue: true } }] } } },
+              { key: 'none' },
+            ],
+          },
+        },
         empty: {},
         nullValue: null,
       }),
@@ -104,9 +122,25 @@ describe('OTLP/JSON traces, hand-written', () => {
       flags: 0x301,
       kind: 3,
       droppedAttributesCount: 1,
-      events: [{ timeUnixNano: '1700000000123456790', name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: 'Boom' } }], droppedAttributesCount: 2 }],
+      events: [
+        {
+          timeUnixNano: '1700000000123456790',
+          name: 'exception',
+          attributes: [{ key: 'exception.type', value: { stringValue: 'Boom' } }],
+          droppedAttributesCount: 2,
+        },
+      ],
       droppedEventsCount: 3,
-      links: [{ traceId: TRACE_ID, spanId: 'dddddddddddddddd', traceState: 'k=v', flags: 1, attributes: [{ key: 'why', value: { stringValue: 'retry' } }], droppedAttributesCount: 4 }],
+      links: [
+        {
+          traceId: TRACE_ID,
+          spanId: 'dddddddddddddddd',
+          traceState: 'k=v',
+          flags: 1,
+          attributes: [{ key: 'why', value: { stringValue: 'retry' } }],
+          droppedAttributesCount: 4,
+        },
+      ],
       droppedLinksCount: 5,
       status: { code: 2, message: 'it broke' },
     });
@@ -124,8 +158,24 @@ describe('OTLP/JSON traces, hand-written', () => {
       serviceName: 'json-service',
       error: { message: 'it broke', type: 'Boom', stack: null },
     });
-    expect(record.events).toEqual([{ timeUnixNano: 1_700_000_000_123_456_790n, name: 'exception', attributes: { 'exception.type': 'Boom' }, droppedAttributesCount: 2 }]);
-    expect(record.links).toEqual([{ traceId: TRACE_ID, spanId: 'dddddddddddddddd', traceState: 'k=v', flags: 1, attributes: { why: 'retry' }, droppedAttributesCount: 4 }]);
+    expect(record.events).toEqual([
+      {
+        timeUnixNano: 1_700_000_000_123_456_790n,
+        name: 'exception',
+        attributes: { 'exception.type': 'Boom' },
+        droppedAttributesCount: 2,
+      },
+    ]);
+    expect(record.links).toEqual([
+      {
+        traceId: TRACE_ID,
+        spanId: 'dddddddddddddddd',
+        traceState: 'k=v',
+        flags: 1,
+        attributes: { why: 'retry' },
+        droppedAttributesCount: 4,
+      },
+    ]);
   });
 
   it('accepts enum names as well as numbers, and reads unknown ones as unspecified', () => {
@@ -140,22 +190,51 @@ describe('OTLP/JSON traces, hand-written', () => {
     const body = json({
       resource_spans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { string_value: 'snake' } }], dropped_attributes_count: 2 },
+          resource: {
+            attributes: [{ key: 'service.name', value: { string_value: 'snake' } }],
+            dropped_attributes_count: 2,
+          },
           schema_url: 'https://schema',
           scope_spans: [
             {
               scope: { name: 's', dropped_attributes_count: 1 },
               schema_url: 'https://scope',
-              spans: [{ trace_id: TRACE_ID, span_id: SPAN_ID, parent_span_id: 'cccccccccccccccc', start_time_unix_nano: '5', end_time_unix_nano: '7', trace_state: 't', dropped_links_count: 2 }],
+              spans: [
+                {
+                  trace_id: TRACE_ID,
+                  span_id: SPAN_ID,
+                  parent_span_id: 'cccccccccccccccc',
+                  start_time_unix_nano: '5',
+                  end_time_unix_nano: '7',
+                  trace_state: 't',
+                  dropped_links_count: 2,
+                },
+              ],
             },
           ],
         },
       ],
     });
     const [record] = decodeTraces(body, 'json').records;
-    expect(record).toMatchObject({ serviceName: 'snake', parentSpanId: 'cccccccccccccccc', durationNano: 2n, traceState: 't', droppedLinksCount: 2 });
-    expect(record!.resource).toEqual({ attributes: { 'service.name': 'snake' }, droppedAttributesCount: 2, schemaUrl: 'https://schema' });
-    expect(record!.scope).toEqual({ name: 's', version: '', attributes: {}, droppedAttributesCount: 1, schemaUrl: 'https://scope' });
+    expect(record).toMatchObject({
+      serviceName: 'snake',
+      parentSpanId: 'cccccccccccccccc',
+      durationNano: 2n,
+      traceState: 't',
+      droppedLinksCount: 2,
+    });
+    expect(record!.resource).toEqual({
+      attributes: { 'service.name': 'snake' },
+      droppedAttributesCount: 2,
+      schemaUrl: 'https://schema',
+    });
+    expect(record!.scope).toEqual({
+      name: 's',
+      version: '',
+      attributes: {},
+      droppedAttributesCount: 1,
+      schemaUrl: 'https://scope',
+    });
   });
 
   it('ignores unknown fields at every level, and reads null as the default', () => {
@@ -165,12 +244,29 @@ describe('OTLP/JSON traces, hand-written', () => {
         {
           unknown: true,
           resource: { ...RESOURCE, entityRefs: [{ type: 'service' }] },
-          scopeSpans: [{ scope: { name: 'x', extra: 1 }, spans: [span({ newField: 'x', status: { code: 1, detail: 'y' }, traceState: null, attributes: [{ key: 'k', value: { stringValue: 'v', futureValue: 1 }, extra: 0 }] })] }],
+          scopeSpans: [
+            {
+              scope: { name: 'x', extra: 1 },
+              spans: [
+                span({
+                  newField: 'x',
+                  status: { code: 1, detail: 'y' },
+                  traceState: null,
+                  attributes: [{ key: 'k', value: { stringValue: 'v', futureValue: 1 }, extra: 0 }],
+                }),
+              ],
+            },
+          ],
         },
       ],
     });
     const [record] = decodeTraces(body, 'json').records;
-    expect(record).toMatchObject({ serviceName: 'json-service', statusCode: 'ok', traceState: '', attributes: { k: 'v' } });
+    expect(record).toMatchObject({
+      serviceName: 'json-service',
+      statusCode: 'ok',
+      traceState: '',
+      attributes: { k: 'v' },
+    });
   });
 
   it('rejects spans with bad ids, keeps their siblings, and names the first', () => {
@@ -191,7 +287,10 @@ describe('OTLP/JSON traces, hand-written', () => {
   });
 
   it('shares one ResourceInfo and ScopeInfo per group', () => {
-    const [first, second] = decodeTraces(request('Spans', [span(), span({ spanId: 'aaaaaaaaaaaaaaaa' })]), 'json').records;
+    const [first, second] = decodeTraces(
+      request('Spans', [span(), span({ spanId: 'aaaaaaaaaaaaaaaa' })]),
+      'json',
+    ).records;
     expect(first!.resource).toBe(second!.resource);
     expect(first!.scope).toBe(second!.scope);
   });
@@ -215,7 +314,12 @@ describe('OTLP/JSON logs, hand-written', () => {
           eventName: 'tool.slow',
         },
         { severityNumber: 17, body: { stringValue: 'plain' }, traceId: '', spanId: '' },
-        { severity_number: 'SEVERITY_NUMBER_NOT_A_LEVEL', trace_id: '0'.repeat(32), event_name: 'snake', observed_time_unix_nano: '9' },
+        {
+          severity_number: 'SEVERITY_NUMBER_NOT_A_LEVEL',
+          trace_id: '0'.repeat(32),
+          event_name: 'snake',
+          observed_time_unix_nano: '9',
+        },
       ]),
       'json',
     ).records;
@@ -233,14 +337,28 @@ describe('OTLP/JSON logs, hand-written', () => {
       spanId: SPAN_ID,
       eventName: 'tool.slow',
     });
-    expect(records[1]).toMatchObject({ severityNumber: 17, level: 'error', message: 'plain', traceId: null, spanId: null });
-    expect(records[2]).toMatchObject({ severityNumber: 0, traceId: null, eventName: 'snake', observedTimeUnixNano: 9n, body: null });
+    expect(records[1]).toMatchObject({
+      severityNumber: 17,
+      level: 'error',
+      message: 'plain',
+      traceId: null,
+      spanId: null,
+    });
+    expect(records[2]).toMatchObject({
+      severityNumber: 0,
+      traceId: null,
+      eventName: 'snake',
+      observedTimeUnixNano: 9n,
+      body: null,
+    });
   });
 
   it('rejects a log record whose trace id has the wrong length', () => {
     const result = decodeLogs(request('Logs', [{ traceId: 'abcd' }, { severityText: 'kept' }]), 'json');
     expect(result.records.map((record) => record.severityText)).toEqual(['kept']);
-    expect(result.errorMessage).toBe('log record at resourceLogs[0].scopeLogs[0].logRecords[0]: traceId "abcd" is not 16 bytes (32 hex digits)');
+    expect(result.errorMessage).toBe(
+      'log record at resourceLogs[0].scopeLogs[0].logRecords[0]: traceId "abcd" is not 16 bytes (32 hex digits)',
+    );
   });
 });
 
@@ -301,7 +419,12 @@ describe('OTLP/JSON metrics, hand-written', () => {
                 asInt: '-9223372036854775808',
                 exemplars: [
                   { asDouble: 1.5, timeUnixNano: '10' },
-                  { asInt: '7', traceId: TRACE_ID, spanId: SPAN_ID, filteredAttributes: [{ key: 'user', value: { stringValue: 'u1' } }] },
+                  {
+                    asInt: '7',
+                    traceId: TRACE_ID,
+                    spanId: SPAN_ID,
+                    filteredAttributes: [{ key: 'user', value: { stringValue: 'u1' } }],
+                  },
                 ],
               },
               { asDouble: 1, exemplars: [{ traceId: 'nothex-nothex-nothex-nothex-nothe' }] },
@@ -312,13 +435,22 @@ describe('OTLP/JSON metrics, hand-written', () => {
       'json',
     );
     expect(result.records).toHaveLength(1);
-    expect(result.records[0]).toMatchObject({ type: 'sum', temporality: 'delta', isMonotonic: true, value: -(2n ** 63n), traceId: TRACE_ID, spanId: SPAN_ID });
+    expect(result.records[0]).toMatchObject({
+      type: 'sum',
+      temporality: 'delta',
+      isMonotonic: true,
+      value: -(2n ** 63n),
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+    });
     expect(result.records[0]!.exemplars).toEqual([
       { timeUnixNano: 10n, value: 1.5, traceId: null, spanId: null, filteredAttributes: {} },
       { timeUnixNano: 0n, value: 7n, traceId: TRACE_ID, spanId: SPAN_ID, filteredAttributes: { user: 'u1' } },
     ]);
     expect(result.rejected).toBe(1);
-    expect(result.errorMessage).toMatch(/^data point at resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.sum\.dataPoints\[1\]: exemplars\[0\]\.traceId/);
+    expect(result.errorMessage).toMatch(
+      /^data point at resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.sum\.dataPoints\[1\]: exemplars\[0\]\.traceId/,
+    );
   });
 
   it('decodes histograms and exponential histograms, with enum numbers and counts as strings or numbers', () => {
@@ -328,21 +460,41 @@ describe('OTLP/JSON metrics, hand-written', () => {
           name: 'h',
           histogram: {
             aggregationTemporality: 2,
-            dataPoints: [{ count: '3', sum: 6, bucketCounts: ['1', 2], explicitBounds: [1.5], min: 1, max: 'Infinity' }],
+            dataPoints: [
+              { count: '3', sum: 6, bucketCounts: ['1', 2], explicitBounds: [1.5], min: 1, max: 'Infinity' },
+            ],
           },
         },
         {
           name: 'e',
           exponential_histogram: {
             aggregation_temporality: 1,
-            data_points: [{ count: 4, scale: -3, zero_count: '1', zero_threshold: 0.001, positive: { offset: -2, bucket_counts: ['2', 1] }, negative: {} }],
+            data_points: [
+              {
+                count: 4,
+                scale: -3,
+                zero_count: '1',
+                zero_threshold: 0.001,
+                positive: { offset: -2, bucket_counts: ['2', 1] },
+                negative: {},
+              },
+            ],
           },
         },
         { name: 'g', gauge: { dataPoints: [{ asDouble: 'NaN', as_int: undefined }] } },
       ]),
       'json',
     ).records;
-    expect(records[0]).toMatchObject({ type: 'histogram', temporality: 'cumulative', count: 3, sum: 6, bucketCounts: [1, 2], explicitBounds: [1.5], min: 1, max: Infinity });
+    expect(records[0]).toMatchObject({
+      type: 'histogram',
+      temporality: 'cumulative',
+      count: 3,
+      sum: 6,
+      bucketCounts: [1, 2],
+      explicitBounds: [1.5],
+      min: 1,
+      max: Infinity,
+    });
     expect(records[1]).toMatchObject({
       type: 'exponential_histogram',
       temporality: 'delta',
@@ -358,7 +510,12 @@ describe('OTLP/JSON metrics, hand-written', () => {
   });
 
   it('ignores fields that a point of its type does not have', () => {
-    const [gauge] = decodeMetrics(request('Metrics', [{ name: 'g', gauge: { aggregationTemporality: 1, dataPoints: [{ asInt: 3, count: 5, quantileValues: [] }] } }]), 'json').records;
+    const [gauge] = decodeMetrics(
+      request('Metrics', [
+        { name: 'g', gauge: { aggregationTemporality: 1, dataPoints: [{ asInt: 3, count: 5, quantileValues: [] }] } },
+      ]),
+      'json',
+    ).records;
     expect(gauge).toMatchObject({ type: 'gauge', value: 3n, temporality: null, count: null, quantiles: null });
   });
 });

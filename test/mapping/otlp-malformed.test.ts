@@ -1,4 +1,8 @@
-import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -21,7 +25,10 @@ function decodeError(decode: () => unknown): OtlpDecodeError {
 
 const traceBody = (() => {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'svc' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'svc' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   const tracer = provider.getTracer('malformed', '1.0.0');
   const root = tracer.startSpan('root', { attributes: { text: 'hello', number: 7, ratio: 0.5, list: ['a', 'b'] } });
   root.addEvent('event', { at: 1 });
@@ -73,7 +80,8 @@ describe('malformed protobuf', () => {
     for (const [original, decode] of bodies) {
       for (let round = 0; round < 400; round++) {
         const body = Uint8Array.from(original);
-        for (let flips = 1 + Math.floor(random() * 3); flips > 0; flips--) body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
+        for (let flips = 1 + Math.floor(random() * 3); flips > 0; flips--)
+          body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
         try {
           decode(body);
           outcomes.decoded++;
@@ -91,13 +99,22 @@ describe('malformed protobuf', () => {
     const body = concat(key(1, 2), varint(100), Uint8Array.from([1, 2, 3]));
     const error = decodeError(() => decodeTraces(body, 'protobuf'));
     // The location is that of the length itself, after the field's key.
-    expect(error.message).toBe('invalid OTLP/protobuf traces request at byte 1: length 100 runs past the end of the body (5 bytes)');
+    expect(error.message).toBe(
+      'invalid OTLP/protobuf traces request at byte 1: length 100 runs past the end of the body (5 bytes)',
+    );
     expect(error.location).toBe(1);
   });
 
   it('names a nested length that runs past the end of its enclosing message', () => {
     // ResourceSpans of 4 bytes, holding a Resource that claims 10.
-    const body = concat(key(1, 2), varint(4), key(1, 2), varint(10), Uint8Array.from([0, 0]), Uint8Array.from(new Array(10).fill(0)));
+    const body = concat(
+      key(1, 2),
+      varint(4),
+      key(1, 2),
+      varint(10),
+      Uint8Array.from([0, 0]),
+      Uint8Array.from(new Array(10).fill(0)),
+    );
     expect(decodeError(() => decodeTraces(body, 'protobuf')).message).toBe(
       'invalid OTLP/protobuf traces request at byte 3: length 10 runs past the end of the enclosing message at byte 6',
     );
@@ -114,16 +131,26 @@ describe('malformed protobuf', () => {
 
   it.each([6, 7])('rejects wire type %i, which does not exist', (wireType) => {
     const error = decodeError(() => decodeMetrics(Uint8Array.from([(1 << 3) | wireType, 0]), 'protobuf'));
-    expect(error.message).toBe(`invalid OTLP/protobuf metrics request at byte 0: invalid wire type ${wireType} for field 1`);
+    expect(error.message).toBe(
+      `invalid OTLP/protobuf metrics request at byte 0: invalid wire type ${wireType} for field 1`,
+    );
   });
 
   it('rejects field number 0, an over-long varint, and a stray end-group tag', () => {
-    expect(decodeError(() => decodeTraces(Uint8Array.from([0x02, 0x00]), 'protobuf')).message).toMatch(/at byte 0: field number 0 is not valid/);
+    expect(decodeError(() => decodeTraces(Uint8Array.from([0x02, 0x00]), 'protobuf')).message).toMatch(
+      /at byte 0: field number 0 is not valid/,
+    );
     const longVarint = concat(key(900, 0), Uint8Array.from(new Array(11).fill(0xff)));
     expect(decodeError(() => decodeTraces(longVarint, 'protobuf')).message).toMatch(/varint is longer than 10 bytes/);
-    expect(decodeError(() => decodeTraces(key(5, 4), 'protobuf')).message).toMatch(/end-group tag for field 5 without a start-group tag/);
-    expect(decodeError(() => decodeTraces(concat(key(5, 3), key(6, 4)), 'protobuf')).message).toMatch(/group of field 5 closed by an end-group tag for field 6/);
-    expect(decodeError(() => decodeTraces(key(5, 3), 'protobuf')).message).toMatch(/group of field 5 has no end-group tag/);
+    expect(decodeError(() => decodeTraces(key(5, 4), 'protobuf')).message).toMatch(
+      /end-group tag for field 5 without a start-group tag/,
+    );
+    expect(decodeError(() => decodeTraces(concat(key(5, 3), key(6, 4)), 'protobuf')).message).toMatch(
+      /group of field 5 closed by an end-group tag for field 6/,
+    );
+    expect(decodeError(() => decodeTraces(key(5, 3), 'protobuf')).message).toMatch(
+      /group of field 5 has no end-group tag/,
+    );
   });
 
   it('rejects a fixed-width value cut short by the end of the body', () => {
@@ -144,8 +171,14 @@ describe('malformed protobuf', () => {
   it('refuses AnyValues nested deeper than 64 levels rather than exhausting the stack', () => {
     let value: Bytes = otlp.string('bottom');
     for (let depth = 0; depth < 5000; depth++) value = otlp.array(value);
-    const span = concat(messageField(1, Buffer.alloc(16, 1)), messageField(2, Buffer.alloc(8, 1)), messageField(9, otlp.keyValue('deep', value)));
-    const error = decodeError(() => decodeTraces(otlp.request(new Uint8Array(0), new Uint8Array(0), [span]), 'protobuf'));
+    const span = concat(
+      messageField(1, Buffer.alloc(16, 1)),
+      messageField(2, Buffer.alloc(8, 1)),
+      messageField(9, otlp.keyValue('deep', value)),
+    );
+    const error = decodeError(() =>
+      decodeTraces(otlp.request(new Uint8Array(0), new Uint8Array(0), [span]), 'protobuf'),
+    );
     expect(error.message).toMatch(/AnyValue nested deeper than 64 levels/);
   });
 
@@ -189,7 +222,11 @@ describe('malformed OTLP/JSON', () => {
     ['{"resourceSpans": {}}', 'resourceSpans', 'expected an array, got an object'],
     ['{"resourceSpans": ["x"]}', 'resourceSpans[0]', 'expected an object, got string "x"'],
     ['{"resourceSpans": [{"resource": []}]}', 'resourceSpans[0].resource', 'expected an object, got an array'],
-    ['{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": 5}]}]}]}', 'resourceSpans[0].scopeSpans[0].spans[0].name', 'expected a string, got number 5'],
+    [
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": 5}]}]}]}',
+      'resourceSpans[0].scopeSpans[0].spans[0].name',
+      'expected a string, got number 5',
+    ],
     [
       '{"resourceSpans": [{"scopeSpans": [{}, {"spans": [{}, {"attributes": [{"key": "k", "value": {"stringValue": true}}]}]}]}]}',
       'resourceSpans[0].scopeSpans[1].spans[1].attributes[0].value.stringValue',
@@ -205,10 +242,26 @@ describe('malformed OTLP/JSON', () => {
       'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.intValue',
       '9223372036854775808 is out of range',
     ],
-    ['{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "-1"}]}]}]}', 'resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano', '-1 is out of range'],
-    ['{"resourceSpans": [{"scopeSpans": [{"spans": [{"status": {"code": 1.5}}]}]}]}', 'resourceSpans[0].scopeSpans[0].spans[0].status.code', 'expected an integer, got number 1.5'],
-    ['{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 7}]}]}]}', 'resourceSpans[0].scopeSpans[0].spans[0].traceId', 'expected a string, got number 7'],
-    ['{"resourceSpans": [{"scopeSpans": [{"spans": [{"events": [{"name": "e", "timeUnixNano": true}]}]}]}]}', 'resourceSpans[0].scopeSpans[0].spans[0].events[0].timeUnixNano', 'expected an integer (a decimal string or a number), got boolean true'],
+    [
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "-1"}]}]}]}',
+      'resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano',
+      '-1 is out of range',
+    ],
+    [
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"status": {"code": 1.5}}]}]}]}',
+      'resourceSpans[0].scopeSpans[0].spans[0].status.code',
+      'expected an integer, got number 1.5',
+    ],
+    [
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 7}]}]}]}',
+      'resourceSpans[0].scopeSpans[0].spans[0].traceId',
+      'expected a string, got number 7',
+    ],
+    [
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"events": [{"name": "e", "timeUnixNano": true}]}]}]}]}',
+      'resourceSpans[0].scopeSpans[0].spans[0].events[0].timeUnixNano',
+      'expected an integer (a decimal string or a number), got boolean true',
+    ],
   ])('names the path of a structural error: %s', (text, path, problem) => {
     const error = jsonError(text);
     expect(error.location).toBe(path);
@@ -216,15 +269,28 @@ describe('malformed OTLP/JSON', () => {
   });
 
   it('names paths in logs and metrics bodies too', () => {
-    expect(jsonError('{"resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"bytesValue": "not base64!"}}]}]}]}', decodeLogs).message).toBe(
+    expect(
+      jsonError(
+        '{"resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"bytesValue": "not base64!"}}]}]}]}',
+        decodeLogs,
+      ).message,
+    ).toBe(
       'invalid OTLP/JSON logs request at resourceLogs[0].scopeLogs[0].logRecords[0].body.bytesValue: expected base64',
     );
-    expect(jsonError('{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"sum": {"dataPoints": [{"asDouble": "lots"}]}}]}]}]}', decodeMetrics).message).toBe(
+    expect(
+      jsonError(
+        '{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"sum": {"dataPoints": [{"asDouble": "lots"}]}}]}]}]}',
+        decodeMetrics,
+      ).message,
+    ).toBe(
       'invalid OTLP/JSON metrics request at resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asDouble: expected a number, got string "lots"',
     );
-    expect(jsonError('{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"histogram": {"dataPoints": [{"bucketCounts": [1, -2]}]}}]}]}]}', decodeMetrics).location).toBe(
-      'resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].bucketCounts[1]',
-    );
+    expect(
+      jsonError(
+        '{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"histogram": {"dataPoints": [{"bucketCounts": [1, -2]}]}}]}]}]}',
+        decodeMetrics,
+      ).location,
+    ).toBe('resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].bucketCounts[1]');
   });
 
   it('refuses AnyValues nested deeper than 64 levels', () => {
@@ -241,7 +307,10 @@ describe('metrics bodies from a real SDK survive truncation checks too', () => {
       protected override async onForceFlush(): Promise<void> {}
     }
     const reader = new Reader();
-    const provider = new MeterProvider({ readers: [reader], views: [{ instrumentName: 'e', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }] });
+    const provider = new MeterProvider({
+      readers: [reader],
+      views: [{ instrumentName: 'e', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+    });
     const meter = provider.getMeter('m');
     meter.createHistogram('h').record(3);
     meter.createHistogram('e').record(5);

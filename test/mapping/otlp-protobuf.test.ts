@@ -30,7 +30,14 @@ const newSpanId = (): string => (nextSpanId++).toString(16).padStart(16, 'a');
 
 /** A Span message with the required fields, then `fields`. */
 const span = (name: string, ...fields: Bytes[]): Bytes =>
-  concat(hexField(1, TRACE_ID), hexField(2, newSpanId()), stringField(5, name), fixed64Field(7, START), fixed64Field(8, END), ...fields);
+  concat(
+    hexField(1, TRACE_ID),
+    hexField(2, newSpanId()),
+    stringField(5, name),
+    fixed64Field(7, START),
+    fixed64Field(8, END),
+    ...fields,
+  );
 
 const traces = (...spans: Bytes[]): Bytes => otlp.request(RESOURCE, SCOPE, spans);
 const attribute = (name: string, value?: Bytes): Bytes => messageField(9, otlp.keyValue(name, value));
@@ -63,7 +70,13 @@ describe('protobuf traces, hand-written', () => {
       attribute('emptyValue', new Uint8Array(0)),
       attribute('noValue'),
       attribute('array', otlp.array(otlp.int(1n), otlp.string('two'), new Uint8Array(0), otlp.array(otlp.bool(true)))),
-      attribute('kvlist', otlp.kvlist(otlp.keyValue('inner', otlp.kvlist(otlp.keyValue('deep', otlp.double(0.5)))), otlp.keyValue('none'))),
+      attribute(
+        'kvlist',
+        otlp.kvlist(
+          otlp.keyValue('inner', otlp.kvlist(otlp.keyValue('deep', otlp.double(0.5)))),
+          otlp.keyValue('none'),
+        ),
+      ),
       attribute('__proto__', otlp.string('an ordinary key')),
     );
     expect(record.attributes).toEqual({
@@ -106,10 +119,24 @@ describe('protobuf traces, hand-written', () => {
       hexField(4, 'cccccccccccccccc'),
       varintField(6, 3),
       varintField(10, 2),
-      messageField(11, fixed64Field(1, START + 5n), stringField(2, 'exception'), messageField(3, otlp.keyValue('exception.type', otlp.string('Boom'))), varintField(4, 1)),
+      messageField(
+        11,
+        fixed64Field(1, START + 5n),
+        stringField(2, 'exception'),
+        messageField(3, otlp.keyValue('exception.type', otlp.string('Boom'))),
+        varintField(4, 1),
+      ),
       messageField(11, stringField(2, 'bare')),
       varintField(12, 3),
-      messageField(13, hexField(1, TRACE_ID), hexField(2, linkedSpan), stringField(3, 'k=v'), messageField(4, otlp.keyValue('why', otlp.string('retry'))), varintField(5, 4), fixed32Field(6, 1)),
+      messageField(
+        13,
+        hexField(1, TRACE_ID),
+        hexField(2, linkedSpan),
+        stringField(3, 'k=v'),
+        messageField(4, otlp.keyValue('why', otlp.string('retry'))),
+        varintField(5, 4),
+        fixed32Field(6, 1),
+      ),
       varintField(14, 5),
       messageField(15, stringField(2, 'it broke'), varintField(3, 2)),
       fixed32Field(16, 1),
@@ -133,11 +160,31 @@ describe('protobuf traces, hand-written', () => {
       error: { message: 'it broke', type: 'Boom', stack: null },
     });
     expect(record.events).toEqual([
-      { timeUnixNano: START + 5n, name: 'exception', attributes: { 'exception.type': 'Boom' }, droppedAttributesCount: 1 },
+      {
+        timeUnixNano: START + 5n,
+        name: 'exception',
+        attributes: { 'exception.type': 'Boom' },
+        droppedAttributesCount: 1,
+      },
       { timeUnixNano: 0n, name: 'bare', attributes: {}, droppedAttributesCount: 0 },
     ]);
-    expect(record.links).toEqual([{ traceId: TRACE_ID, spanId: linkedSpan, traceState: 'k=v', flags: 1, attributes: { why: 'retry' }, droppedAttributesCount: 4 }]);
-    expect(record.scope).toEqual({ name: 'hand', version: '1.0', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' });
+    expect(record.links).toEqual([
+      {
+        traceId: TRACE_ID,
+        spanId: linkedSpan,
+        traceState: 'k=v',
+        flags: 1,
+        attributes: { why: 'retry' },
+        droppedAttributesCount: 4,
+      },
+    ]);
+    expect(record.scope).toEqual({
+      name: 'hand',
+      version: '1.0',
+      attributes: {},
+      droppedAttributesCount: 0,
+      schemaUrl: '',
+    });
   });
 
   it('maps OTLP span kinds 0–5 and status codes 0–2, and unknown numbers to unspecified and unset', () => {
@@ -175,7 +222,12 @@ describe('protobuf traces, hand-written', () => {
         messageField(1, UNKNOWN_FIELDS, RESOURCE, varintField(2, 1)),
         messageField(
           2,
-          messageField(1, SCOPE, UNKNOWN_FIELDS, messageField(3, otlp.keyValue('scope.attr', otlp.string('x')), UNKNOWN_FIELDS)),
+          messageField(
+            1,
+            SCOPE,
+            UNKNOWN_FIELDS,
+            messageField(3, otlp.keyValue('scope.attr', otlp.string('x')), UNKNOWN_FIELDS),
+          ),
           UNKNOWN_FIELDS,
           messageField(
             2,
@@ -187,7 +239,20 @@ describe('protobuf traces, hand-written', () => {
                 UNKNOWN_FIELDS,
                 otlp.keyValue(
                   'value',
-                  concat(UNKNOWN_FIELDS, messageField(5, UNKNOWN_FIELDS, messageField(1, messageField(6, messageField(1, otlp.keyValue('k', concat(otlp.int(5n), UNKNOWN_FIELDS)), UNKNOWN_FIELDS))))),
+                  concat(
+                    UNKNOWN_FIELDS,
+                    messageField(
+                      5,
+                      UNKNOWN_FIELDS,
+                      messageField(
+                        1,
+                        messageField(
+                          6,
+                          messageField(1, otlp.keyValue('k', concat(otlp.int(5n), UNKNOWN_FIELDS)), UNKNOWN_FIELDS),
+                        ),
+                      ),
+                    ),
+                  ),
                 ),
               ),
               messageField(11, stringField(2, 'event'), UNKNOWN_FIELDS),
@@ -214,7 +279,11 @@ describe('protobuf traces, hand-written', () => {
   });
 
   it('rejects a span whose trace id is not 16 bytes, keeps its siblings, and names it', () => {
-    const bad = concat(hexField(1, TRACE_ID.slice(2)), hexField(2, 'eeeeeeeeeeeeeeee'), stringField(5, 'short trace id'));
+    const bad = concat(
+      hexField(1, TRACE_ID.slice(2)),
+      hexField(2, 'eeeeeeeeeeeeeeee'),
+      stringField(5, 'short trace id'),
+    );
     const result = decodeTraces(traces(span('first'), bad, span('third')), 'protobuf');
     expect(result.records.map((record) => record.name)).toEqual(['first', 'third']);
     expect(result.rejected).toBe(1);
@@ -224,14 +293,30 @@ describe('protobuf traces, hand-written', () => {
   });
 
   it.each([
-    ['an all-zero trace id', concat(hexField(1, '0'.repeat(32)), hexField(2, 'eeeeeeeeeeeeeeee')), 'traceId is all zeros'],
+    [
+      'an all-zero trace id',
+      concat(hexField(1, '0'.repeat(32)), hexField(2, 'eeeeeeeeeeeeeeee')),
+      'traceId is all zeros',
+    ],
     ['no trace id', hexField(2, 'eeeeeeeeeeeeeeee'), 'traceId "" is not 16 bytes'],
     ['an all-zero span id', concat(hexField(1, TRACE_ID), hexField(2, '0'.repeat(16))), 'spanId is all zeros'],
-    ['a 9-byte span id', concat(hexField(1, TRACE_ID), hexField(2, 'ee'.repeat(9))), 'spanId "eeeeeeeeeeeeeeeeee" is not 8 bytes'],
-    ['a 4-byte parent span id', concat(hexField(1, TRACE_ID), hexField(2, 'eeeeeeeeeeeeeeee'), hexField(4, 'abcdef01')), 'parentSpanId "abcdef01" is not 8 bytes'],
+    [
+      'a 9-byte span id',
+      concat(hexField(1, TRACE_ID), hexField(2, 'ee'.repeat(9))),
+      'spanId "eeeeeeeeeeeeeeeeee" is not 8 bytes',
+    ],
+    [
+      'a 4-byte parent span id',
+      concat(hexField(1, TRACE_ID), hexField(2, 'eeeeeeeeeeeeeeee'), hexField(4, 'abcdef01')),
+      'parentSpanId "abcdef01" is not 8 bytes',
+    ],
     [
       'a link with a short trace id',
-      concat(hexField(1, TRACE_ID), hexField(2, 'eeeeeeeeeeeeeeee'), messageField(13, hexField(1, 'abcd'), hexField(2, 'eeeeeeeeeeeeeeee'))),
+      concat(
+        hexField(1, TRACE_ID),
+        hexField(2, 'eeeeeeeeeeeeeeee'),
+        messageField(13, hexField(1, 'abcd'), hexField(2, 'eeeeeeeeeeeeeeee')),
+      ),
       'links[0].traceId "abcd" is not 16 bytes',
     ],
   ])('rejects a span with %s', (_case, ids, problem) => {
@@ -256,8 +341,17 @@ describe('protobuf traces, hand-written', () => {
   });
 
   it('derives from the resource even when it comes after the spans, or in two parts', () => {
-    const scopeGroup = messageField(2, messageField(1, SCOPE), messageField(2, span('late', attribute('gen_ai.operation.name', otlp.string('chat')))));
-    const late = messageField(1, scopeGroup, messageField(1, otlp.resource(otlp.keyValue('service.name', otlp.string('late-service')))), stringField(3, 'https://schema/1'));
+    const scopeGroup = messageField(
+      2,
+      messageField(1, SCOPE),
+      messageField(2, span('late', attribute('gen_ai.operation.name', otlp.string('chat')))),
+    );
+    const late = messageField(
+      1,
+      scopeGroup,
+      messageField(1, otlp.resource(otlp.keyValue('service.name', otlp.string('late-service')))),
+      stringField(3, 'https://schema/1'),
+    );
     const [record] = decodeTraces(late, 'protobuf').records;
     expect(record).toMatchObject({ serviceName: 'late-service', spanType: 'model_generation' });
     expect(record!.resource.schemaUrl).toBe('https://schema/1');
@@ -270,12 +364,27 @@ describe('protobuf traces, hand-written', () => {
     );
     const [merged] = decodeTraces(split, 'protobuf').records;
     expect(merged!.serviceName).toBe('merged');
-    expect(merged!.resource).toEqual({ attributes: { 'host.name': 'h1', 'service.name': 'merged' }, droppedAttributesCount: 4, schemaUrl: '' });
+    expect(merged!.resource).toEqual({
+      attributes: { 'host.name': 'h1', 'service.name': 'merged' },
+      droppedAttributesCount: 4,
+      schemaUrl: '',
+    });
   });
 
   it('shares one ResourceInfo per resource group and one ScopeInfo per scope group', () => {
     const request = concat(
-      messageField(1, messageField(1, RESOURCE), messageField(2, messageField(1, SCOPE), messageField(2, span('a')), messageField(2, span('b')), stringField(3, 'https://scope')), messageField(2, messageField(1, otlp.scope('other')), messageField(2, span('c')))),
+      messageField(
+        1,
+        messageField(1, RESOURCE),
+        messageField(
+          2,
+          messageField(1, SCOPE),
+          messageField(2, span('a')),
+          messageField(2, span('b')),
+          stringField(3, 'https://scope'),
+        ),
+        messageField(2, messageField(1, otlp.scope('other')), messageField(2, span('c'))),
+      ),
       messageField(1, messageField(1, RESOURCE), messageField(2, messageField(2, span('d')))),
     );
     const [a, b, c, d] = decodeTraces(request, 'protobuf').records;
@@ -335,7 +444,11 @@ describe('protobuf logs, hand-written', () => {
 
   it('reads empty and all-zero ids as no trace context', () => {
     const records = decodeLogs(
-      logs(concat(hexField(9, ''), hexField(10, '')), concat(hexField(9, '0'.repeat(32)), hexField(10, '0'.repeat(16))), stringField(3, 'no ids')),
+      logs(
+        concat(hexField(9, ''), hexField(10, '')),
+        concat(hexField(9, '0'.repeat(32)), hexField(10, '0'.repeat(16))),
+        stringField(3, 'no ids'),
+      ),
       'protobuf',
     ).records;
     expect(records.map((record) => [record.traceId, record.spanId])).toEqual([
@@ -346,10 +459,15 @@ describe('protobuf logs, hand-written', () => {
   });
 
   it('rejects a log record with an id of the wrong length and keeps the others', () => {
-    const result = decodeLogs(logs(stringField(3, 'ok'), concat(hexField(9, TRACE_ID), hexField(10, 'abcd')), stringField(3, 'ok too')), 'protobuf');
+    const result = decodeLogs(
+      logs(stringField(3, 'ok'), concat(hexField(9, TRACE_ID), hexField(10, 'abcd')), stringField(3, 'ok too')),
+      'protobuf',
+    );
     expect(result.records.map((record) => record.severityText)).toEqual(['ok', 'ok too']);
     expect(result.rejected).toBe(1);
-    expect(result.errorMessage).toBe('log record at resourceLogs[0].scopeLogs[0].logRecords[1]: spanId "abcd" is not 8 bytes (16 hex digits)');
+    expect(result.errorMessage).toBe(
+      'log record at resourceLogs[0].scopeLogs[0].logRecords[1]: spanId "abcd" is not 8 bytes (16 hex digits)',
+    );
   });
 
   it('reads a body with no value as null', () => {
@@ -359,23 +477,44 @@ describe('protobuf logs, hand-written', () => {
 });
 
 const metrics = (...metricMessages: Bytes[]) => otlp.request(RESOURCE, SCOPE, metricMessages);
-const metric = (name: string, ...fields: Bytes[]) => concat(stringField(1, name), stringField(2, `${name} described`), stringField(3, 'ms'), ...fields);
+const metric = (name: string, ...fields: Bytes[]) =>
+  concat(stringField(1, name), stringField(2, `${name} described`), stringField(3, 'ms'), ...fields);
 
 describe('protobuf metrics, hand-written', () => {
   it('decodes gauge and sum points as int or double, with temporality and monotonicity', () => {
     const point = (...fields: Bytes[]) => messageField(1, fixed64Field(2, START), fixed64Field(3, END), ...fields);
     const records = decodeMetrics(
       metrics(
-        metric('gauge', messageField(5, point(fixed64Field(6, -5n), varintField(8, 1), messageField(7, otlp.keyValue('k', otlp.string('v')))), point(doubleField(4, 2.5)))),
-        metric('delta', messageField(7, point(fixed64Field(6, 2n ** 63n - 1n)), varintField(2, 1), varintField(3, true))),
+        metric(
+          'gauge',
+          messageField(
+            5,
+            point(fixed64Field(6, -5n), varintField(8, 1), messageField(7, otlp.keyValue('k', otlp.string('v')))),
+            point(doubleField(4, 2.5)),
+          ),
+        ),
+        metric(
+          'delta',
+          messageField(7, point(fixed64Field(6, 2n ** 63n - 1n)), varintField(2, 1), varintField(3, true)),
+        ),
         metric('cumulative', messageField(7, varintField(2, 2), point(doubleField(4, -1)))),
         metric('unspecified', messageField(7, point(doubleField(4, 0)))),
-        metric('with metadata', messageField(12, otlp.keyValue('ignored', otlp.string('x'))), messageField(5, point(fixed64Field(6, 1n)))),
+        metric(
+          'with metadata',
+          messageField(12, otlp.keyValue('ignored', otlp.string('x'))),
+          messageField(5, point(fixed64Field(6, 1n))),
+        ),
         metric('no value', messageField(5, point())),
       ),
       'protobuf',
     ).records;
-    const summary = records.map((record) => [record.name, record.type, record.value, record.temporality, record.isMonotonic]);
+    const summary = records.map((record) => [
+      record.name,
+      record.type,
+      record.value,
+      record.temporality,
+      record.isMonotonic,
+    ]);
     expect(summary).toEqual([
       ['gauge', 'gauge', -5n, null, null],
       ['gauge', 'gauge', 2.5, null, null],
@@ -386,25 +525,75 @@ describe('protobuf metrics, hand-written', () => {
       // A point without a value becomes a record all the same, which store validation then refuses by name.
       ['no value', 'gauge', null, null, null],
     ]);
-    expect(records[0]).toMatchObject({ description: 'gauge described', unit: 'ms', timeUnixNano: END, startTimeUnixNano: START, flags: 1, attributes: { k: 'v' } });
+    expect(records[0]).toMatchObject({
+      description: 'gauge described',
+      unit: 'ms',
+      timeUnixNano: END,
+      startTimeUnixNano: START,
+      flags: 1,
+      attributes: { k: 'v' },
+    });
     expect(records[0]!.count).toBeNull();
   });
 
   it('reads packed and unpacked repeated fields alike', () => {
     const packed = messageField(1, fixed64Field(4, 6n), packedFixed64(6, [1, 2, 3]), packedDoubles(7, [10, 100]));
-    const unpacked = messageField(1, fixed64Field(4, 6n), fixed64Field(6, 1n), doubleField(7, 10), fixed64Field(6, 2n), doubleField(7, 100), fixed64Field(6, 3n));
-    const mixed = messageField(1, fixed64Field(4, 6n), fixed64Field(6, 1n), packedFixed64(6, [2, 3]), packedDoubles(7, [10]), doubleField(7, 100));
-    const records = decodeMetrics(metrics(metric('h', messageField(9, packed, unpacked, mixed, varintField(2, 1)))), 'protobuf').records;
+    const unpacked = messageField(
+      1,
+      fixed64Field(4, 6n),
+      fixed64Field(6, 1n),
+      doubleField(7, 10),
+      fixed64Field(6, 2n),
+      doubleField(7, 100),
+      fixed64Field(6, 3n),
+    );
+    const mixed = messageField(
+      1,
+      fixed64Field(4, 6n),
+      fixed64Field(6, 1n),
+      packedFixed64(6, [2, 3]),
+      packedDoubles(7, [10]),
+      doubleField(7, 100),
+    );
+    const records = decodeMetrics(
+      metrics(metric('h', messageField(9, packed, unpacked, mixed, varintField(2, 1)))),
+      'protobuf',
+    ).records;
     expect(records.map((record) => [record.bucketCounts, record.explicitBounds])).toEqual([
-      [[1, 2, 3], [10, 100]],
-      [[1, 2, 3], [10, 100]],
-      [[1, 2, 3], [10, 100]],
+      [
+        [1, 2, 3],
+        [10, 100],
+      ],
+      [
+        [1, 2, 3],
+        [10, 100],
+      ],
+      [
+        [1, 2, 3],
+        [10, 100],
+      ],
     ]);
-    expect(records[0]).toMatchObject({ type: 'histogram', temporality: 'delta', count: 6, sum: null, min: null, max: null });
+    expect(records[0]).toMatchObject({
+      type: 'histogram',
+      temporality: 'delta',
+      count: 6,
+      sum: null,
+      min: null,
+      max: null,
+    });
 
     const buckets = (...fields: Bytes[]) => messageField(8, sint32Field(1, -3), ...fields);
     const [packedExponential, unpackedExponential] = decodeMetrics(
-      metrics(metric('e', messageField(10, messageField(1, buckets(packedVarints(2, [4, 300, 2 ** 40]))), messageField(1, buckets(varintField(2, 4), varintField(2, 300), varintField(2, 2 ** 40)))))),
+      metrics(
+        metric(
+          'e',
+          messageField(
+            10,
+            messageField(1, buckets(packedVarints(2, [4, 300, 2 ** 40]))),
+            messageField(1, buckets(varintField(2, 4), varintField(2, 300), varintField(2, 2 ** 40))),
+          ),
+        ),
+      ),
       'protobuf',
     ).records;
     expect(packedExponential!.positive).toEqual({ offset: -3, bucketCounts: [4, 300, 2 ** 40] });
@@ -437,7 +626,16 @@ describe('protobuf metrics, hand-written', () => {
       ),
       'protobuf',
     ).records;
-    expect(histogram).toMatchObject({ type: 'histogram', temporality: 'cumulative', count: 3, sum: 12.5, min: 0.5, max: 9, flags: 1, attributes: { route: '/' } });
+    expect(histogram).toMatchObject({
+      type: 'histogram',
+      temporality: 'cumulative',
+      count: 3,
+      sum: 12.5,
+      min: 0.5,
+      max: 9,
+      flags: 1,
+      attributes: { route: '/' },
+    });
 
     const [exponential] = decodeMetrics(
       metrics(
@@ -481,13 +679,36 @@ describe('protobuf metrics, hand-written', () => {
       attributes: { k: true },
     });
     const [empty] = decodeMetrics(metrics(metric('e', messageField(10, messageField(1)))), 'protobuf').records;
-    expect(empty).toMatchObject({ count: 0, scale: 0, zeroCount: 0, zeroThreshold: 0, positive: { offset: 0, bucketCounts: [] }, sum: null });
+    expect(empty).toMatchObject({
+      count: 0,
+      scale: 0,
+      zeroCount: 0,
+      zeroThreshold: 0,
+      positive: { offset: 0, bucketCounts: [] },
+      sum: null,
+    });
   });
 
   it('decodes summaries with their quantiles', () => {
     const quantile = (q: number, value: number) => messageField(6, doubleField(1, q), doubleField(2, value));
     const [summary] = decodeMetrics(
-      metrics(metric('s', messageField(11, messageField(1, fixed64Field(4, 100n), doubleField(5, 2500), quantile(0.5, 20), quantile(0.99, 95), varintField(8, 1), messageField(7, otlp.keyValue('q', otlp.string('x'))))))),
+      metrics(
+        metric(
+          's',
+          messageField(
+            11,
+            messageField(
+              1,
+              fixed64Field(4, 100n),
+              doubleField(5, 2500),
+              quantile(0.5, 20),
+              quantile(0.99, 95),
+              varintField(8, 1),
+              messageField(7, otlp.keyValue('q', otlp.string('x'))),
+            ),
+          ),
+        ),
+      ),
       'protobuf',
     ).records;
     expect(summary).toMatchObject({
@@ -517,7 +738,13 @@ describe('protobuf metrics, hand-written', () => {
               1,
               doubleField(4, 1),
               exemplar(fixed64Field(2, START), doubleField(3, 0.5)),
-              exemplar(messageField(7, otlp.keyValue('user', otlp.string('u1'))), fixed64Field(2, END), fixed64Field(6, -7n), hexField(4, SPAN_OF_LOG), hexField(5, TRACE_ID)),
+              exemplar(
+                messageField(7, otlp.keyValue('user', otlp.string('u1'))),
+                fixed64Field(2, END),
+                fixed64Field(6, -7n),
+                hexField(4, SPAN_OF_LOG),
+                hexField(5, TRACE_ID),
+              ),
               exemplar(),
             ),
             messageField(1, doubleField(4, 2), exemplar(hexField(5, TRACE_ID), hexField(4, 'abcd'))),
@@ -540,7 +767,12 @@ describe('protobuf metrics, hand-written', () => {
   });
 
   it('reads a metric whose name comes after its points', () => {
-    const [record] = decodeMetrics(metrics(concat(messageField(7, messageField(1, doubleField(4, 1)), varintField(2, 2)), stringField(1, 'named late'))), 'protobuf').records;
+    const [record] = decodeMetrics(
+      metrics(
+        concat(messageField(7, messageField(1, doubleField(4, 1)), varintField(2, 2)), stringField(1, 'named late')),
+      ),
+      'protobuf',
+    ).records;
     expect(record).toMatchObject({ name: 'named late', temporality: 'cumulative' });
   });
 });

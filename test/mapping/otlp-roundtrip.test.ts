@@ -10,7 +10,12 @@ import {
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   AggregationType,
@@ -19,7 +24,12 @@ import {
   type MetricReaderOptions,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding } from '../../src/mapping/otlp';
 import { logFromSdk } from '../../src/mapping/sdk/logs';
 import { metricsFromSdk } from '../../src/mapping/sdk/metrics';
@@ -68,7 +78,8 @@ const ALL_ATTRIBUTE_TYPES = {
   emptyArray: [],
 };
 
-const byId = <R extends { spanId: string | null }>(records: R[]): R[] => [...records].sort((a, b) => a.spanId!.localeCompare(b.spanId!));
+const byId = <R extends { spanId: string | null }>(records: R[]): R[] =>
+  [...records].sort((a, b) => a.spanId!.localeCompare(b.spanId!));
 
 describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
   let spans: ReadableSpan[];
@@ -117,7 +128,14 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     linkTarget.end();
     const links: Link[] = [
       { context: linkTarget.spanContext(), attributes: { 'link.reason': 'follows', 'link.weight': 2 } },
-      { context: { ...linkTarget.spanContext(), traceState: new TraceState('k=v'), traceFlags: TraceFlags.NONE, isRemote: true } },
+      {
+        context: {
+          ...linkTarget.spanContext(),
+          traceState: new TraceState('k=v'),
+          traceFlags: TraceFlags.NONE,
+          isRemote: true,
+        },
+      },
       { context: linkTarget.spanContext() },
     ];
     const model = tracer.startSpan(
@@ -143,7 +161,10 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     model.addEvent('dropped, over the event limit');
     const tool = tracer.startSpan(
       'execute_tool weather',
-      { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'weather' } },
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'weather' },
+      },
       trace.setSpan(ROOT_CONTEXT, model),
     );
     tool.recordException(new TypeError('weather service unavailable'));
@@ -155,7 +176,10 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     overLimit.end();
     model.end();
     root.end();
-    otherResource.getTracer('weather').startSpan('GET /forecast', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } }).end();
+    otherResource
+      .getTracer('weather')
+      .startSpan('GET /forecast', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } })
+      .end();
     spans = exporter.getFinishedSpans();
   });
 
@@ -163,7 +187,9 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     // Guards the fixture: if the SDK stopped producing these, the comparisons below would prove less.
     expect(spans).toHaveLength(6);
     const names = spans.map((span) => span.name);
-    expect(names).toEqual(expect.arrayContaining(['invoke_agent planner', 'chat gpt-4o', 'execute_tool weather', 'GET /forecast']));
+    expect(names).toEqual(
+      expect.arrayContaining(['invoke_agent planner', 'chat gpt-4o', 'execute_tool weather', 'GET /forecast']),
+    );
     const model = spans.find((span) => span.name === 'chat gpt-4o')!;
     expect([model.droppedEventsCount, model.droppedLinksCount]).toEqual([1, 1]);
     expect(spans.find((span) => span.name === 'too many attributes')!.droppedAttributesCount).toBe(5);
@@ -182,14 +208,28 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     const serializer = encoding === 'protobuf' ? ProtobufTraceSerializer : JsonTraceSerializer;
     const records = decodeTraces(serializer.serializeRequest(spans)!, encoding).records;
     const root = records.find((record) => record.name === 'invoke_agent planner')!;
-    expect(root).toMatchObject({ spanType: 'agent_run', entityId: 'planner', userId: 'user-42', runId: 'run-3', tags: ['beta', 'eu'] });
+    expect(root).toMatchObject({
+      spanType: 'agent_run',
+      entityId: 'planner',
+      userId: 'user-42',
+      runId: 'run-3',
+      tags: ['beta', 'eu'],
+    });
     expect(root.parentSpanId).toBe('00f067aa0ba902b7');
     expect(root.traceState).toBe('vendor=opaque,other=1');
     expect(root.attributes.intBeyondSafe).toBe(2n ** 60n);
     expect(root.attributes.intNegativeBeyondSafe).toBe(-(2n ** 62n));
     const tool = records.find((record) => record.name === 'execute_tool weather')!;
-    expect(tool.error).toEqual({ message: 'weather service unavailable', type: 'TypeError', stack: expect.stringContaining('TypeError') });
-    expect(records.find((record) => record.name === 'chat gpt-4o')).toMatchObject({ model: 'gpt-4o', inputTokens: 120, totalTokens: 150 });
+    expect(tool.error).toEqual({
+      message: 'weather service unavailable',
+      type: 'TypeError',
+      stack: expect.stringContaining('TypeError'),
+    });
+    expect(records.find((record) => record.name === 'chat gpt-4o')).toMatchObject({
+      model: 'gpt-4o',
+      inputTokens: 120,
+      totalTokens: 150,
+    });
   });
 
   it.each(ENCODINGS)('%s: records of one resource or scope share one ResourceInfo or ScopeInfo', (encoding) => {
@@ -200,16 +240,31 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     expect(planner).toHaveLength(5);
     expect(new Set(planner.map((record) => record.resource)).size).toBe(1);
     expect(new Set(planned.map((record) => record.scope)).size).toBe(1);
-    expect(planned[0]!.scope).toEqual({ name: 'planner', version: '1.2.3', attributes: {}, droppedAttributesCount: 0, schemaUrl: SCHEMA_URL });
+    expect(planned[0]!.scope).toEqual({
+      name: 'planner',
+      version: '1.2.3',
+      attributes: {},
+      droppedAttributesCount: 0,
+      schemaUrl: SCHEMA_URL,
+    });
     const weather = records.find((record) => record.serviceName === 'weather-service')!;
     expect(weather.resource).not.toBe(planner[0]!.resource);
   });
 
   /** A span as the JSON serializer writes it. */
   function jsonSpanNamed(name: string) {
-    type JsonSpan = { name: string; traceId: string; parentSpanId?: string; startTimeUnixNano: unknown; flags: number; attributes: { key: string; value: unknown }[] };
+    type JsonSpan = {
+      name: string;
+      traceId: string;
+      parentSpanId?: string;
+      startTimeUnixNano: unknown;
+      flags: number;
+      attributes: { key: string; value: unknown }[];
+    };
     const body = JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8'));
-    const all: JsonSpan[] = body.resourceSpans.flatMap((group: { scopeSpans: { spans: JsonSpan[] }[] }) => group.scopeSpans.flatMap((scope) => scope.spans));
+    const all: JsonSpan[] = body.resourceSpans.flatMap((group: { scopeSpans: { spans: JsonSpan[] }[] }) =>
+      group.scopeSpans.flatMap((scope) => scope.spans),
+    );
     return all.find((span) => span.name === name)!;
   }
 
@@ -228,7 +283,10 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     const root = jsonSpanNamed('invoke_agent planner');
     expect(root.flags).toBe(0x301); // sampled, has-is-remote, is-remote
     for (const encoding of ENCODINGS) {
-      const records = decodeTraces(encoding === 'protobuf' ? body : JsonTraceSerializer.serializeRequest(spans)!, encoding).records;
+      const records = decodeTraces(
+        encoding === 'protobuf' ? body : JsonTraceSerializer.serializeRequest(spans)!,
+        encoding,
+      ).records;
       const record = records.find((candidate) => candidate.name === 'invoke_agent planner')!;
       expect(record.flags).toBe(0x301);
       const model = records.find((candidate) => candidate.name === 'chat gpt-4o')!;
@@ -240,7 +298,10 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
   it('protobuf carries doubles that JSON cannot: NaN and the infinities', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    provider.getTracer('doubles').startSpan('odd doubles', { attributes: { nan: Number.NaN, up: Infinity, down: -Infinity } }).end();
+    provider
+      .getTracer('doubles')
+      .startSpan('odd doubles', { attributes: { nan: Number.NaN, up: Infinity, down: -Infinity } })
+      .end();
     const [span] = exporter.getFinishedSpans();
     const [record] = decodeTraces(ProtobufTraceSerializer.serializeRequest([span!])!, 'protobuf').records;
     expect(record).toEqual(spanFromSdk(span!));
@@ -258,7 +319,10 @@ describe('OTLP round trip: SDK log records through the OTLP serializers', () => 
       processors: [new SimpleLogRecordProcessor({ exporter })],
       logRecordLimits: { attributeCountLimit: 30 },
     });
-    const logger = provider.getLogger('planner-logs', '0.3.0', { schemaUrl: SCHEMA_URL, attributes: { 'scope.kind': 'agent', 'scope.level': 3 } });
+    const logger = provider.getLogger('planner-logs', '0.3.0', {
+      schemaUrl: SCHEMA_URL,
+      attributes: { 'scope.kind': 'agent', 'scope.level': 3 },
+    });
     const plain = provider.getLogger('plain');
     const spanContext = trace.setSpanContext(ROOT_CONTEXT, {
       traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -274,7 +338,15 @@ describe('OTLP round trip: SDK log records through the OTLP serializers', () => 
       true,
       new Uint8Array([0, 1, 2, 254, 255]),
       ['mixed', 1, 2.5, false, null, ['nested'], { in: 'array' }],
-      { event: 'slow tool', latencyMs: 1200, ratio: 0.25, ok: false, tags: ['a'], nested: { deeper: { deepest: 'x' } }, nothing: null },
+      {
+        event: 'slow tool',
+        latencyMs: 1200,
+        ratio: 0.25,
+        ok: false,
+        tags: ['a'],
+        nested: { deeper: { deepest: 'x' } },
+        nothing: null,
+      },
       null,
     ];
     bodies.forEach((body, index) =>
@@ -323,7 +395,15 @@ describe('OTLP round trip: SDK log records through the OTLP serializers', () => 
       true,
       new Uint8Array([0, 1, 2, 254, 255]),
       ['mixed', 1n, 2.5, false, null, ['nested'], { in: 'array' }],
-      { event: 'slow tool', latencyMs: 1200n, ratio: 0.25, ok: false, tags: ['a'], nested: { deeper: { deepest: 'x' } }, nothing: null },
+      {
+        event: 'slow tool',
+        latencyMs: 1200n,
+        ratio: 0.25,
+        ok: false,
+        tags: ['a'],
+        nested: { deeper: { deepest: 'x' } },
+        nothing: null,
+      },
       null,
     ]);
     expect(records[0]).toMatchObject({
@@ -370,14 +450,21 @@ describe('OTLP round trip: SDK metrics through the OTLP serializers', () => {
       views: [{ instrumentName: 'latency.exponential', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
     });
     const meter = provider.getMeter('planner-meter', '1.0.0', { schemaUrl: SCHEMA_URL });
-    const requests = meter.createCounter('requests', { valueType: ValueType.INT, unit: '{request}', description: 'Requests served' });
+    const requests = meter.createCounter('requests', {
+      valueType: ValueType.INT,
+      unit: '{request}',
+      description: 'Requests served',
+    });
     requests.add(3, { route: '/plan', 'mastra.metadata.runId': 'run-7' });
     requests.add(4, { route: '/book' });
     meter.createCounter('cost', { valueType: ValueType.DOUBLE, unit: 'USD' }).add(0.25);
     const inFlight = meter.createUpDownCounter('in_flight', { valueType: ValueType.INT });
     inFlight.add(5);
     inFlight.add(-8);
-    const latency = meter.createHistogram('latency', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100, 1000] } });
+    const latency = meter.createHistogram('latency', {
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: [10, 100, 1000] },
+    });
     for (const value of [2, 12.5, 300, 5000]) latency.record(value, { 'gen_ai.request.model': 'gpt-4o' });
     const exponential = meter.createHistogram('latency.exponential', { unit: 'ms' });
     for (const value of [0, 0.5, 3, 3.5, 1200]) exponential.record(value);
@@ -385,7 +472,9 @@ describe('OTLP round trip: SDK metrics through the OTLP serializers', () => {
     meter.createGauge('queue.depth', { valueType: ValueType.INT }).record(17);
     meter.createObservableGauge('memory.ratio').addCallback((result) => result.observe(0.75, { pool: 'heap' }));
     meter.createObservableCounter('uptime', { valueType: ValueType.INT }).addCallback((result) => result.observe(3600));
-    meter.createObservableUpDownCounter('connections', { valueType: ValueType.INT }).addCallback((result) => result.observe(-2));
+    meter
+      .createObservableUpDownCounter('connections', { valueType: ValueType.INT })
+      .addCallback((result) => result.observe(-2));
     collections.cumulative = (await cumulative.collect()).resourceMetrics;
     collections.delta = (await delta.collect()).resourceMetrics;
   });
@@ -420,7 +509,13 @@ describe('OTLP round trip: SDK metrics through the OTLP serializers', () => {
     const records = decodeMetrics(serializer.serializeRequest(collections.cumulative)!, encoding).records;
     const named = (name: string) => records.filter((record) => record.name === name);
     expect(named('requests').map((record) => record.value)).toEqual([3n, 4n]);
-    expect(named('requests')[0]).toMatchObject({ type: 'sum', temporality: 'cumulative', isMonotonic: true, unit: '{request}', runId: 'run-7' });
+    expect(named('requests')[0]).toMatchObject({
+      type: 'sum',
+      temporality: 'cumulative',
+      isMonotonic: true,
+      unit: '{request}',
+      runId: 'run-7',
+    });
     expect(named('in_flight')[0]).toMatchObject({ value: -3n, isMonotonic: false });
     expect(named('cost')[0]!.value).toBe(0.25);
     expect(named('latency')[0]).toMatchObject({
@@ -432,7 +527,12 @@ describe('OTLP round trip: SDK metrics through the OTLP serializers', () => {
       explicitBounds: [10, 100, 1000],
       bucketCounts: [1, 1, 1, 1],
     });
-    expect(named('latency.exponential')[0]).toMatchObject({ type: 'exponential_histogram', count: 5, zeroCount: 1, zeroThreshold: 0 });
+    expect(named('latency.exponential')[0]).toMatchObject({
+      type: 'exponential_histogram',
+      count: 5,
+      zeroCount: 1,
+      zeroThreshold: 0,
+    });
     expect(named('latency.exponential')[0]!.positive!.bucketCounts.reduce((total, count) => total + count, 0)).toBe(4);
     expect(named('temperature')[0]).toMatchObject({ type: 'gauge', temporality: null, isMonotonic: null, value: 21.5 });
     expect(named('connections')[0]).toMatchObject({ type: 'sum', value: -2n, isMonotonic: false });
@@ -443,7 +543,11 @@ describe('OTLP round trip: SDK metrics through the OTLP serializers', () => {
     const empty: ResourceMetrics = { resource: collections.cumulative.resource, scopeMetrics: [] };
     for (const encoding of ENCODINGS) {
       const serializer = encoding === 'protobuf' ? ProtobufMetricsSerializer : JsonMetricsSerializer;
-      expect(decodeMetrics(serializer.serializeRequest(empty)!, encoding)).toEqual({ records: [], rejected: 0, errorMessage: '' });
+      expect(decodeMetrics(serializer.serializeRequest(empty)!, encoding)).toEqual({
+        records: [],
+        rejected: 0,
+        errorMessage: '',
+      });
     }
   });
 });
@@ -459,7 +563,8 @@ describe('shared span helpers', () => {
     for (const encoding of ENCODINGS) {
       const serializer = encoding === 'protobuf' ? ProtobufTraceSerializer : JsonTraceSerializer;
       const [actual] = decodeTraces(serializer.serializeRequest([span!])!, encoding).records;
-      for (const field of Object.keys(expected) as (keyof SpanRecord)[]) expect([field, actual![field]]).toEqual([field, expected[field]]);
+      for (const field of Object.keys(expected) as (keyof SpanRecord)[])
+        expect([field, actual![field]]).toEqual([field, expected[field]]);
       expect(Object.keys(actual!).sort()).toEqual(Object.keys(expected).sort());
     }
   });

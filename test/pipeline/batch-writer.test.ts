@@ -144,7 +144,8 @@ describe('BatchWriter over a DuckDB store', () => {
       signal: 'spans',
       write: async (records) => {
         seen.push([...records]);
-        if (failures-- > 0) throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'lock timeout' });
+        if (failures-- > 0)
+          throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'lock timeout' });
         await store.batchCreateSpans({ spans: records });
       },
       maxBatchSize: 1000,

@@ -13,7 +13,8 @@ class TroubledStore extends DuckDBStore {
   failing = false;
   protected override async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
     if (this.stall) await this.stall;
-    if (this.failing) throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' });
+    if (this.failing)
+      throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' });
     return super.insert(signal, records);
   }
 }
@@ -38,7 +39,13 @@ describe('OTLP/HTTP receiver: backpressure', () => {
   }
 
   it('answers 429 with Retry-After when the write queue is full, and stores everything it acknowledged', async () => {
-    const receiver = await startReceiver({ store, port: 0, maxBatchSize: 100, maxBufferSize: 200, retryAfterSeconds: 3 });
+    const receiver = await startReceiver({
+      store,
+      port: 0,
+      maxBatchSize: 100,
+      maxBufferSize: 200,
+      retryAfterSeconds: 3,
+    });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
     const batches = Array.from({ length: 6 }, () => batch(100));
@@ -62,7 +69,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     expect(await present(acknowledged)).toBe(true);
     // A client that honours Retry-After gets the rest in.
     for (const [i, { body }] of batches.entries()) {
-      if (statuses[i] === 429) expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body })).status).toBe(200);
+      if (statuses[i] === 429)
+        expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body })).status).toBe(200);
     }
     expect(await present(batches.flatMap((b) => b.traceIds))).toBe(true);
     await receiver.close();
@@ -87,7 +95,9 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     const receiver = await startReceiver({ store, port: 0, maxInFlightBytes: Math.floor(body.length * 2.5) });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
-    const burst = Array.from({ length: 8 }, () => send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body, chunked: true }));
+    const burst = Array.from({ length: 8 }, () =>
+      send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body, chunked: true }),
+    );
     setTimeout(() => release(), 300);
     const statuses = (await Promise.all(burst)).map((result) => result.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(2);
@@ -97,11 +107,17 @@ describe('OTLP/HTTP receiver: backpressure', () => {
 
   it('refuses to start when the process is already near its memory limit', async () => {
     const limit = Math.floor(process.memoryUsage.rss() / 0.7);
-    await expect(startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(limit / 2) })).rejects.toThrow(/already uses \d+ MiB, too close to the \d+ MiB memory limit/);
+    await expect(startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(limit / 2) })).rejects.toThrow(
+      /already uses \d+ MiB, too close to the \d+ MiB memory limit/,
+    );
   });
 
   it('answers 503 with Retry-After while the process is over its memory limit and busy, and admits when idle', async () => {
-    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7) });
+    const receiver = await startReceiver({
+      store,
+      port: 0,
+      memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7),
+    });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
     const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
@@ -111,7 +127,9 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     expect(ballast[ballast.length - 1]).toBe(1);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB, over 80% of its [\d.]+ MiB limit/);
+    expect(refused.body.toString('latin1')).toMatch(
+      /memory limit: the process uses [\d.]+ MiB, over 80% of its [\d.]+ MiB limit/,
+    );
     release();
     expect((await busy).status).toBe(200);
     // Nothing in flight: still over the limit, but a request gets through, so the receiver never locks up.
@@ -154,7 +172,9 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     expect(fast.headers['retry-after']).toBe('1');
     const exhausted = await waiting;
     expect(exhausted.status).toBe(503);
-    expect(exhausted.body.toString('latin1')).toMatch(/storage is unavailable: dropped 5 spans records after 3 attempt\(s\)/);
+    expect(exhausted.body.toString('latin1')).toMatch(
+      /storage is unavailable: dropped 5 spans records after 3 attempt\(s\)/,
+    );
 
     store.failing = false;
     const after = batch(5);
@@ -170,7 +190,15 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     class Broken extends Error {}
     const original = store.batchCreateSpans.bind(store);
     store.batchCreateSpans = () =>
-      Promise.reject(new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'schema mismatch', cause: new Broken() }));
+      Promise.reject(
+        new StorageError({
+          store: 'duckdb',
+          operation: 'insert',
+          retryable: false,
+          message: 'schema mismatch',
+          cause: new Broken(),
+        }),
+      );
     const response = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(2).body });
     expect(response.status).toBe(500);
     expect(response.headers['retry-after']).toBeUndefined();

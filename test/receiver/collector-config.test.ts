@@ -11,13 +11,18 @@ interface Pipeline {
 interface CollectorConfig {
   receivers: Record<string, { protocols: Record<string, { endpoint: string }> }>;
   processors: Record<string, Record<string, unknown>>;
-  exporters: Record<string, Record<string, unknown> & { retry_on_failure: { enabled: boolean }; sending_queue: { enabled: boolean } }>;
+  exporters: Record<
+    string,
+    Record<string, unknown> & { retry_on_failure: { enabled: boolean }; sending_queue: { enabled: boolean } }
+  >;
   extensions: Record<string, unknown>;
   service: { extensions: string[]; pipelines: Record<string, Pipeline> };
 }
 
 describe('otel-collector-config.yaml', () => {
-  const config = parse(readFileSync(join(__dirname, '..', '..', 'otel-collector-config.yaml'), 'utf8')) as CollectorConfig;
+  const config = parse(
+    readFileSync(join(__dirname, '..', '..', 'otel-collector-config.yaml'), 'utf8'),
+  ) as CollectorConfig;
 
   it('receives OTLP over gRPC and HTTP on the standard ports', () => {
     expect(config.receivers.otlp!.protocols.grpc!.endpoint).toBe('0.0.0.0:4317');

@@ -11,9 +11,24 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  BatchLogRecordProcessor,
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { logFromSdk } from '../../src/mapping/sdk/logs';
 import { metricsFromSdk } from '../../src/mapping/sdk/metrics';
 import { spanFromSdk } from '../../src/mapping/sdk/spans';
@@ -47,7 +62,11 @@ describe('real OTLP senders into the receiver', () => {
 
   describe.each(COMBINATIONS)('OpenTelemetry JS exporters, %s, compression %s', (encoding, compression) => {
     const service = `js-${encoding}-${compression}`;
-    const resource = resourceFromAttributes({ 'service.name': service, 'service.version': '3.2.1', 'process.pid': 4242 });
+    const resource = resourceFromAttributes({
+      'service.name': service,
+      'service.version': '3.2.1',
+      'process.pid': 4242,
+    });
 
     it('delivers spans exactly as the SDK produced them', async () => {
       const produced = new InMemorySpanExporter();
@@ -62,13 +81,31 @@ describe('real OTLP senders into the receiver', () => {
       const tracer = provider.getTracer('interop', '1.0.0');
       const root = tracer.startSpan('invoke_agent planner', {
         kind: SpanKind.SERVER,
-        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'user.id': 'u-1', count: 3, ratio: 0.25, ok: true, tags: ['a', 'b'], unicode: '日本 🚀', empty: '' },
+        attributes: {
+          'gen_ai.operation.name': 'invoke_agent',
+          'user.id': 'u-1',
+          count: 3,
+          ratio: 0.25,
+          ok: true,
+          tags: ['a', 'b'],
+          unicode: '日本 🚀',
+          empty: '',
+        },
       });
-      const child = tracer.startSpan('chat gpt-4o', {
-        kind: SpanKind.CLIENT,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 },
-        links: [{ context: root.spanContext(), attributes: { reason: 'parent' } }],
-      }, trace.setSpan(context.active(), root));
+      const child = tracer.startSpan(
+        'chat gpt-4o',
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.model': 'gpt-4o',
+            'gen_ai.usage.input_tokens': 10,
+            'gen_ai.usage.output_tokens': 5,
+          },
+          links: [{ context: root.spanContext(), attributes: { reason: 'parent' } }],
+        },
+        trace.setSpan(context.active(), root),
+      );
       child.addEvent('token', { index: 1 });
       child.recordException(new RangeError('too long'));
       child.setStatus({ code: SpanStatusCode.ERROR, message: 'too long' });
@@ -91,12 +128,23 @@ describe('real OTLP senders into the receiver', () => {
         resource,
         processors: [
           new SimpleLogRecordProcessor({ exporter: produced }),
-          new BatchLogRecordProcessor({ exporter: new Exporter({ url: `${receiver.url}/v1/logs`, compression: compression as never }) }),
+          new BatchLogRecordProcessor({
+            exporter: new Exporter({ url: `${receiver.url}/v1/logs`, compression: compression as never }),
+          }),
         ],
       });
       const logger = provider.getLogger('interop-logs', '2.0.0');
-      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'payment failed', attributes: { 'order.id': 77, retry: false } });
-      logger.emit({ severityNumber: SeverityNumber.INFO, body: { event: 'login', user: { id: 'u-9', admin: false }, tries: [1, 2] }, eventName: 'user.login' });
+      logger.emit({
+        severityNumber: SeverityNumber.ERROR,
+        severityText: 'ERROR',
+        body: 'payment failed',
+        attributes: { 'order.id': 77, retry: false },
+      });
+      logger.emit({
+        severityNumber: SeverityNumber.INFO,
+        body: { event: 'login', user: { id: 'u-9', admin: false }, tries: [1, 2] },
+        eventName: 'user.login',
+      });
       await provider.forceFlush();
       const expected = produced.getFinishedLogRecords().map(logFromSdk);
       await provider.shutdown();
@@ -166,7 +214,13 @@ describe('real OTLP senders into the receiver', () => {
         expect(traces).toHaveLength(1);
         const trace = await store.getTrace(traces[0]!.traceId);
         // Deno sends the status code as a string; it is stored as sent.
-        expect(trace!.spans.map((span) => [span.kind, span.attributes['http.request.method'], span.attributes['http.response.status_code']])).toEqual([
+        expect(
+          trace!.spans.map((span) => [
+            span.kind,
+            span.attributes['http.request.method'],
+            span.attributes['http.response.status_code'],
+          ]),
+        ).toEqual([
           ['client', 'GET', '200'],
           ['server', 'GET', '200'],
         ]);
@@ -174,9 +228,13 @@ describe('real OTLP senders into the receiver', () => {
         expect(trace!.spans[1]!.attributes['url.path']).toBe('/greet');
 
         const { logs } = await store.listLogs({ filter: { serviceName: service } });
-        expect(logs).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('deno was here') })]);
+        expect(logs).toEqual([
+          expect.objectContaining({ level: 'warn', message: expect.stringContaining('deno was here') }),
+        ]);
 
-        const { metrics } = await store.listMetrics({ filter: { serviceName: service, name: 'http.server.request.duration' } });
+        const { metrics } = await store.listMetrics({
+          filter: { serviceName: service, name: 'http.server.request.duration' },
+        });
         expect(metrics[0]).toMatchObject({ type: 'histogram', count: 1, unit: 's' });
       } finally {
         rmSync(directory, { recursive: true, force: true });
@@ -184,4 +242,3 @@ describe('real OTLP senders into the receiver', () => {
     });
   });
 });
-

@@ -42,7 +42,12 @@ describe('OTLP/HTTP receiver: the protocol', () => {
 
   beforeAll(async () => {
     store = new DuckDBStore({ path: ':memory:' });
-    receiver = await startReceiver({ store, port: 0, maxBodyBytes: LIMIT, corsAllowedOrigins: ['https://app.example'] });
+    receiver = await startReceiver({
+      store,
+      port: 0,
+      maxBodyBytes: LIMIT,
+      corsAllowedOrigins: ['https://app.example'],
+    });
   });
 
   afterAll(async () => {
@@ -56,12 +61,20 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     expect(receiver.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await send(receiver.url, { method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body.toString())).toMatchObject({ status: 'ok', store: 'duckdb', signals: { spans: { failing: false } } });
+    expect(JSON.parse(health.body.toString())).toMatchObject({
+      status: 'ok',
+      store: 'duckdb',
+      signals: { spans: { failing: false } },
+    });
   });
 
   it('accepts protobuf and answers 200 with an empty protobuf ExportTraceServiceResponse once stored', async () => {
     const before = await spanCount();
-    const response = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: tracesBody(sdkSpans(3), 'protobuf') });
+    const response = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: PROTOBUF,
+      body: tracesBody(sdkSpans(3), 'protobuf'),
+    });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/x-protobuf');
     expect(response.body.length).toBe(0);
@@ -70,7 +83,11 @@ describe('OTLP/HTTP receiver: the protocol', () => {
 
   it('accepts JSON on the same port and answers in JSON', async () => {
     const spans = sdkSpans(2);
-    const response = await send(receiver.url, { path: '/v1/traces', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: tracesBody(spans, 'json') });
+    const response = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: tracesBody(spans, 'json'),
+    });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
     expect(JSON.parse(response.body.toString())).toEqual({});
@@ -96,7 +113,9 @@ describe('OTLP/HTTP receiver: the protocol', () => {
   });
 
   it('treats an empty request as a success', async () => {
-    expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: Buffer.alloc(0) })).status).toBe(200);
+    expect((await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: Buffer.alloc(0) })).status).toBe(
+      200,
+    );
     const json = await send(receiver.url, { path: '/v1/logs', headers: JSON_TYPE, body: '{}' });
     expect(json.status).toBe(200);
     expect(JSON.parse(json.body.toString())).toEqual({});
@@ -109,9 +128,15 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     };
     const spans = request.resourceSpans[0]!.scopeSpans[0]!.spans;
     spans.push({ ...spans[0]!, traceId: 'abcd', name: 'broken' });
-    const response = await send(receiver.url, { path: '/v1/traces', headers: JSON_TYPE, body: JSON.stringify(request) });
+    const response = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: JSON_TYPE,
+      body: JSON.stringify(request),
+    });
     expect(response.status).toBe(200);
-    const answer = JSON.parse(response.body.toString()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    const answer = JSON.parse(response.body.toString()) as {
+      partialSuccess: { rejectedSpans: string; errorMessage: string };
+    };
     expect(answer.partialSuccess.rejectedSpans).toBe('1');
     expect(answer.partialSuccess.errorMessage).toMatch(/broken/);
     expect(await store.getTrace(good[0]!.spanContext().traceId)).not.toBeNull();
@@ -119,7 +144,11 @@ describe('OTLP/HTTP receiver: the protocol', () => {
   });
 
   it('answers undecodable protobuf with 400 and a google.rpc.Status in protobuf', async () => {
-    const response = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02]) });
+    const response = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: PROTOBUF,
+      body: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02]),
+    });
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toBe('application/x-protobuf');
     const status = readStatus(response.body);
@@ -128,9 +157,16 @@ describe('OTLP/HTTP receiver: the protocol', () => {
   });
 
   it('answers invalid JSON with 400 and a JSON status', async () => {
-    const response = await send(receiver.url, { path: '/v1/metrics', headers: JSON_TYPE, body: '{"resourceMetrics": [' });
+    const response = await send(receiver.url, {
+      path: '/v1/metrics',
+      headers: JSON_TYPE,
+      body: '{"resourceMetrics": [',
+    });
     expect(response.status).toBe(400);
-    expect(JSON.parse(response.body.toString())).toMatchObject({ code: 3, message: expect.stringMatching(/invalid OTLP\/JSON metrics request/) });
+    expect(JSON.parse(response.body.toString())).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/invalid OTLP\/JSON metrics request/),
+    });
   });
 
   it('answers a truncated gzip body with 400', async () => {
@@ -159,16 +195,28 @@ describe('OTLP/HTTP receiver: the protocol', () => {
   ])('answers 413 to a %s decompression bomb without inflating it', async (encoding, bomb) => {
     const body = bomb();
     expect(body.length).toBeLessThan(LIMIT / 10);
-    const response = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, 'Content-Encoding': encoding }, body });
+    const response = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { ...PROTOBUF, 'Content-Encoding': encoding },
+      body,
+    });
     expect(response.status).toBe(413);
     expect(readStatus(response.body).message).toMatch(/decompressed body exceeds/);
   });
 
   it('answers 415 to an unknown content type or content encoding', async () => {
-    const type = await send(receiver.url, { path: '/v1/traces', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+    const type = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'hello',
+    });
     expect(type.status).toBe(415);
     expect(JSON.parse(type.body.toString()).message).toMatch(/unsupported Content-Type "text\/plain"/);
-    const encoding = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, 'Content-Encoding': 'br' }, body: 'x' });
+    const encoding = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { ...PROTOBUF, 'Content-Encoding': 'br' },
+      body: 'x',
+    });
     expect(encoding.status).toBe(415);
   });
 
@@ -176,7 +224,9 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     const method = await send(receiver.url, { method: 'GET', path: '/v1/traces' });
     expect(method.status).toBe(405);
     expect(method.headers.allow).toBe('POST, OPTIONS');
-    expect((await send(receiver.url, { method: 'PUT', path: '/v1/logs', headers: PROTOBUF, body: 'x' })).status).toBe(405);
+    expect((await send(receiver.url, { method: 'PUT', path: '/v1/logs', headers: PROTOBUF, body: 'x' })).status).toBe(
+      405,
+    );
     expect((await send(receiver.url, { path: '/v1/spans', headers: PROTOBUF, body: '' })).status).toBe(404);
     expect((await send(receiver.url, { method: 'GET', path: '/' })).status).toBe(404);
   });
@@ -191,9 +241,17 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(preflight.headers['access-control-allow-methods']).toBe('POST, OPTIONS');
     expect(preflight.headers['access-control-allow-headers']).toMatch(/Content-Type/);
-    const post = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, Origin: 'https://app.example' }, body: Buffer.alloc(0) });
+    const post = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { ...PROTOBUF, Origin: 'https://app.example' },
+      body: Buffer.alloc(0),
+    });
     expect(post.headers['access-control-allow-origin']).toBe('https://app.example');
-    const stranger = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, Origin: 'https://evil.example' }, body: Buffer.alloc(0) });
+    const stranger = await send(receiver.url, {
+      path: '/v1/traces',
+      headers: { ...PROTOBUF, Origin: 'https://evil.example' },
+      body: Buffer.alloc(0),
+    });
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -201,9 +259,17 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     const spans = sdkSpans(4);
     const before = await spanCount();
     const bad = [
-      send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: Buffer.from('garbage that is not protobuf at all \xff\xff') }),
+      send(receiver.url, {
+        path: '/v1/traces',
+        headers: PROTOBUF,
+        body: Buffer.from('garbage that is not protobuf at all \xff\xff'),
+      }),
       send(receiver.url, { path: '/v1/logs', headers: JSON_TYPE, body: '[]' }),
-      send(receiver.url, { path: '/v1/metrics', headers: { ...PROTOBUF, 'Content-Encoding': 'gzip' }, body: 'not gzip' }),
+      send(receiver.url, {
+        path: '/v1/metrics',
+        headers: { ...PROTOBUF, 'Content-Encoding': 'gzip' },
+        body: 'not gzip',
+      }),
     ];
     const good = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: tracesBody(spans, 'protobuf') });
     const statuses = (await Promise.all([...bad, good])).map((response) => response.status);
@@ -222,11 +288,23 @@ describe('OTLP/HTTP receiver: authentication', () => {
       const missing = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body });
       expect(missing.status).toBe(401);
       expect(missing.headers['www-authenticate']).toBe('Bearer');
-      const wrong = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, Authorization: 'Bearer s3cret-tokeN' }, body });
+      const wrong = await send(receiver.url, {
+        path: '/v1/traces',
+        headers: { ...PROTOBUF, Authorization: 'Bearer s3cret-tokeN' },
+        body,
+      });
       expect(wrong.status).toBe(401);
-      const prefix = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, Authorization: 'Bearer s3cret' }, body });
+      const prefix = await send(receiver.url, {
+        path: '/v1/traces',
+        headers: { ...PROTOBUF, Authorization: 'Bearer s3cret' },
+        body,
+      });
       expect(prefix.status).toBe(401);
-      const right = await send(receiver.url, { path: '/v1/traces', headers: { ...PROTOBUF, Authorization: 'Bearer s3cret-token' }, body });
+      const right = await send(receiver.url, {
+        path: '/v1/traces',
+        headers: { ...PROTOBUF, Authorization: 'Bearer s3cret-token' },
+        body,
+      });
       expect(right.status).toBe(200);
       expect((await store.listTraces()).pagination.total).toBe(1);
     } finally {
@@ -243,7 +321,10 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     await store.close();
     const health = await send(receiver.url, { method: 'GET', path: '/health' });
     expect(health.status).toBe(503);
-    expect(JSON.parse(health.body.toString())).toMatchObject({ status: 'unavailable', error: expect.stringMatching(/not open/) });
+    expect(JSON.parse(health.body.toString())).toMatchObject({
+      status: 'unavailable',
+      error: expect.stringMatching(/not open/),
+    });
     await receiver.close();
   });
 
@@ -258,7 +339,11 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     }
     const store = new SlowStore({ path: ':memory:' });
     const receiver = await startReceiver({ store, port: 0 });
-    const inFlight = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: tracesBody(sdkSpans(3), 'protobuf') });
+    const inFlight = send(receiver.url, {
+      path: '/v1/traces',
+      headers: PROTOBUF,
+      body: tracesBody(sdkSpans(3), 'protobuf'),
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = receiver.close();
     await expect(send(receiver.url, { method: 'GET', path: '/health' })).rejects.toThrow(/ECONNREFUSED/);

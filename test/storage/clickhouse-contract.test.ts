@@ -34,4 +34,9 @@ describeOn('ClickHouse (chdb)', openChdbClient, closeChdbClient);
 
 // Only when a server is configured: no skipped tests otherwise.
 const server = serverClient();
-if (server) describeOn('ClickHouse (server)', async () => server, (client) => client.close());
+if (server)
+  describeOn(
+    'ClickHouse (server)',
+    async () => server,
+    (client) => client.close(),
+  );

@@ -9,7 +9,14 @@ import { logWhere, metricWhere, traceSpansQuery } from '../../src/storage/clickh
 import { toTabSeparated } from '../../src/storage/clickhouse/rows';
 import { ClickHouseSchema, DEFAULT_TABLES, clickhouseType } from '../../src/storage/clickhouse/schema';
 import { ClickHouseStore, type ClickHouseStoreSettings } from '../../src/storage/clickhouse/store';
-import { closeChdbClient, dropDatabase, openChdbClient, queryRows, queryValue, uniqueDatabase } from '../support/clickhouse';
+import {
+  closeChdbClient,
+  dropDatabase,
+  openChdbClient,
+  queryRows,
+  queryValue,
+  uniqueDatabase,
+} from '../support/clickhouse';
 import { BASE_TIME, makeFeedback, makeLog, makeMetric, makeScore, makeSpan, traceId } from '../support/records';
 
 const DAY = 86_400_000_000_000n;
@@ -59,24 +66,27 @@ describe('ClickHouseStore on chdb', () => {
     it.each([
       ['async insert (small batches)', {}],
       ['direct insert', { insertSettings: { async_insert: 0 as const } }],
-    ])('drops a retried batch at insert time by its deduplication token, for every signal: %s', async (_mode, settings) => {
-      const store = await openStore(settings);
-      const spans = [makeSpan(), makeSpan()];
-      const logs = [makeLog(), makeLog({ message: 'other', timeUnixNano: BASE_TIME + 1n })];
-      const metrics = [makeMetric(), makeMetric({ value: 11n })];
-      const scores = [makeScore(), makeScore()];
-      const feedback = [makeFeedback(), makeFeedback()];
-      for (let attempt = 0; attempt < 2; attempt++) {
-        await store.batchCreateSpans({ spans });
-        await store.batchCreateLogs({ logs });
-        await store.batchRecordMetrics({ metrics });
-        await store.batchCreateScores({ scores });
-        await store.batchCreateFeedback({ feedback });
-      }
-      for (const signal of ['spans', 'logs', 'metrics', 'scores', 'feedback'] as const) {
-        expect([signal, await storedRows(store, signal)]).toEqual([signal, 2]);
-      }
-    });
+    ])(
+      'drops a retried batch at insert time by its deduplication token, for every signal: %s',
+      async (_mode, settings) => {
+        const store = await openStore(settings);
+        const spans = [makeSpan(), makeSpan()];
+        const logs = [makeLog(), makeLog({ message: 'other', timeUnixNano: BASE_TIME + 1n })];
+        const metrics = [makeMetric(), makeMetric({ value: 11n })];
+        const scores = [makeScore(), makeScore()];
+        const feedback = [makeFeedback(), makeFeedback()];
+        for (let attempt = 0; attempt < 2; attempt++) {
+          await store.batchCreateSpans({ spans });
+          await store.batchCreateLogs({ logs });
+          await store.batchRecordMetrics({ metrics });
+          await store.batchCreateScores({ scores });
+          await store.batchCreateFeedback({ feedback });
+        }
+        for (const signal of ['spans', 'logs', 'metrics', 'scores', 'feedback'] as const) {
+          expect([signal, await storedRows(store, signal)]).toEqual([signal, 2]);
+        }
+      },
+    );
 
     it('drops the retry of a batch large enough to be inserted directly', async () => {
       const store = await openStore();
@@ -102,7 +112,14 @@ describe('ClickHouseStore on chdb', () => {
       const minute = 60_000_000_000n;
       const start = (BASE_TIME / minute) * minute;
       const points = [1, 2, 3].map((value, i) =>
-        makeMetric({ name: 'load', type: 'gauge', temporality: null, isMonotonic: null, value, timeUnixNano: start + BigInt(i) }),
+        makeMetric({
+          name: 'load',
+          type: 'gauge',
+          temporality: null,
+          isMonotonic: null,
+          value,
+          timeUnixNano: start + BigInt(i),
+        }),
       );
       await store.batchRecordMetrics({ metrics: [points[0]!, points[1]!] });
       await store.batchRecordMetrics({ metrics: [points[1]!, points[2]!] });
@@ -172,25 +189,40 @@ describe('ClickHouseStore on chdb', () => {
       expect(spans).toContain('PARTITION BY toDate32(start_time)');
       expect(spans).toContain('ORDER BY (service_name, start_time, trace_id, span_id)');
       expect(spans).toContain('INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1');
-      expect(spans).toContain('INDEX idx_attribute_values mapValues(attributes_map) TYPE bloom_filter(0.01) GRANULARITY 1');
+      expect(spans).toContain(
+        'INDEX idx_attribute_values mapValues(attributes_map) TYPE bloom_filter(0.01) GRANULARITY 1',
+      );
       const logs = await showCreate(store, 'otel_logs');
       expect(logs).toContain('ORDER BY (service_name, level, time, row_hash)');
       expect(logs).toContain('INDEX idx_message lowerUTF8(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1');
-      expect(await showCreate(store, 'otel_metrics')).toContain('`bucket_counts` Variant(Array(UInt64)) CODEC(ZSTD(1))');
+      expect(await showCreate(store, 'otel_metrics')).toContain(
+        '`bucket_counts` Variant(Array(UInt64)) CODEC(ZSTD(1))',
+      );
     });
 
     it('lets log search and attribute filters skip granules through their indexes', async () => {
       const store = await openStore();
       await store.batchCreateLogs({ logs: [makeLog({ message: 'payment accepted' })] });
       await store.batchRecordMetrics({ metrics: [makeMetric({ attributes: { route: '/checkout' } })] });
-      const skipped = async (signal: Signal, where: { sql: string; params: Record<string, unknown> }, index: string) => {
+      const skipped = async (
+        signal: Signal,
+        where: { sql: string; params: Record<string, unknown> },
+        index: string,
+      ) => {
         const plan = await explain(`SELECT count() FROM ${store.schema.table(signal)} ${where.sql}`, where.params);
-        return plan.match(new RegExp(`Name: ${index}\\n.*\\n.*\\n\\s*Granules: (\\d+)/(\\d+)`))?.slice(1).map(Number);
+        return plan
+          .match(new RegExp(`Name: ${index}\\n.*\\n.*\\n\\s*Granules: (\\d+)/(\\d+)`))
+          ?.slice(1)
+          .map(Number);
       };
       expect(await skipped('logs', logWhere({ search: 'ACCEPTED' }), 'idx_message')).toEqual([1, 1]);
       expect(await skipped('logs', logWhere({ search: 'refunded' }), 'idx_message')).toEqual([0, 1]);
-      expect(await skipped('metrics', metricWhere({ attributes: { route: '/checkout' } }), 'idx_attribute_values')).toEqual([1, 1]);
-      expect(await skipped('metrics', metricWhere({ attributes: { route: '/refund' } }), 'idx_attribute_values')).toEqual([0, 1]);
+      expect(
+        await skipped('metrics', metricWhere({ attributes: { route: '/checkout' } }), 'idx_attribute_values'),
+      ).toEqual([1, 1]);
+      expect(
+        await skipped('metrics', metricWhere({ attributes: { route: '/refund' } }), 'idx_attribute_values'),
+      ).toEqual([0, 1]);
     });
   });
 
@@ -201,7 +233,14 @@ describe('ClickHouseStore on chdb', () => {
       for (let day = 0n; day < 5n; day++) {
         const start = BASE_TIME + day * DAY;
         await store.batchCreateSpans({
-          spans: [makeSpan({ traceId: day === 2n ? target : traceId(), startTimeUnixNano: start, endTimeUnixNano: start + 1n, durationNano: 1n })],
+          spans: [
+            makeSpan({
+              traceId: day === 2n ? target : traceId(),
+              startTimeUnixNano: start,
+              endTimeUnixNano: start + 1n,
+              durationNano: 1n,
+            }),
+          ],
         });
       }
       const { sql, params } = traceSpansQuery(store.schema, 'span_id', target);
@@ -215,7 +254,13 @@ describe('ClickHouseStore on chdb', () => {
       const trace = traceId();
       const root = makeSpan({ traceId: trace });
       const later = BASE_TIME + 3n * DAY;
-      const late = makeSpan({ traceId: trace, parentSpanId: root.spanId, startTimeUnixNano: later, endTimeUnixNano: later + 1n, durationNano: 1n });
+      const late = makeSpan({
+        traceId: trace,
+        parentSpanId: root.spanId,
+        startTimeUnixNano: later,
+        endTimeUnixNano: later + 1n,
+        durationNano: 1n,
+      });
       await store.batchCreateSpans({ spans: [root] });
       await store.batchCreateSpans({ spans: [late] });
       expect((await store.getTrace(trace))!.spans).toEqual([root, late]);
@@ -233,7 +278,13 @@ describe('ClickHouseStore on chdb', () => {
     it('keeps TabSeparated specials, NaN, infinities, -0 and large counts exactly', async () => {
       const store = await openStore();
       const nasty = 'tab\there, newline\nand CR\r, back\\slash, \\N, quote \' and "double", nul \0 end';
-      const log = makeLog({ message: nasty, body: nasty, serviceName: nasty, tags: [nasty, '', "'", '\\', '[]'], eventName: '\\t' });
+      const log = makeLog({
+        message: nasty,
+        body: nasty,
+        serviceName: nasty,
+        tags: [nasty, '', "'", '\\', '[]'],
+        eventName: '\\t',
+      });
       await store.batchCreateLogs({ logs: [log] });
       expect((await store.listLogs()).logs).toEqual([log]);
 
@@ -250,7 +301,13 @@ describe('ClickHouseStore on chdb', () => {
         explicitBounds: [Number.NEGATIVE_INFINITY, -0, 5e-324, 1e300],
         bucketCounts: [0, 1, 2 ** 53, 3, 4],
       });
-      const gauge = makeMetric({ type: 'gauge', temporality: null, isMonotonic: null, value: -0, timeUnixNano: BASE_TIME + 1n });
+      const gauge = makeMetric({
+        type: 'gauge',
+        temporality: null,
+        isMonotonic: null,
+        value: -0,
+        timeUnixNano: BASE_TIME + 1n,
+      });
       await store.batchRecordMetrics({ metrics: [metric, gauge] });
       const [storedGauge, storedMetric] = (await store.listMetrics()).metrics;
       expect(storedMetric).toEqual(metric);
@@ -269,15 +326,23 @@ describe('ClickHouseStore on chdb', () => {
         const { metrics } = await store.listMetrics({ filter: { attributes: { key: value } } });
         expect([value, metrics.map((metric) => metric.value)]).toEqual([value, [BigInt(i)]]);
       }
-      const grouped = await store.aggregateMetrics({ name: 'http.server.requests', aggregation: 'count', bucketSizeNano: DAY, groupBy: ['key'] });
+      const grouped = await store.aggregateMetrics({
+        name: 'http.server.requests',
+        aggregation: 'count',
+        bucketSizeNano: DAY,
+        groupBy: ['key'],
+      });
       expect(grouped.series.map((series) => series.group.key)).toEqual(expect.arrayContaining(values));
     });
 
     it('searches logs case-insensitively, in any script, taking % _ and \\ literally', async () => {
       const store = await openStore();
       const messages = ['École fermée', 'rate 100%', 'a_b', 'axb', 'C:\\temp'];
-      await store.batchCreateLogs({ logs: messages.map((message, i) => makeLog({ message, timeUnixNano: BASE_TIME + BigInt(i) })) });
-      const found = async (search: string) => (await store.listLogs({ filter: { search }, order: 'asc' })).logs.map((log) => log.message);
+      await store.batchCreateLogs({
+        logs: messages.map((message, i) => makeLog({ message, timeUnixNano: BASE_TIME + BigInt(i) })),
+      });
+      const found = async (search: string) =>
+        (await store.listLogs({ filter: { search }, order: 'asc' })).logs.map((log) => log.message);
       expect(await found('éCOLE FERMÉE')).toEqual(['École fermée']);
       expect(await found('0%')).toEqual(['rate 100%']);
       expect(await found('a_b')).toEqual(['a_b']);
@@ -286,7 +351,9 @@ describe('ClickHouseStore on chdb', () => {
 
     it('refuses a time beyond DateTime64(9) as bad data, and writes nothing of the batch', async () => {
       const store = await openStore();
-      const error = await store.batchCreateLogs({ logs: [makeLog(), makeLog({ timeUnixNano: 2n ** 63n })] }).catch((e: unknown) => e);
+      const error = await store
+        .batchCreateLogs({ logs: [makeLog(), makeLog({ timeUnixNano: 2n ** 63n })] })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageError);
       expect(error).toMatchObject({ retryable: false, operation: 'insert logs' });
       expect((error as Error).message).toMatch(/outside DateTime64\(9\)/);
@@ -297,10 +364,26 @@ describe('ClickHouseStore on chdb', () => {
   describe('init on an existing older table', () => {
     it('adds the missing columns, keeps the rows, and fills the trace side table', async () => {
       const database = uniqueDatabase('older');
-      const missingFromSpans = new Set(['tags', 'metadata', 'model', 'provider', 'input_tokens', 'output_tokens', 'total_tokens', 'input', 'output']);
+      const missingFromSpans = new Set([
+        'tags',
+        'metadata',
+        'model',
+        'provider',
+        'input_tokens',
+        'output_tokens',
+        'total_tokens',
+        'input',
+        'output',
+      ]);
       const missingFromLogs = new Set(['body', 'attributes', 'tags', 'metadata']);
       await client.command({ query: `CREATE DATABASE ${database}` });
-      const createOlder = async (signal: Signal, missing: Set<string>, time: string, order: string, rows: unknown[]) => {
+      const createOlder = async (
+        signal: Signal,
+        missing: Set<string>,
+        time: string,
+        order: string,
+        rows: unknown[],
+      ) => {
         const table = `otel_${signal}`;
         const columns = (COLUMNS[signal] as Column<unknown>[]).filter((column) => !missing.has(column.name));
         await client.command({
@@ -316,14 +399,20 @@ describe('ClickHouseStore on chdb', () => {
       };
       const oldSpan = makeSpan();
       const oldLog = makeLog({ attributes: {} });
-      await createOlder('spans', missingFromSpans, 'start_time', 'service_name, start_time, trace_id, span_id', [oldSpan]);
+      await createOlder('spans', missingFromSpans, 'start_time', 'service_name, start_time, trace_id, span_id', [
+        oldSpan,
+      ]);
       await createOlder('logs', missingFromLogs, 'time', 'service_name, level, time, message', [oldLog]);
 
       const store = new ClickHouseStore({ client, database });
       opened.push(store);
       await store.init();
 
-      const columns = await queryRows<[string, string]>(client, 'SELECT table, name FROM system.columns WHERE database = {database:String}', { database });
+      const columns = await queryRows<[string, string]>(
+        client,
+        'SELECT table, name FROM system.columns WHERE database = {database:String}',
+        { database },
+      );
       const names = (table: string) => new Set(columns.filter(([t]) => t === table).map(([, name]) => name));
       for (const name of [...missingFromSpans, 'attributes_map']) expect(names('otel_spans')).toContain(name);
       for (const name of [...missingFromLogs, 'attributes_map', 'row_hash']) expect(names('otel_logs')).toContain(name);
@@ -348,7 +437,12 @@ describe('ClickHouseStore on chdb', () => {
   });
 
   describe('cluster mode', () => {
-    const cluster = new ClickHouseSchema({ database: 'obs', tables: DEFAULT_TABLES, cluster: 'prod', retentionDays: { spans: 14 } });
+    const cluster = new ClickHouseSchema({
+      database: 'obs',
+      tables: DEFAULT_TABLES,
+      cluster: 'prod',
+      retentionDays: { spans: 14 },
+    });
     const single = new ClickHouseSchema({ database: 'obs', tables: DEFAULT_TABLES, cluster: null, retentionDays: {} });
     const statements = (schema: ClickHouseSchema) => [
       schema.createDatabase(),
@@ -361,22 +455,32 @@ describe('ClickHouseStore on chdb', () => {
       const ddl = statements(cluster);
       for (const statement of ddl) expect(statement).toContain(' ON CLUSTER prod');
       const [spans, spansDistributed] = cluster.createTable('spans');
-      expect(spans).toContain("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')");
+      expect(spans).toContain(
+        "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+      );
       expect(spans).toContain('TTL start_time + INTERVAL 14 DAY');
       expect(spans).not.toContain('non_replicated_deduplication_window');
       expect(spansDistributed).toBe(
         'CREATE TABLE IF NOT EXISTS obs.otel_spans_distributed ON CLUSTER prod AS obs.otel_spans\n' +
           'ENGINE = Distributed(prod, obs, otel_spans, cityHash64(trace_id))',
       );
-      expect(cluster.createTable('logs')[1]).toContain('ENGINE = Distributed(prod, obs, otel_logs, cityHash64(time, message))');
-      expect(cluster.createTable('scores')[1]).toContain('ENGINE = Distributed(prod, obs, otel_scores, cityHash64(score_id))');
+      expect(cluster.createTable('logs')[1]).toContain(
+        'ENGINE = Distributed(prod, obs, otel_logs, cityHash64(time, message))',
+      );
+      expect(cluster.createTable('scores')[1]).toContain(
+        'ENGINE = Distributed(prod, obs, otel_scores, cityHash64(score_id))',
+      );
       const [ranges, view, rangesDistributed] = cluster.createTraceRanges();
-      expect(ranges).toContain("ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')");
+      expect(ranges).toContain(
+        "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+      );
       // The view reads the local span table: each node folds the spans it stores.
       expect(view).toContain(
         'TO obs.otel_spans_trace_ranges AS\nSELECT trace_id, min(start_time) AS start_min, max(start_time) AS start_max\nFROM obs.otel_spans ',
       );
-      expect(rangesDistributed).toContain('ENGINE = Distributed(prod, obs, otel_spans_trace_ranges, cityHash64(trace_id))');
+      expect(rangesDistributed).toContain(
+        'ENGINE = Distributed(prod, obs, otel_spans_trace_ranges, cityHash64(trace_id))',
+      );
     });
 
     it('reads and writes through the Distributed tables, and alters both tables of a signal', () => {
@@ -392,7 +496,9 @@ describe('ClickHouseStore on chdb', () => {
 
     it('generates only valid ClickHouse SQL, and no cluster DDL without a cluster', async () => {
       for (const statement of [...statements(cluster), ...statements(single)]) {
-        await expect(queryRows(client, 'SELECT formatQuery({statement:String})', { statement })).resolves.toHaveLength(1);
+        await expect(queryRows(client, 'SELECT formatQuery({statement:String})', { statement })).resolves.toHaveLength(
+          1,
+        );
       }
       for (const statement of statements(single)) expect(statement).not.toMatch(/ON CLUSTER|Replicated|Distributed/);
     });
@@ -412,7 +518,9 @@ describe('ClickHouseStore on chdb', () => {
     });
 
     it.each([0, 1.5, -3])('rejects a retention of %s days', (days) => {
-      expect(() => new ClickHouseStore({ client, retentionDays: { logs: days } })).toThrow(/retention for logs must be a whole number of days/);
+      expect(() => new ClickHouseStore({ client, retentionDays: { logs: days } })).toThrow(
+        /retention for logs must be a whole number of days/,
+      );
     });
   });
 
@@ -422,8 +530,15 @@ describe('ClickHouseStore on chdb', () => {
       await client.command({ query: `DROP TABLE ${store.schema.table('feedback')}` });
       const error = await store.createFeedback({ feedback: makeFeedback() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageError);
-      expect(error).toMatchObject({ store: 'clickhouse', operation: 'insert feedback', retryable: false, code: 'STORAGE_FAILED' });
-      expect((error as Error).message).toMatch(/^clickhouse insert feedback: Table store_\w+\.otel_feedback does not exist/);
+      expect(error).toMatchObject({
+        store: 'clickhouse',
+        operation: 'insert feedback',
+        retryable: false,
+        code: 'STORAGE_FAILED',
+      });
+      expect((error as Error).message).toMatch(
+        /^clickhouse insert feedback: Table store_\w+\.otel_feedback does not exist/,
+      );
       const read = await store.listFeedback().catch((e: unknown) => e);
       expect(read).toMatchObject({ operation: 'listFeedback', retryable: false });
     });
@@ -431,7 +546,9 @@ describe('ClickHouseStore on chdb', () => {
     it('marks too many parts as retryable', async () => {
       const store = await openStore();
       const table = store.schema.table('scores');
-      await client.command({ query: `ALTER TABLE ${table} MODIFY SETTING parts_to_throw_insert = 1, parts_to_delay_insert = 1` });
+      await client.command({
+        query: `ALTER TABLE ${table} MODIFY SETTING parts_to_throw_insert = 1, parts_to_delay_insert = 1`,
+      });
       await client.command({ query: `SYSTEM STOP MERGES ${table}` });
       await store.createScore({ score: makeScore() });
       const error = await store.createScore({ score: makeScore() }).catch((e: unknown) => e);
@@ -453,11 +570,18 @@ describe('ClickHouseStore on chdb', () => {
 
     it.each([
       ['a timeout', 'SELECT count() FROM numbers(100000000000) SETTINGS max_execution_time = 0.01', true],
-      ['the memory limit', 'SELECT groupArray(number) FROM numbers(10000000) SETTINGS max_memory_usage = 1000000', true],
+      [
+        'the memory limit',
+        'SELECT groupArray(number) FROM numbers(10000000) SETTINGS max_memory_usage = 1000000',
+        true,
+      ],
       ['a syntax error', 'SELEC 1', false],
       ['bad data', "SELECT toDateTime64('yesterday', 9)", false],
     ])('classifies %s from the engine by its code', async (_case, query, retryable) => {
-      const error = await client.query({ query }).then((result) => result.text()).catch((e: unknown) => e);
+      const error = await client
+        .query({ query })
+        .then((result) => result.text())
+        .catch((e: unknown) => e);
       expect(storageError('query', error).retryable).toBe(retryable);
     });
   });

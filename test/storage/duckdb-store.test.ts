@@ -17,7 +17,10 @@ describe('DuckDB store specifics', () => {
   it('finds the spans of a file written before the trace-range table existed', async () => {
     const path = join(directory, 'old.duckdb');
     const id = traceId();
-    const spans = [makeSpan({ traceId: id }), makeSpan({ traceId: id, startTimeUnixNano: BASE_TIME + 5n, endTimeUnixNano: BASE_TIME + 9n, durationNano: 4n })];
+    const spans = [
+      makeSpan({ traceId: id }),
+      makeSpan({ traceId: id, startTimeUnixNano: BASE_TIME + 5n, endTimeUnixNano: BASE_TIME + 9n, durationNano: 4n }),
+    ];
     const store = new DuckDBStore({ path });
     await store.init();
     await store.batchCreateSpans({ spans });
@@ -41,9 +44,17 @@ describe('DuckDB store specifics', () => {
     const id = traceId();
     const hour = 3_600_000_000_000n;
     const early = makeSpan({ traceId: id, name: 'early' });
-    const late = makeSpan({ traceId: id, name: 'late', startTimeUnixNano: BASE_TIME + hour, endTimeUnixNano: BASE_TIME + hour + 1n, durationNano: 1n });
+    const late = makeSpan({
+      traceId: id,
+      name: 'late',
+      startTimeUnixNano: BASE_TIME + hour,
+      endTimeUnixNano: BASE_TIME + hour + 1n,
+      durationNano: 1n,
+    });
     await store.batchCreateSpans({ spans: [early, makeSpan()] });
-    await store.batchCreateSpans({ spans: [makeSpan({ startTimeUnixNano: BASE_TIME + 5n, endTimeUnixNano: BASE_TIME + 6n, durationNano: 1n })] });
+    await store.batchCreateSpans({
+      spans: [makeSpan({ startTimeUnixNano: BASE_TIME + 5n, endTimeUnixNano: BASE_TIME + 6n, durationNano: 1n })],
+    });
     await store.batchCreateSpans({ spans: [late] });
     expect((await store.getTrace(id))!.spans.map((span) => span.name)).toEqual(['early', 'late']);
     await store.close();
@@ -52,7 +63,10 @@ describe('DuckDB store specifics', () => {
   it("stores an agent span's input once: its attribute holds a reference to the input column", async () => {
     const path = join(directory, 'payload.duckdb');
     const prompt = `Summarise: ${'long text '.repeat(200)}`;
-    const span = makeSpan({ attributes: { 'gen_ai.input.messages': prompt, 'gen_ai.request.model': 'gpt-4o' }, input: prompt });
+    const span = makeSpan({
+      attributes: { 'gen_ai.input.messages': prompt, 'gen_ai.request.model': 'gpt-4o' },
+      input: prompt,
+    });
     const store = new DuckDBStore({ path });
     await store.init();
     await store.batchCreateSpans({ spans: [span] });
@@ -60,12 +74,18 @@ describe('DuckDB store specifics', () => {
 
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
-    const rows = (await connection.runAndReadAll('SELECT attributes, input FROM otel_spans')).getRows() as [string, string][];
+    const rows = (await connection.runAndReadAll('SELECT attributes, input FROM otel_spans')).getRows() as [
+      string,
+      string,
+    ][];
     connection.closeSync();
     instance.closeSync();
     expect(rows).toHaveLength(1);
     const [attributes, input] = rows[0]!;
-    expect(JSON.parse(attributes)).toEqual({ 'gen_ai.input.messages': { $ref: 'input' }, 'gen_ai.request.model': 'gpt-4o' });
+    expect(JSON.parse(attributes)).toEqual({
+      'gen_ai.input.messages': { $ref: 'input' },
+      'gen_ai.request.model': 'gpt-4o',
+    });
     expect(JSON.parse(input)).toBe(prompt);
   });
 });

@@ -13,7 +13,9 @@ import { createChdbConnection } from 'chdb/connection';
 export async function openChdbClient(): Promise<ClickHouseClient> {
   await drainPending();
   // chdb types its connection with @clickhouse/client-common, which the client now bundles as its own copy.
-  const connection = createChdbConnection({ path: ':memory:' }) as unknown as ClickHouseClientConfigOptions['connection'];
+  const connection = createChdbConnection({
+    path: ':memory:',
+  }) as unknown as ClickHouseClientConfigOptions['connection'];
   return createClient({ connection });
 }
 
@@ -57,7 +59,11 @@ export async function queryRows<T extends unknown[]>(
 }
 
 /** The first column of the first row of a query. */
-export async function queryValue(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<string> {
+export async function queryValue(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<string> {
   const [row] = await queryRows<[string]>(client, query, params);
   if (!row) throw new Error(`no rows from ${query}`);
   return row[0];

@@ -27,7 +27,8 @@ export const key = (field: number, wireType: number): Bytes => varint((field << 
 export const varintField = (field: number, value: bigint | number | boolean): Bytes =>
   concat(key(field, 0), varint(typeof value === 'boolean' ? Number(value) : value));
 
-export const sint32Field = (field: number, value: number): Bytes => varintField(field, ((value << 1) ^ (value >> 31)) >>> 0);
+export const sint32Field = (field: number, value: number): Bytes =>
+  varintField(field, ((value << 1) ^ (value >> 31)) >>> 0);
 
 export function fixed64Field(field: number, value: bigint): Bytes {
   const bytes = Buffer.alloc(8);
@@ -53,7 +54,8 @@ export const hexField = (field: number, hex: string): Bytes => bytesField(field,
 export const messageField = (field: number, ...parts: Bytes[]): Bytes => bytesField(field, concat(...parts));
 export const groupField = (field: number, ...parts: Bytes[]): Bytes => concat(key(field, 3), ...parts, key(field, 4));
 
-export const packedVarints = (field: number, values: number[]): Bytes => bytesField(field, concat(...values.map(varint)));
+export const packedVarints = (field: number, values: number[]): Bytes =>
+  bytesField(field, concat(...values.map(varint)));
 
 export function packedFixed64(field: number, values: number[]): Bytes {
   const bytes = Buffer.alloc(values.length * 8);
@@ -86,11 +88,16 @@ export const otlp = {
   kvlist: (...keyValues: Bytes[]) => messageField(6, ...keyValues.map((keyValue) => messageField(1, keyValue))),
   bytes: (value: Bytes) => bytesField(7, value),
   /** A KeyValue; without `value` it has no AnyValue at all. */
-  keyValue: (name: string, value?: Bytes) => concat(stringField(1, name), ...(value === undefined ? [] : [messageField(2, value)])),
+  keyValue: (name: string, value?: Bytes) =>
+    concat(stringField(1, name), ...(value === undefined ? [] : [messageField(2, value)])),
   /** Resource attributes (field 1) from KeyValues. */
   resource: (...keyValues: Bytes[]) => concat(...keyValues.map((keyValue) => messageField(1, keyValue))),
   scope: (name: string, version = '') => concat(stringField(1, name), stringField(2, version)),
   /** An export request with one resource group holding one scope group holding `items` (field 2). */
   request: (resource: Bytes, scope: Bytes, items: Bytes[]) =>
-    messageField(1, messageField(1, resource), messageField(2, messageField(1, scope), ...items.map((item) => messageField(2, item)))),
+    messageField(
+      1,
+      messageField(1, resource),
+      messageField(2, messageField(1, scope), ...items.map((item) => messageField(2, item))),
+    ),
 };

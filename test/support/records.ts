@@ -72,7 +72,7 @@ export const TYPED_ATTRIBUTES: AttributeMap = {
   emptyBytes: new Uint8Array([]),
   array: ['a', 1n, 2.5, true, null],
   emptyArray: [],
-  nested: { inner: { deep: 1n, list: [{ x: 'y' }] }, '$int': 'not a tag', '': 'empty key' },
+  nested: { inner: { deep: 1n, list: [{ x: 'y' }] }, $int: 'not a tag', '': 'empty key' },
   nothing: null,
 };
 

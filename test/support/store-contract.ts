@@ -119,7 +119,11 @@ export function describeStoreContract(
           spanType: 'tool_call',
           statusCode: 'error',
           statusMessage: 'upstream timeout',
-          error: { message: 'upstream timeout', type: 'TimeoutError', stack: 'TimeoutError: upstream timeout\n    at fetch' },
+          error: {
+            message: 'upstream timeout',
+            type: 'TimeoutError',
+            stack: 'TimeoutError: upstream timeout\n    at fetch',
+          },
           startTimeUnixNano: BASE_TIME + 2n,
           endTimeUnixNano: BASE_TIME + 3n,
           durationNano: 1n,
@@ -147,14 +151,29 @@ export function describeStoreContract(
 
       it('getTrace orders spans that start in the same instant: parent first, then the one that ended first', async () => {
         const id = traceId();
-        const root = makeSpan({ traceId: id, spanId: 'ffffffffffffff01', endTimeUnixNano: BASE_TIME + 9n, durationNano: 9n });
+        const root = makeSpan({
+          traceId: id,
+          spanId: 'ffffffffffffff01',
+          endTimeUnixNano: BASE_TIME + 9n,
+          durationNano: 9n,
+        });
         const sibling = (spanId: string, end: bigint) =>
-          makeSpan({ traceId: id, spanId, parentSpanId: root.spanId, endTimeUnixNano: BASE_TIME + end, durationNano: end });
+          makeSpan({
+            traceId: id,
+            spanId,
+            parentSpanId: root.spanId,
+            endTimeUnixNano: BASE_TIME + end,
+            durationNano: end,
+          });
         // Span ids sort against the expected order, so only the end times can put them right.
         const first = sibling('ffffffffffffff03', 2n);
         const second = sibling('ffffffffffffff02', 5n);
         await store.batchCreateSpans({ spans: [second, first, root] });
-        expect((await store.getTrace(id))!.spans.map((span) => span.spanId)).toEqual([root.spanId, first.spanId, second.spanId]);
+        expect((await store.getTrace(id))!.spans.map((span) => span.spanId)).toEqual([
+          root.spanId,
+          first.spanId,
+          second.spanId,
+        ]);
       });
 
       it('getTrace returns null for an unknown trace, and rejects a malformed id', async () => {
@@ -166,7 +185,14 @@ export function describeStoreContract(
         const messages = JSON.stringify([{ role: 'user', content: 'Plan a trip to Kyoto ✈️' }]);
         const structured = { answer: 'Go in spring', days: 5n };
         const span = makeSpan({
-          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': messages, copy: messages, 'ai.response.object': structured, empty: null, last: true },
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.input.messages': messages,
+            copy: messages,
+            'ai.response.object': structured,
+            empty: null,
+            last: true,
+          },
           input: messages,
           output: structured,
         });
@@ -181,11 +207,26 @@ export function describeStoreContract(
         const span = makeSpan({
           attributes: TYPED_ATTRIBUTES,
           resource: resource('typed', TYPED_ATTRIBUTES),
-          scope: { name: 'typed-scope', version: '', attributes: TYPED_ATTRIBUTES, droppedAttributesCount: 2, schemaUrl: 'x' },
+          scope: {
+            name: 'typed-scope',
+            version: '',
+            attributes: TYPED_ATTRIBUTES,
+            droppedAttributesCount: 2,
+            schemaUrl: 'x',
+          },
           serviceName: 'typed',
           metadata: TYPED_ATTRIBUTES,
           events: [{ timeUnixNano: BASE_TIME, name: 'e', attributes: TYPED_ATTRIBUTES, droppedAttributesCount: 0 }],
-          links: [{ traceId: traceId(), spanId: spanId(), traceState: '', flags: 0, attributes: TYPED_ATTRIBUTES, droppedAttributesCount: 0 }],
+          links: [
+            {
+              traceId: traceId(),
+              spanId: spanId(),
+              traceState: '',
+              flags: 0,
+              attributes: TYPED_ATTRIBUTES,
+              droppedAttributesCount: 0,
+            },
+          ],
           input: TYPED_ATTRIBUTES,
           output: 9_007_199_254_740_993n,
         });
@@ -240,14 +281,28 @@ export function describeStoreContract(
         for (const heavy of ['input', 'output', 'attributes', 'events', 'links', 'metadata', 'resource', 'scope']) {
           expect(summary).not.toHaveProperty(heavy);
         }
-        const { input: _i, output: _o, attributes: _a, events: _e, links: _l, metadata: _m, resource: _r, scope: _s, ...light } =
-          spans[0]!;
+        const {
+          input: _i,
+          output: _o,
+          attributes: _a,
+          events: _e,
+          links: _l,
+          metadata: _m,
+          resource: _r,
+          scope: _s,
+          ...light
+        } = spans[0]!;
         expect(summary).toEqual<TraceSummary>({ ...light, inputPreview: 'Plan a trip to Kyoto' });
       });
 
       it('cuts the input preview to 100 characters, and renders structured input as JSON', async () => {
         const long = makeSpan({ input: 'x'.repeat(500) });
-        const structured = makeSpan({ input: { question: 'why?' }, startTimeUnixNano: BASE_TIME + 10n, endTimeUnixNano: BASE_TIME + 20n, durationNano: 10n });
+        const structured = makeSpan({
+          input: { question: 'why?' },
+          startTimeUnixNano: BASE_TIME + 10n,
+          endTimeUnixNano: BASE_TIME + 20n,
+          durationNano: 10n,
+        });
         await store.batchCreateSpans({ spans: [long, structured] });
         const { traces } = await store.listTraces({ order: 'asc' });
         expect(traces[0]!.inputPreview).toBe('x'.repeat(100));
@@ -292,10 +347,9 @@ export function describeStoreContract(
         expect(await only({ filter: { from: BASE_TIME + 1_000n } })).toEqual([target.spanId]);
         expect(await only({ filter: { to: BASE_TIME + 1_000n } })).toEqual([other.spanId]);
         const millisecond = Number(BASE_TIME / 1_000_000n);
-        expect(await only({ filter: { from: new Date(millisecond), to: new Date(millisecond + 1) }, order: 'asc' })).toEqual([
-          other.spanId,
-          target.spanId,
-        ]);
+        expect(
+          await only({ filter: { from: new Date(millisecond), to: new Date(millisecond + 1) }, order: 'asc' }),
+        ).toEqual([other.spanId, target.spanId]);
         expect(await only({ filter: { from: new Date(millisecond + 1) } })).toEqual([]);
         expect(await only({ filter: { serviceName: 'billing' } })).toEqual([target.spanId]);
         expect(await only({ filter: { traceId: other.traceId } })).toEqual([other.spanId]);
@@ -316,7 +370,11 @@ export function describeStoreContract(
 
       it('pages traces with a total count, newest first unless asked otherwise', async () => {
         const spans = Array.from({ length: 7 }, (_, i) =>
-          makeSpan({ startTimeUnixNano: BASE_TIME + BigInt(i), endTimeUnixNano: BASE_TIME + 100n, durationNano: 100n - BigInt(i) }),
+          makeSpan({
+            startTimeUnixNano: BASE_TIME + BigInt(i),
+            endTimeUnixNano: BASE_TIME + 100n,
+            durationNano: 100n - BigInt(i),
+          }),
         );
         await store.batchCreateSpans({ spans });
         const first = await store.listTraces({ perPage: 3 });
@@ -336,7 +394,9 @@ export function describeStoreContract(
         await expect(store.listTraces({ perPage: 0 })).rejects.toThrow(/perPage must be an integer from 1 to 1000/);
         await expect(store.listTraces({ perPage: 5000 })).rejects.toThrow(InvalidQueryError);
         await expect(store.listTraces({ page: -1 })).rejects.toThrow(/page must be an integer >= 0/);
-        await expect(store.listLogs({ filter: { traceId: 'xyz' } })).rejects.toThrow(/traceId must be 32 lowercase hex/);
+        await expect(store.listLogs({ filter: { traceId: 'xyz' } })).rejects.toThrow(
+          /traceId must be 32 lowercase hex/,
+        );
       });
     });
 
@@ -346,16 +406,30 @@ export function describeStoreContract(
         const bad = { ...makeSpan(), traceId: 'ABC' };
         const error = await store.batchCreateSpans({ spans: [good, bad] }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RecordValidationError);
-        expect((error as RecordValidationError).issues).toEqual([expect.objectContaining({ index: 1, path: '/traceId' })]);
+        expect((error as RecordValidationError).issues).toEqual([
+          expect.objectContaining({ index: 1, path: '/traceId' }),
+        ]);
         expect((error as Error).message).toMatch(/invalid spans record 1: \/traceId/);
         expect(await store.getTrace(good.traceId)).toBeNull();
       });
 
       it.each([
-        ['logs', () => store.batchCreateLogs({ logs: [makeLog(), { ...makeLog(), level: 'loud' as never }] }), '/level'],
-        ['metrics', () => store.batchRecordMetrics({ metrics: [{ ...makeMetric(), type: 'gauge', value: null }] }), '/value'],
+        [
+          'logs',
+          () => store.batchCreateLogs({ logs: [makeLog(), { ...makeLog(), level: 'loud' as never }] }),
+          '/level',
+        ],
+        [
+          'metrics',
+          () => store.batchRecordMetrics({ metrics: [{ ...makeMetric(), type: 'gauge', value: null }] }),
+          '/value',
+        ],
         ['scores', () => store.batchCreateScores({ scores: [{ ...makeScore(), score: Number.NaN }] }), '/score'],
-        ['feedback', () => store.batchCreateFeedback({ feedback: [{ ...makeFeedback(), feedbackType: '' }] }), '/feedbackType'],
+        [
+          'feedback',
+          () => store.batchCreateFeedback({ feedback: [{ ...makeFeedback(), feedbackType: '' }] }),
+          '/feedbackType',
+        ],
       ])('rejects invalid %s with the field named', async (_signal, write, path) => {
         const error = await write().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RecordValidationError);
@@ -363,11 +437,18 @@ export function describeStoreContract(
       });
 
       it.each([
-        ['an undefined nested in a map', { ok: 1n, 'a/b': { list: [1, undefined] } }, '/attributes/a~1b/list/1', /is undefined, not an attribute value/],
+        [
+          'an undefined nested in a map',
+          { ok: 1n, 'a/b': { list: [1, undefined] } },
+          '/attributes/a~1b/list/1',
+          /is undefined, not an attribute value/,
+        ],
         ['an int beyond 64 bits', { big: 2n ** 64n }, '/attributes/big', /int beyond 64 bits/],
         ['a class instance', { when: new Date(0) }, '/attributes/when', /is a Date, not an attribute value/],
       ])('rejects a span attribute that is %s, naming where it is', async (_case, attributes, path, message) => {
-        const error = await store.batchCreateSpans({ spans: [makeSpan({ attributes: attributes as never })] }).catch((e: unknown) => e);
+        const error = await store
+          .batchCreateSpans({ spans: [makeSpan({ attributes: attributes as never })] })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RecordValidationError);
         expect((error as RecordValidationError).issues[0]).toEqual(expect.objectContaining({ index: 0, path }));
         expect((error as RecordValidationError).issues[0]!.message).toMatch(message);
@@ -376,9 +457,9 @@ export function describeStoreContract(
       it('leaves data already stored untouched when a later batch fails', async () => {
         const kept = makeSpan();
         await store.batchCreateSpans({ spans: [kept] });
-        await expect(store.batchCreateSpans({ spans: [makeSpan(), { ...makeSpan(), durationNano: 5n }] })).rejects.toThrow(
-          RecordValidationError,
-        );
+        await expect(
+          store.batchCreateSpans({ spans: [makeSpan(), { ...makeSpan(), durationNano: 5n }] }),
+        ).rejects.toThrow(RecordValidationError);
         expect((await store.getTrace(kept.traceId))!.spans).toEqual([kept]);
         expect((await store.listTraces()).pagination.total).toBe(1);
       });
@@ -387,9 +468,20 @@ export function describeStoreContract(
     describe('logs', () => {
       it('stores logs exactly, typed bodies included', async () => {
         const logs = [
-          makeLog({ body: { user: 'ana', attempts: 3n, ok: true, raw: new Uint8Array([1, 2]) }, message: '{"user":"ana","attempts":"3","ok":true,"raw":"AQI="}' }),
+          makeLog({
+            body: { user: 'ana', attempts: 3n, ok: true, raw: new Uint8Array([1, 2]) },
+            message: '{"user":"ana","attempts":"3","ok":true,"raw":"AQI="}',
+          }),
           makeLog({ body: 12.5, message: '12.5', timeUnixNano: BASE_TIME + 1n, attributes: TYPED_ATTRIBUTES }),
-          makeLog({ body: null, message: '', timeUnixNano: BASE_TIME + 2n, eventName: 'session.start', traceId: traceId(), spanId: spanId(), flags: 1 }),
+          makeLog({
+            body: null,
+            message: '',
+            timeUnixNano: BASE_TIME + 2n,
+            eventName: 'session.start',
+            traceId: traceId(),
+            spanId: spanId(),
+            flags: 1,
+          }),
         ];
         await store.batchCreateLogs({ logs });
         const { logs: stored } = await store.listLogs({ order: 'asc' });
@@ -400,8 +492,22 @@ export function describeStoreContract(
         const trace = traceId();
         const span = spanId();
         const logs = [
-          makeLog({ level: 'debug', severityNumber: 5, severityText: 'DEBUG', message: 'cache miss', body: 'cache miss', timeUnixNano: BASE_TIME }),
-          makeLog({ level: 'warn', severityNumber: 13, severityText: 'WARN', message: 'Slow Query took 2s', body: 'Slow Query took 2s', timeUnixNano: BASE_TIME + 1n }),
+          makeLog({
+            level: 'debug',
+            severityNumber: 5,
+            severityText: 'DEBUG',
+            message: 'cache miss',
+            body: 'cache miss',
+            timeUnixNano: BASE_TIME,
+          }),
+          makeLog({
+            level: 'warn',
+            severityNumber: 13,
+            severityText: 'WARN',
+            message: 'Slow Query took 2s',
+            body: 'Slow Query took 2s',
+            timeUnixNano: BASE_TIME + 1n,
+          }),
           makeLog({
             level: 'error',
             severityNumber: 17,
@@ -429,7 +535,9 @@ export function describeStoreContract(
         expect(await messages({ filter: { spanId: span } })).toEqual(['payment FAILED']);
         expect(await messages({ filter: { serviceName: 'payments' } })).toEqual(['payment FAILED']);
         expect(await messages({ filter: { userId: 'u-9' } })).toEqual(['payment FAILED']);
-        expect(await messages({ filter: { from: BASE_TIME + 1n, to: BASE_TIME + 2n } })).toEqual(['Slow Query took 2s']);
+        expect(await messages({ filter: { from: BASE_TIME + 1n, to: BASE_TIME + 2n } })).toEqual([
+          'Slow Query took 2s',
+        ]);
         const paged = await store.listLogs({ perPage: 2 });
         expect(paged.pagination).toEqual({ total: 3, page: 0, perPage: 2, hasMore: true });
         expect(paged.logs.map((log) => log.message)).toEqual(['payment FAILED', 'Slow Query took 2s']);
@@ -440,7 +548,14 @@ export function describeStoreContract(
       const exemplarTrace = traceId();
       const exemplarSpan = spanId();
       const points = () => [
-        makeMetric({ name: 'queue.depth', type: 'gauge', temporality: null, isMonotonic: null, value: 9_007_199_254_740_993n, unit: '{item}' }),
+        makeMetric({
+          name: 'queue.depth',
+          type: 'gauge',
+          temporality: null,
+          isMonotonic: null,
+          value: 9_007_199_254_740_993n,
+          unit: '{item}',
+        }),
         makeMetric({ name: 'cpu.load', type: 'gauge', temporality: null, isMonotonic: null, value: 0.25 }),
         makeMetric({ name: 'bytes.sent', type: 'sum', temporality: 'delta', isMonotonic: true, value: 3.0 }),
         makeMetric({
@@ -456,7 +571,13 @@ export function describeStoreContract(
           explicitBounds: [1, 2.5, 5],
           bucketCounts: [1, 2, 2, 1],
           exemplars: [
-            { timeUnixNano: BASE_TIME - 5n, value: 4.5, traceId: exemplarTrace, spanId: exemplarSpan, filteredAttributes: { user: 'x', n: 1n } },
+            {
+              timeUnixNano: BASE_TIME - 5n,
+              value: 4.5,
+              traceId: exemplarTrace,
+              spanId: exemplarSpan,
+              filteredAttributes: { user: 'x', n: 1n },
+            },
             { timeUnixNano: BASE_TIME - 4n, value: 7n, traceId: null, spanId: null, filteredAttributes: {} },
           ],
           traceId: exemplarTrace,
@@ -518,21 +639,33 @@ export function describeStoreContract(
           (await store.listMetrics({ perPage: 100, ...filter })).metrics.map((metric) => metric.value).sort();
         expect(await values({ filter: { name: 'req' } })).toEqual([1n, 2n, 3n]);
         expect(await values({ filter: { name: ['req', 'cpu.load'] } })).toEqual([0.25, 1n, 2n, 3n]);
-        expect((await store.listMetrics({ filter: { type: 'summary' } })).metrics.map((m) => m.name)).toEqual(['rpc.summary']);
+        expect((await store.listMetrics({ filter: { type: 'summary' } })).metrics.map((m) => m.name)).toEqual([
+          'rpc.summary',
+        ]);
         expect(await values({ filter: { name: 'req', attributes: { route: '/a' } } })).toEqual([1n, 3n]);
         // Typed: the int 200 and the string "200" are different values.
         expect(await values({ filter: { name: 'req', attributes: { code: 200n } } })).toEqual([1n]);
         expect(await values({ filter: { name: 'req', attributes: { code: '200' } } })).toEqual([3n]);
         expect(await values({ filter: { name: 'req', attributes: { ok: false, route: '/b' } } })).toEqual([2n]);
         expect(await values({ filter: { runId: 'run-7' } })).toEqual([2n]);
-        expect((await store.listMetrics({ filter: { traceId: exemplarTrace } })).metrics.map((m) => m.name)).toEqual(['http.duration']);
+        expect((await store.listMetrics({ filter: { traceId: exemplarTrace } })).metrics.map((m) => m.name)).toEqual([
+          'http.duration',
+        ]);
       });
 
       it('aggregates over time buckets, grouped by typed attributes', async () => {
         const minute = 60_000_000_000n;
         const start = (BASE_TIME / minute) * minute;
         const point = (offset: bigint, route: string, value: number) =>
-          makeMetric({ name: 'latency', type: 'gauge', temporality: null, isMonotonic: null, value, timeUnixNano: start + offset, attributes: { route } });
+          makeMetric({
+            name: 'latency',
+            type: 'gauge',
+            temporality: null,
+            isMonotonic: null,
+            value,
+            timeUnixNano: start + offset,
+            attributes: { route },
+          });
         await store.batchRecordMetrics({
           metrics: [
             point(1n, '/a', 10),
@@ -544,15 +677,41 @@ export function describeStoreContract(
         });
         const sums = await store.aggregateMetrics({ name: 'latency', aggregation: 'sum', bucketSizeNano: minute });
         expect(sums.series).toEqual([
-          { group: {}, points: [{ timeUnixNano: start, value: 35 }, { timeUnixNano: start + minute, value: 40 }] },
+          {
+            group: {},
+            points: [
+              { timeUnixNano: start, value: 35 },
+              { timeUnixNano: start + minute, value: 40 },
+            ],
+          },
         ]);
-        const byRoute = await store.aggregateMetrics({ name: 'latency', aggregation: 'avg', bucketSizeNano: minute, groupBy: ['route'] });
+        const byRoute = await store.aggregateMetrics({
+          name: 'latency',
+          aggregation: 'avg',
+          bucketSizeNano: minute,
+          groupBy: ['route'],
+        });
         expect(byRoute.series).toEqual([
-          { group: { route: '/a' }, points: [{ timeUnixNano: start, value: 15 }, { timeUnixNano: start + minute, value: 40 }] },
+          {
+            group: { route: '/a' },
+            points: [
+              { timeUnixNano: start, value: 15 },
+              { timeUnixNano: start + minute, value: 40 },
+            ],
+          },
           { group: { route: '/b' }, points: [{ timeUnixNano: start, value: 5 }] },
         ]);
-        for (const [aggregation, expected] of [['min', 5], ['max', 20], ['count', 3]] as const) {
-          const result = await store.aggregateMetrics({ name: 'latency', aggregation, bucketSizeNano: minute, filter: { to: start + minute } });
+        for (const [aggregation, expected] of [
+          ['min', 5],
+          ['max', 20],
+          ['count', 3],
+        ] as const) {
+          const result = await store.aggregateMetrics({
+            name: 'latency',
+            aggregation,
+            bucketSizeNano: minute,
+            filter: { to: start + minute },
+          });
           expect(result.series[0]!.points).toEqual([{ timeUnixNano: start, value: expected }]);
         }
         const day = 86_400_000_000_000n;
@@ -563,17 +722,35 @@ export function describeStoreContract(
           filter: { attributes: { route: '/a' } },
         });
         expect(filtered.series[0]!.points).toEqual([{ timeUnixNano: (start / day) * day, value: 70 }]);
-        await expect(store.aggregateMetrics({ name: 'latency', aggregation: 'sum', bucketSizeNano: 0n })).rejects.toThrow(InvalidQueryError);
+        await expect(
+          store.aggregateMetrics({ name: 'latency', aggregation: 'sum', bucketSizeNano: 0n }),
+        ).rejects.toThrow(InvalidQueryError);
       });
 
       it('aggregates histogram fields', async () => {
         const hour = 3_600_000_000_000n;
         const start = (BASE_TIME / hour) * hour;
         const histogram = (count: number, sum: number) =>
-          makeMetric({ name: 'h', type: 'histogram', temporality: 'delta', isMonotonic: null, value: null, count, sum, explicitBounds: [], bucketCounts: [], timeUnixNano: start + 5n });
+          makeMetric({
+            name: 'h',
+            type: 'histogram',
+            temporality: 'delta',
+            isMonotonic: null,
+            value: null,
+            count,
+            sum,
+            explicitBounds: [],
+            bucketCounts: [],
+            timeUnixNano: start + 5n,
+          });
         await store.batchRecordMetrics({ metrics: [histogram(2, 10), histogram(3, 20)] });
         const sum = await store.aggregateMetrics({ name: 'h', aggregation: 'sum', field: 'sum', bucketSizeNano: hour });
-        const count = await store.aggregateMetrics({ name: 'h', aggregation: 'sum', field: 'count', bucketSizeNano: hour });
+        const count = await store.aggregateMetrics({
+          name: 'h',
+          aggregation: 'sum',
+          field: 'count',
+          bucketSizeNano: hour,
+        });
         expect(sum.series[0]!.points[0]!.value).toBe(30);
         expect(count.series[0]!.points[0]!.value).toBe(5);
       });
@@ -584,9 +761,25 @@ export function describeStoreContract(
         const trace = traceId();
         const span = spanId();
         const score = makeScore({ traceId: trace, spanId: span, metadata: { judge: 'gpt-4o', tokens: 12n } });
-        const manual = makeScore({ traceId: trace, spanId: null, scorerId: 'human', scorerName: null, scorerVersion: null, reason: null, source: 'manual', score: -1.5, timeUnixNano: BASE_TIME + 1n });
+        const manual = makeScore({
+          traceId: trace,
+          spanId: null,
+          scorerId: 'human',
+          scorerName: null,
+          scorerVersion: null,
+          reason: null,
+          source: 'manual',
+          score: -1.5,
+          timeUnixNano: BASE_TIME + 1n,
+        });
         const thumbs = makeFeedback({ traceId: trace, spanId: span, value: 1, userId: 'u-1', comment: 'great' });
-        const correction = makeFeedback({ traceId: trace, spanId: span, feedbackType: 'correction', value: 'Kyoto, not Tokyo', timeUnixNano: BASE_TIME + 1n });
+        const correction = makeFeedback({
+          traceId: trace,
+          spanId: span,
+          feedbackType: 'correction',
+          value: 'Kyoto, not Tokyo',
+          timeUnixNano: BASE_TIME + 1n,
+        });
         await store.createScore({ score });
         await store.batchCreateScores({ scores: [manual, makeScore()] });
         await store.createFeedback({ feedback: thumbs });
@@ -608,7 +801,10 @@ export function describeStoreContract(
           ],
         });
         await store.batchCreateFeedback({
-          feedback: [makeFeedback({ feedbackType: 'rating', value: 4, source: 'reviewer', userId: 'rev-1' }), makeFeedback()],
+          feedback: [
+            makeFeedback({ feedbackType: 'rating', value: 4, source: 'reviewer', userId: 'rev-1' }),
+            makeFeedback(),
+          ],
         });
         const ids = async (filter: Parameters<ObservabilityStore['listScores']>[0]) =>
           (await store.listScores(filter)).scores.map((score) => score.scorerId);
@@ -621,7 +817,12 @@ export function describeStoreContract(
         expect(await types({ filter: { feedbackType: 'rating' } })).toEqual(['rating']);
         expect(await types({ filter: { source: 'reviewer' } })).toEqual(['rating']);
         expect(await types({ filter: { userId: 'rev-1' } })).toEqual(['rating']);
-        expect((await store.listFeedback({ perPage: 1 })).pagination).toEqual({ total: 2, page: 0, perPage: 1, hasMore: true });
+        expect((await store.listFeedback({ perPage: 1 })).pagination).toEqual({
+          total: 2,
+          page: 0,
+          perPage: 1,
+          hasMore: true,
+        });
       });
 
       it('shows a score or feedback written twice only once', async () => {

@@ -2,7 +2,11 @@ import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@op
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 /** Finished spans made by a real SDK tracer, one trace each. */
-export function sdkSpans(count: number, attributes: Record<string, string | number | boolean> = {}, serviceName?: string): ReadableSpan[] {
+export function sdkSpans(
+  count: number,
+  attributes: Record<string, string | number | boolean> = {},
+  serviceName?: string,
+): ReadableSpan[] {
   const finished: ReadableSpan[] = [];
   const provider = new BasicTracerProvider({
     ...(serviceName ? { resource: { attributes: { 'service.name': serviceName } } as never } : {}),

@@ -71,7 +71,8 @@ export const temporalityOf = (code: number): Temporality => TEMPORALITIES[code] 
  * so it is defined as an own property instead.
  */
 export function setAttribute(map: AttributeMap, key: string, value: AttributeValue): void {
-  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
   else map[key] = value;
 }
 
@@ -123,7 +124,8 @@ export function checkSpanIds(span: SpanData): string | null {
   span.parentSpanId = isNone(parent, 8) ? null : parent;
   for (let index = 0; index < span.links.length; index++) {
     const link = span.links[index]!;
-    const linkProblem = traceIdProblem(`links[${index}].traceId`, link.traceId) ?? spanIdProblem(`links[${index}].spanId`, link.spanId);
+    const linkProblem =
+      traceIdProblem(`links[${index}].traceId`, link.traceId) ?? spanIdProblem(`links[${index}].spanId`, link.spanId);
     if (linkProblem !== null) return linkProblem;
   }
   return null;
@@ -133,7 +135,9 @@ export function checkSpanIds(span: SpanData): string | null {
 export function checkTraceContext(item: Pick<LogData | Exemplar, 'traceId' | 'spanId'>): string | null {
   const traceId = item.traceId ?? '';
   const spanId = item.spanId ?? '';
-  const problem = (isNone(traceId, 16) ? null : traceIdProblem('traceId', traceId)) ?? (isNone(spanId, 8) ? null : spanIdProblem('spanId', spanId));
+  const problem =
+    (isNone(traceId, 16) ? null : traceIdProblem('traceId', traceId)) ??
+    (isNone(spanId, 8) ? null : spanIdProblem('spanId', spanId));
   if (problem !== null) return problem;
   item.traceId = isNone(traceId, 16) ? null : traceId;
   item.spanId = isNone(spanId, 8) ? null : spanId;
@@ -171,7 +175,14 @@ export function newPointStream(type: MetricType): PointStream {
  * histogram, `min`, `max`) and the number value stay `null` until they are read.
  */
 export function newPoint(type: MetricType): PointFields {
-  const point: PointFields = { timeUnixNano: 0n, startTimeUnixNano: 0n, attributes: {}, flags: 0, exemplars: [], ...NO_METRIC_VALUES };
+  const point: PointFields = {
+    timeUnixNano: 0n,
+    startTimeUnixNano: 0n,
+    attributes: {},
+    flags: 0,
+    exemplars: [],
+    ...NO_METRIC_VALUES,
+  };
   switch (type) {
     case 'histogram':
       point.count = 0;

@@ -185,7 +185,8 @@ export function decodeExportRequest<D, R>(body: Uint8Array, decoder: SignalDecod
   let index = 0;
   while (reader.pos < end) {
     const field = reader.tag();
-    if (field === REQUEST_RESOURCE_GROUPS) readResourceGroup(reader, reader.end(end), `${decoder.resourceGroups}[${index++}]`, decoder, collector);
+    if (field === REQUEST_RESOURCE_GROUPS)
+      readResourceGroup(reader, reader.end(end), `${decoder.resourceGroups}[${index++}]`, decoder, collector);
     else reader.skip(field, end);
   }
   return collector.finish();
@@ -197,7 +198,13 @@ export function decodeExportRequest<D, R>(body: Uint8Array, decoder: SignalDecod
  * young), else at the end of the group. Should a repeated resource field merge more attributes into
  * it later, the group's records are built again.
  */
-function readResourceGroup<D, R>(reader: WireReader, end: number, location: string, decoder: SignalDecoder<D, R>, collector: RecordCollector<R>): void {
+function readResourceGroup<D, R>(
+  reader: WireReader,
+  end: number,
+  location: string,
+  decoder: SignalDecoder<D, R>,
+  collector: RecordCollector<R>,
+): void {
   const resource = newResource();
   const firstRecord = collector.count;
   const pending: D[] = [];

@@ -17,7 +17,13 @@ export class OtlpDecodeError extends OtelBridgeError {
   /** Where the problem is: a byte offset into a protobuf body, or a JSON path (`''` for the whole document). */
   readonly location: number | string;
 
-  constructor(encoding: OtlpEncoding, signal: OtlpSignal, location: number | string, problem: string, options?: { cause?: unknown }) {
+  constructor(
+    encoding: OtlpEncoding,
+    signal: OtlpSignal,
+    location: number | string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
     const where = typeof location === 'number' ? ` at byte ${location}` : location === '' ? '' : ` at ${location}`;
     const format = encoding === 'protobuf' ? 'OTLP/protobuf' : 'OTLP/JSON';
     super('OTLP_DECODE', `invalid ${format} ${signal} request${where}: ${problem}`, options);

@@ -139,7 +139,11 @@ export const uint32 = (value: unknown, key: string): number => boundedInteger(va
 /** An `int32` or `sint32` (scale, bucket offset). */
 export const int32 = (value: unknown, key: string): number => boundedInteger(value, key, -0x8000_0000, 0x7fff_ffff);
 
-const SPECIAL_DOUBLES: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+const SPECIAL_DOUBLES: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+};
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A double: a number, or a string holding `NaN`, `Infinity`, `-Infinity` or a decimal number. */
@@ -274,7 +278,8 @@ function readResource(value: unknown, key: string, resource: ResourceInfo): void
       const inner = object[field];
       if (inner === null) continue;
       if (field === 'attributes') attributes(inner, field, resource.attributes);
-      else if (field === 'droppedAttributesCount' || field === 'dropped_attributes_count') resource.droppedAttributesCount = uint32(inner, field);
+      else if (field === 'droppedAttributesCount' || field === 'dropped_attributes_count')
+        resource.droppedAttributesCount = uint32(inner, field);
     }
   });
 }
@@ -315,7 +320,13 @@ export interface JsonSignalDecoder<R> {
   scopeGroups: FieldNames;
   items: FieldNames;
   /** Reads one item and adds its records to `collector`, or rejects what cannot become one, naming it by `location()`. */
-  readItem(item: JsonObject, resource: ResourceInfo, scope: ScopeInfo, collector: RecordCollector<R>, location: () => string): void;
+  readItem(
+    item: JsonObject,
+    resource: ResourceInfo,
+    scope: ScopeInfo,
+    collector: RecordCollector<R>,
+    location: () => string,
+  ): void;
 }
 
 /**
@@ -348,12 +359,19 @@ export function decodeJsonRequest<R>(body: Uint8Array, decoder: JsonSignalDecode
         const list = member(scopeGroup, items, itemsProto);
         if (list === undefined) return;
         eachObject(list, items, (item, itemIndex) =>
-          decoder.readItem(item, resource, scope, collector, () => `${resourceGroups}[${groupIndex}].${scopeGroups}[${scopeIndex}].${items}[${itemIndex}]`),
+          decoder.readItem(
+            item,
+            resource,
+            scope,
+            collector,
+            () => `${resourceGroups}[${groupIndex}].${scopeGroups}[${scopeIndex}].${items}[${itemIndex}]`,
+          ),
         );
       });
     });
   } catch (error) {
-    if (error instanceof JsonShapeError) throw new OtlpDecodeError('json', decoder.signal, formatPath(error.segments), error.message);
+    if (error instanceof JsonShapeError)
+      throw new OtlpDecodeError('json', decoder.signal, formatPath(error.segments), error.message);
     throw error;
   }
   return collector.finish();
@@ -372,6 +390,7 @@ function parseBody(body: Uint8Array, signal: OtlpSignal): JsonObject {
   } catch (error) {
     throw new OtlpDecodeError('json', signal, '', `not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (!isObject(root)) throw new OtlpDecodeError('json', signal, '', `expected an object at the top level, got ${typeName(root)}`);
+  if (!isObject(root))
+    throw new OtlpDecodeError('json', signal, '', `expected an object at the top level, got ${typeName(root)}`);
   return root;
 }

@@ -249,7 +249,14 @@ function readEvent(object: JsonObject): SpanEvent {
 }
 
 function readLink(object: JsonObject): SpanLink {
-  const link: SpanLink = { traceId: '', spanId: '', traceState: '', flags: 0, attributes: {}, droppedAttributesCount: 0 };
+  const link: SpanLink = {
+    traceId: '',
+    spanId: '',
+    traceState: '',
+    flags: 0,
+    attributes: {},
+    droppedAttributesCount: 0,
+  };
   for (const key in object) {
     const value = object[key];
     if (value === null) continue;
@@ -397,7 +404,10 @@ function readMetric(
               if (problem === null) points.push({ stream, point });
               else collector.reject(`data point at ${location()}.${key}.${field}[${index}]`, problem);
             });
-          } else if ((field === 'aggregationTemporality' || field === 'aggregation_temporality') && stream.temporality !== null) {
+          } else if (
+            (field === 'aggregationTemporality' || field === 'aggregation_temporality') &&
+            stream.temporality !== null
+          ) {
             stream.temporality = temporalityOf(enumNumber(inner, field, TEMPORALITY_NAMES));
           } else if ((field === 'isMonotonic' || field === 'is_monotonic') && type === 'sum') {
             stream.isMonotonic = boolean(inner, field);

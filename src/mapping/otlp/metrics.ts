@@ -1,4 +1,12 @@
-import type { ExponentialBuckets, Exemplar, MetricRecord, MetricType, ResourceInfo, ScopeInfo, SummaryQuantile } from '../../records/types';
+import type {
+  ExponentialBuckets,
+  Exemplar,
+  MetricRecord,
+  MetricType,
+  ResourceInfo,
+  ScopeInfo,
+  SummaryQuantile,
+} from '../../records/types';
 import { buildMetricRecord } from '../records';
 import {
   buildMetricPoint,
@@ -135,7 +143,8 @@ function readMetric(reader: WireReader, end: number, target: MetricTarget): void
   while (reader.pos < end) {
     const field = reader.tag();
     const data = DATA_FIELDS[field];
-    if (data !== undefined) readData(reader, reader.end(end), data.type, header, target, `${target.location}.${data.name}`);
+    if (data !== undefined)
+      readData(reader, reader.end(end), data.type, header, target, `${target.location}.${data.name}`);
     else if (field === METRIC_NAME) header.name = reader.string(end);
     else if (field === METRIC_DESCRIPTION) header.description = reader.string(end);
     else if (field === METRIC_UNIT) header.unit = reader.string(end);
@@ -145,7 +154,14 @@ function readMetric(reader: WireReader, end: number, target: MetricTarget): void
 }
 
 /** A Gauge, Sum, Histogram, ExponentialHistogram or Summary message. */
-function readData(reader: WireReader, end: number, type: MetricType, header: MetricHeader, target: MetricTarget, location: string): void {
+function readData(
+  reader: WireReader,
+  end: number,
+  type: MetricType,
+  header: MetricHeader,
+  target: MetricTarget,
+  location: string,
+): void {
   const stream = newPointStream(type);
   const readPoint = POINT_READERS[type];
   let index = 0;

@@ -188,7 +188,14 @@ function readEvent(reader: WireReader, end: number): SpanEvent {
 }
 
 function readLink(reader: WireReader, end: number): SpanLink {
-  const link: SpanLink = { traceId: '', spanId: '', traceState: '', flags: 0, attributes: {}, droppedAttributesCount: 0 };
+  const link: SpanLink = {
+    traceId: '',
+    spanId: '',
+    traceState: '',
+    flags: 0,
+    attributes: {},
+    droppedAttributesCount: 0,
+  };
   while (reader.pos < end) {
     const field = reader.tag();
     switch (field) {

@@ -135,7 +135,9 @@ export class WireReader {
       return BigInt(byte);
     }
     this.varint64();
-    return this.hi < SAFE_HIGH_WORD ? BigInt(this.hi * TWO_TO_32 + this.lo) : BigInt.asIntN(64, (BigInt(this.hi) << 32n) | BigInt(this.lo));
+    return this.hi < SAFE_HIGH_WORD
+      ? BigInt(this.hi * TWO_TO_32 + this.lo)
+      : BigInt.asIntN(64, (BigInt(this.hi) << 32n) | BigInt(this.lo));
   }
 
   /** A `uint64` varint as a number: exact up to 2^53, which counts do not reach. */
@@ -157,7 +159,8 @@ export class WireReader {
 
   private need(bytes: number): number {
     const start = this.pos;
-    if (start + bytes > this.buf.length) this.fail(start, `${bytes}-byte fixed-width value runs past the end of the body`);
+    if (start + bytes > this.buf.length)
+      this.fail(start, `${bytes}-byte fixed-width value runs past the end of the body`);
     this.pos = start + bytes;
     return start;
   }
@@ -234,10 +237,22 @@ export class WireReader {
     if (length > MAX_RECURRING_LENGTH) return buf.utf8Slice(start, end);
     if (length === 0) return '';
     // Hash a sample of the bytes: the comparison below reads them all anyway.
-    const hash = Math.imul(length ^ (buf[start]! << 8) ^ (buf[end - 1]! << 16) ^ (buf[start + (length >> 1)]! << 24) ^ buf[end - 2 >= start ? end - 2 : start]!, 0x9e3779b1);
+    const hash = Math.imul(
+      length ^
+        (buf[start]! << 8) ^
+        (buf[end - 1]! << 16) ^
+        (buf[start + (length >> 1)]! << 24) ^
+        buf[end - 2 >= start ? end - 2 : start]!,
+      0x9e3779b1,
+    );
     const slot = hash >>> (32 - RECURRING_BITS);
     const cached = this.recurringStrings[slot];
-    if (cached !== undefined && this.recurringLengths[slot] === length && this.sameBytes(this.recurringStarts[slot]!, start, length)) return cached;
+    if (
+      cached !== undefined &&
+      this.recurringLengths[slot] === length &&
+      this.sameBytes(this.recurringStarts[slot]!, start, length)
+    )
+      return cached;
     const value = buf.utf8Slice(start, end);
     this.recurringStarts[slot] = start;
     this.recurringLengths[slot] = length;
@@ -313,7 +328,8 @@ export class WireReader {
     while (this.pos < limit) {
       const inner = this.tag();
       if ((inner & 7) === EGROUP) {
-        if (inner >>> 3 !== field) this.fail(this.pos, `group of field ${field} closed by an end-group tag for field ${inner >>> 3}`);
+        if (inner >>> 3 !== field)
+          this.fail(this.pos, `group of field ${field} closed by an end-group tag for field ${inner >>> 3}`);
         return;
       }
       this.skip(inner, limit, depth + 1);

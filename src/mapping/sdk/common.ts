@@ -28,7 +28,11 @@ export interface SdkScope {
 export function toResourceInfo(resource: SdkResource): ResourceInfo {
   let info = resources.get(resource);
   if (!info) {
-    info = { attributes: toAttributeMap(resource.attributes), droppedAttributesCount: 0, schemaUrl: resource.schemaUrl ?? '' };
+    info = {
+      attributes: toAttributeMap(resource.attributes),
+      droppedAttributesCount: 0,
+      schemaUrl: resource.schemaUrl ?? '',
+    };
     resources.set(resource, info);
   }
   return info;

@@ -51,7 +51,8 @@ const CLIENT_TRANSPORT_MESSAGE = /^Timeout error\.|socket hang up/;
  */
 export function isRetryable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string') return /^\d+$/.test(code) ? RETRYABLE_CODES.has(code) : RETRYABLE_SOCKET_CODES.has(code);
+  if (typeof code === 'string')
+    return /^\d+$/.test(code) ? RETRYABLE_CODES.has(code) : RETRYABLE_SOCKET_CODES.has(code);
   return typeof message === 'string' && CLIENT_TRANSPORT_MESSAGE.test(message);
 }
 

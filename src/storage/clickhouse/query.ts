@@ -57,8 +57,10 @@ export function attributeOrNull(where: Where, key: string): string {
 function commonWhere(filter: CommonFilter, time: string): Where {
   const where = new Where();
   // Bounds stay constants beside the bare column, so the partition key and the primary key prune.
-  if (filter.from !== undefined) where.add(`${time} >= fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.from), 'Int64')}, 'UTC')`);
-  if (filter.to !== undefined) where.add(`${time} < fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.to), 'Int64')}, 'UTC')`);
+  if (filter.from !== undefined)
+    where.add(`${time} >= fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.from), 'Int64')}, 'UTC')`);
+  if (filter.to !== undefined)
+    where.add(`${time} < fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.to), 'Int64')}, 'UTC')`);
   where.equals('service_name', filter.serviceName).equals('trace_id', filter.traceId);
   for (const field of CONTEXT_FIELDS) where.equals(snakeCase(field), filter[field]);
   return where;

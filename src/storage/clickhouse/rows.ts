@@ -48,7 +48,14 @@ function formatUnsigned(value: number): string {
 const TSV_SPECIAL = /[\\\t\n\r\0]/;
 const TSV_SPECIALS = /[\\\t\n\r\0]/g;
 const QUOTED_SPECIALS = /[\\\t\n\r\0']/g;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', "'": "\\'" };
+const ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+  "'": "\\'",
+};
 const escapeOne = (special: string): string => ESCAPES[special]!;
 
 /** A string as a TabSeparated field. Most strings have nothing to escape, and the test is cheap. */
@@ -98,7 +105,9 @@ export function toTabSeparated<R>(columns: readonly Column<R>[], records: readon
 
 /** The SQL that selects columns in their canonical form: times as integer nanoseconds. */
 export function selectList(columns: readonly Column<never>[]): string {
-  return columns.map((column) => (column.type === 'time' ? `toUnixTimestamp64Nano(${column.name})` : column.name)).join(', ');
+  return columns
+    .map((column) => (column.type === 'time' ? `toUnixTimestamp64Nano(${column.name})` : column.name))
+    .join(', ');
 }
 
 /** The output settings that {@link decodeRecord} relies on. */

@@ -221,7 +221,10 @@ function derivedColumns(signal: Signal): ColumnDefinition[] {
   }
   if (identity.includes(ROW_HASH)) {
     const all = modelColumns(signal).map((column) => column.name);
-    derived.push({ name: ROW_HASH, sql: `${ROW_HASH} UInt64 MATERIALIZED cityHash64(tuple(${all.join(', ')})) CODEC(ZSTD(1))` });
+    derived.push({
+      name: ROW_HASH,
+      sql: `${ROW_HASH} UInt64 MATERIALIZED cityHash64(tuple(${all.join(', ')})) CODEC(ZSTD(1))`,
+    });
   }
   return derived;
 }
@@ -234,7 +237,8 @@ function columnDefinitions(signal: Signal): ColumnDefinition[] {
 function indexDefinitions(signal: Signal): string[] {
   const layout = LAYOUTS[signal];
   const indexes = layout.bloomFiltered.map(
-    (column) => `INDEX idx_${column} ${column} TYPE bloom_filter(${column === 'trace_id' ? '0.001' : '0.01'}) GRANULARITY 1`,
+    (column) =>
+      `INDEX idx_${column} ${column} TYPE bloom_filter(${column === 'trace_id' ? '0.001' : '0.01'}) GRANULARITY 1`,
   );
   if (layout.attributeMap) {
     indexes.push(
@@ -242,7 +246,8 @@ function indexDefinitions(signal: Signal): string[] {
       `INDEX idx_attribute_values mapValues(${ATTRIBUTES_MAP}) TYPE bloom_filter(0.01) GRANULARITY 1`,
     );
   }
-  if (layout.messageSearch) indexes.push('INDEX idx_message lowerUTF8(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1');
+  if (layout.messageSearch)
+    indexes.push('INDEX idx_message lowerUTF8(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1');
   return indexes;
 }
 
@@ -275,7 +280,9 @@ export class ClickHouseSchema {
     for (const signal of SIGNALS) checkIdentifier(`table name for ${signal}`, this.tables[signal]);
     for (const [signal, days] of Object.entries(options.retentionDays)) {
       if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-        throw new ConfigurationError(`ClickHouse retention for ${signal} must be a whole number of days >= 1, got ${String(days)}`);
+        throw new ConfigurationError(
+          `ClickHouse retention for ${signal} must be a whole number of days >= 1, got ${String(days)}`,
+        );
       }
     }
     this.retentionDays = { ...options.retentionDays };

@@ -19,7 +19,16 @@ import type {
   TracingStrategy,
 } from '../types';
 import { storageError } from './errors';
-import { Where, attributeOrNull, feedbackWhere, logWhere, metricWhere, scoreWhere, traceSpansQuery, traceWhere } from './query';
+import {
+  Where,
+  attributeOrNull,
+  feedbackWhere,
+  logWhere,
+  metricWhere,
+  scoreWhere,
+  traceSpansQuery,
+  traceWhere,
+} from './query';
 import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
 import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns, timeColumn } from './schema';
 
@@ -165,7 +174,8 @@ export class ClickHouseStore extends StoreBase {
   private async createSchema(client: ClickHouseClient): Promise<void> {
     const { schema } = this;
     // Nullable lists are Variant columns, experimental before ClickHouse 25.3.
-    const run = (query: string) => client.command({ query, clickhouse_settings: { allow_experimental_variant_type: 1 } });
+    const run = (query: string) =>
+      client.command({ query, clickhouse_settings: { allow_experimental_variant_type: 1 } });
     await run(schema.createDatabase());
     const before = await this.tableNames(client);
     for (const signal of Object.keys(COLUMNS) as Signal[]) {
@@ -253,7 +263,12 @@ export class ClickHouseStore extends StoreBase {
   private async read(operation: string, query: string, params: Record<string, unknown>): Promise<unknown[][]> {
     const client = this.active();
     try {
-      const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRow', clickhouse_settings: READ_SETTINGS });
+      const result = await client.query({
+        query,
+        query_params: params,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: READ_SETTINGS,
+      });
       return await result.json<unknown[]>();
     } catch (error) {
       throw storageError(operation, error);
@@ -269,7 +284,9 @@ export class ClickHouseStore extends StoreBase {
     page: ResolvedPage,
   ): Promise<{ total: number; rows: unknown[][] }> {
     const table = `${this.schema.table(signal)} FINAL`;
-    const order = [timeColumn(signal), ...identityColumns(signal)].map((column) => `${column} ${page.order}`).join(', ');
+    const order = [timeColumn(signal), ...identityColumns(signal)]
+      .map((column) => `${column} ${page.order}`)
+      .join(', ');
     const [counted, rows] = await Promise.all([
       this.read(operation, `SELECT count() FROM ${table} ${where.sql}`, where.params),
       this.read(
@@ -281,7 +298,12 @@ export class ClickHouseStore extends StoreBase {
     return { total: Number(counted[0]?.[0] ?? 0), rows };
   }
 
-  private async records<S extends Signal>(operation: string, signal: S, where: Where, page: ResolvedPage): Promise<PageOf<RecordOf[S]>> {
+  private async records<S extends Signal>(
+    operation: string,
+    signal: S,
+    where: Where,
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     const { total, rows } = await this.page(operation, signal, selectList(columns), where, page);
     return { total, items: rows.map((row) => decodeRecord(columns, row)) };

@@ -60,7 +60,8 @@ const APPENDERS: Record<ColumnType, Appender> = {
   float64: nullable((a, cell) => a.appendDouble(cell as number)),
   bool: nullable((a, cell) => a.appendBoolean(cell as boolean)),
   // Appending a list takes DuckDB's generic value path; most tag lists are empty, and go in as NULL.
-  string_list: (a, cell) => ((cell as string[] | null)?.length ? a.appendList(cell as string[], STRING_LIST) : a.appendNull()),
+  string_list: (a, cell) =>
+    (cell as string[] | null)?.length ? a.appendList(cell as string[], STRING_LIST) : a.appendNull(),
   // Number lists (histogram bounds and counts) are JSON text: appending a LIST value costs several times more.
   float64_list: nullable((a, cell) => a.appendVarchar(JSON.stringify(cell))),
   uint64_list: nullable((a, cell) => a.appendVarchar(JSON.stringify(cell))),
@@ -115,13 +116,20 @@ export class DuckDBEngine {
     }
   }
 
-  private async open(path: string, config: Record<string, string>, statements: string[], backfills: { table: string; sql: string }[]): Promise<void> {
+  private async open(
+    path: string,
+    config: Record<string, string>,
+    statements: string[],
+    backfills: { table: string; sql: string }[],
+  ): Promise<void> {
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
     const existing = new Set(
-      ((await connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRows() as [string][]).map(
-        ([name]) => name,
-      ),
+      (
+        (
+          await connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+        ).getRows() as [string][]
+      ).map(([name]) => name),
     );
     for (const statement of statements) await connection.run(statement);
     for (const backfill of backfills) if (!existing.has(backfill.table)) await connection.run(backfill.sql);
@@ -140,7 +148,12 @@ export class DuckDBEngine {
     if (!pool) {
       const instance = this.active();
       pool = Promise.all(
-        Array.from({ length: WRITERS_PER_TABLE }, async () => ({ connection: await instance.connect(), serial: new Serial(), load: 0, appenders: new Map() })),
+        Array.from({ length: WRITERS_PER_TABLE }, async () => ({
+          connection: await instance.connect(),
+          serial: new Serial(),
+          load: 0,
+          appenders: new Map(),
+        })),
       );
       this.writers.set(table, pool);
     }
@@ -152,33 +165,37 @@ export class DuckDBEngine {
     const session = await this.writer(table);
     const { connection, serial } = session;
     session.load++;
-    await serial.run(async () => {
-      const appenders: DuckDBAppender[] = [];
-      for (const batch of batches) {
-        let appender = session.appenders.get(batch.table);
-        if (!appender) {
-          appender = await connection.createAppender(batch.table);
-          session.appenders.set(batch.table, appender);
+    await serial
+      .run(async () => {
+        const appenders: DuckDBAppender[] = [];
+        for (const batch of batches) {
+          let appender = session.appenders.get(batch.table);
+          if (!appender) {
+            appender = await connection.createAppender(batch.table);
+            session.appenders.set(batch.table, appender);
+          }
+          appenders.push(appender);
         }
-        appenders.push(appender);
-      }
-      await connection.run('BEGIN TRANSACTION');
-      try {
-        batches.forEach((batch, index) => append(appenders[index]!, batch));
-        for (const appender of appenders) appender.flushSync();
-        await connection.run('COMMIT');
-      } catch (error) {
-        for (const appender of appenders) appender.clear();
-        await connection.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }).finally(() => session.load--);
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          batches.forEach((batch, index) => append(appenders[index]!, batch));
+          for (const appender of appenders) appender.flushSync();
+          await connection.run('COMMIT');
+        } catch (error) {
+          for (const appender of appenders) appender.clear();
+          await connection.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      })
+      .finally(() => session.load--);
   }
 
   private async query(sql: string, params: SqlValue[]): Promise<unknown[][]> {
     this.active();
     const { connection, serial } = this.reader!;
-    return serial.run(async () => (await connection.runAndReadAll(sql, params.map(parameter))).getRowsJS() as unknown[][]);
+    return serial.run(
+      async () => (await connection.runAndReadAll(sql, params.map(parameter))).getRowsJS() as unknown[][],
+    );
   }
 
   private async close(): Promise<void> {

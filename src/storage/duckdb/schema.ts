@@ -37,11 +37,15 @@ function createTable(signal: Signal): string {
   const columns = COLUMNS[signal] as Column<unknown>[];
   // A string list is NULL when empty (see the engine), so its column is nullable.
   const stored = columns.map(
-    (column) => `${physicalName(column)} ${DUCKDB_TYPES[column.type]}${column.nullable || column.type === 'string_list' ? '' : ' NOT NULL'}`,
+    (column) =>
+      `${physicalName(column)} ${DUCKDB_TYPES[column.type]}${column.nullable || column.type === 'string_list' ? '' : ' NOT NULL'}`,
   );
   const virtual = columns
     .filter((column) => column.type === 'time')
-    .map((column) => `${column.name} TIMESTAMP_NS GENERATED ALWAYS AS (make_timestamp_ns(${physicalName(column)})) VIRTUAL`);
+    .map(
+      (column) =>
+        `${column.name} TIMESTAMP_NS GENERATED ALWAYS AS (make_timestamp_ns(${physicalName(column)})) VIRTUAL`,
+    );
   return `CREATE TABLE IF NOT EXISTS ${TABLES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
 }
 

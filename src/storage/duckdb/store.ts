@@ -1,6 +1,14 @@
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
-import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, decodeRow, type Cell, type Column, type ColumnType } from '../columns';
+import {
+  COLUMNS,
+  INPUT_PREVIEW_LENGTH,
+  TRACE_SUMMARY_COLUMNS,
+  decodeRow,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
 import { StorageError, StoreClosedError } from '../errors';
 import type {
   FeedbackFilter,
@@ -59,7 +67,11 @@ function traceRanges(spans: readonly SpanRecord[]): TableRows {
   return {
     table: TRACE_RANGES,
     types: ['string', 'int64', 'int64'],
-    columns: [[...ranges.keys()], [...ranges.values()].map((range) => range[0]), [...ranges.values()].map((range) => range[1])],
+    columns: [
+      [...ranges.keys()],
+      [...ranges.values()].map((range) => range[0]),
+      [...ranges.values()].map((range) => range[1]),
+    ],
     rowCount: ranges.size,
   };
 }
@@ -144,7 +156,13 @@ export class DuckDBStore extends StoreBase {
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const engine = new EngineClient();
     try {
-      await engine.call({ op: 'open', path: this.path, config, statements: SCHEMA_STATEMENTS, backfills: [TRACE_RANGES_BACKFILL] });
+      await engine.call({
+        op: 'open',
+        path: this.path,
+        config,
+        statements: SCHEMA_STATEMENTS,
+        backfills: [TRACE_RANGES_BACKFILL],
+      });
     } catch (error) {
       engine.release();
       throw error;
@@ -219,7 +237,9 @@ export class DuckDBStore extends StoreBase {
     page: ResolvedPage,
   ): Promise<PageOf<R>> {
     const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${from} ${where.sql}`, where.params)) as [[bigint]];
+    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${from} ${where.sql}`, where.params)) as [
+      [bigint],
+    ];
     const rows = await this.read(
       operation,
       `SELECT ${list} FROM ${from} ${where.sql} ORDER BY ${timeColumn} ${page.order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
@@ -323,4 +343,3 @@ export class DuckDBStore extends StoreBase {
     return this.page(operation, columns, subquery, bound, 'time_unix_nano', page);
   }
 }
-

@@ -34,8 +34,15 @@ port.on('message', (message: EngineMessage | 'stop') => {
     return;
   }
   const { id, engine, request } = message;
-  engineFor(engine, request).handle(request).then(
-    (value) => port.postMessage({ id, ok: true, value } satisfies EngineReply),
-    (error: unknown) => port.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies EngineReply),
-  );
+  engineFor(engine, request)
+    .handle(request)
+    .then(
+      (value) => port.postMessage({ id, ok: true, value } satisfies EngineReply),
+      (error: unknown) =>
+        port.postMessage({
+          id,
+          ok: false,
+          message: error instanceof Error ? error.message : String(error),
+        } satisfies EngineReply),
+    );
 });
