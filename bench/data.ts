@@ -161,7 +161,7 @@ export async function makeSpans(workload: Workload, count: number, seed: number)
         finished.push(...spans);
         done({ code: 0 });
       },
-      shutdown: async () => undefined,
+      shutdown: () => Promise.resolve(),
     }),
   ]);
   return finished;

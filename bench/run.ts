@@ -41,6 +41,7 @@ function duckdb(): DuckDBStore {
 
 /** chdb binds one data directory per process: this process uses one, each server its own. */
 function chdb(): ClickHouseStore {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is optional: loaded only when a chdb run is benchmarked
   const { createChdbConnection } = require('chdb/connection') as {
     createChdbConnection: (options: { path: string }) => unknown;
   };

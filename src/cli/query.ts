@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import type { SpanRecord } from '../records/types';
+import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
 import { integerSetting, storeFrom, type Settings } from './config';
 import { formatDuration, formatTime, renderTable } from './table';
@@ -24,6 +24,20 @@ function traceTree(spans: SpanRecord[]): string {
     ];
   });
   return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'error'], rows, 60);
+}
+
+/** Attribute values as `String` writes them, except that a map shows its contents rather than `[object Object]`. */
+function attributeTexts(map: AttributeMap): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, attributeText(value)]));
+}
+
+function attributeText(value: AttributeValue): string {
+  // Joined as Array.prototype.join joins: a null element as nothing, nested arrays flattened.
+  if (Array.isArray(value)) return value.map((item) => (item === null ? '' : attributeText(item))).join(',');
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return JSON.stringify(attributeTexts(value));
+  }
+  return String(value);
 }
 
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
@@ -94,9 +108,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         point.type,
         point.value !== null ? String(point.value) : `count=${point.count} sum=${point.sum}`,
         point.unit,
-        JSON.stringify(
-          Object.fromEntries(Object.entries(point.attributes).map(([key, value]) => [key, String(value)])),
-        ),
+        JSON.stringify(attributeTexts(point.attributes)),
       ]);
       return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${pagination.total}`;
     }

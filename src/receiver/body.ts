@@ -26,7 +26,7 @@ export function readRaw(request: IncomingMessage, limit: number, take: (bytes: n
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const refuse = (error: unknown) => {
+    const refuse = (error: Error) => {
       request.removeAllListeners('data');
       request.resume();
       reject(error);
@@ -37,7 +37,7 @@ export function readRaw(request: IncomingMessage, limit: number, take: (bytes: n
       try {
         take(chunk.length);
       } catch (error) {
-        return refuse(error);
+        return refuse(error instanceof Error ? error : new Error(String(error)));
       }
       chunks.push(chunk);
     });
@@ -83,7 +83,7 @@ export async function decompress(body: Buffer, encoding: string, limit: number):
         return await gunzipAsync(body, options);
       case 'deflate':
         // HTTP's deflate is zlib-wrapped, but some clients send raw deflate.
-        return await inflateAsync(body, options).catch((error: { code?: string }) =>
+        return await inflateAsync(body, options).catch((error: NodeJS.ErrnoException) =>
           error.code === 'Z_DATA_ERROR' ? inflateRawAsync(body, options) : Promise.reject(error),
         );
       case 'zstd':

@@ -41,10 +41,9 @@ export function attributeValueProblem(value: unknown): AttributeProblem | null {
         return null;
       }
       if (isPlainObject(value)) return attributeMapProblem(value);
-      return {
-        path: '',
-        message: `is a ${(value.constructor as Function | undefined)?.name ?? 'object'}, not an attribute value`,
-      };
+      // Absent when the prototype chain ends without Object.prototype, as in Object.create(Object.create(null)).
+      const constructor = value.constructor as (abstract new (...args: never[]) => object) | undefined;
+      return { path: '', message: `is a ${constructor?.name ?? 'object'}, not an attribute value` };
     }
     default:
       return {

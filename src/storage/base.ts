@@ -139,7 +139,7 @@ export function toMetricSeries(groupBy: readonly string[], rows: Iterable<Aggreg
     let entry = series.get(key);
     if (!entry) {
       const group = Object.fromEntries(
-        groupBy.map((name, i) => [name, row.groups[i] == null ? null : decodeTypedValue(row.groups[i]!)]),
+        groupBy.map((name, i) => [name, row.groups[i] == null ? null : decodeTypedValue(row.groups[i])]),
       );
       entry = { group, points: [] };
       series.set(key, entry);

@@ -1,6 +1,5 @@
 import {
   CONTEXT_FIELDS,
-  type AttributeValue,
   type ContextFields,
   type RecordOf,
   type ResourceInfo,
@@ -102,7 +101,7 @@ function column<R>(
     nullable: options.nullable ?? false,
     lowCardinality: options.lowCardinality ?? false,
     get,
-    set: set as (record: Partial<R>, cell: Cell) => void,
+    set,
   };
 }
 

@@ -256,7 +256,7 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
     expect(tool!.error).toEqual({
       message: 'weather service unavailable',
       type: 'TypeError',
-      stack: expect.stringContaining('TypeError: weather service unavailable'),
+      stack: expect.stringContaining('TypeError: weather service unavailable') as jest.AsymmetricMatcher,
     });
   });
 
@@ -279,7 +279,7 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
         spanId: produced.spanContext?.spanId ?? null,
         attributes: typedMap(produced.attributes),
         serviceName: 'trip-planner',
-        scope: expect.objectContaining({ name: 'planner-logger', version: '0.3.0' }),
+        scope: expect.objectContaining({ name: 'planner-logger', version: '0.3.0' }) as jest.AsymmetricMatcher,
       });
     }
     expect(logs[0]).toMatchObject({
@@ -309,7 +309,7 @@ describe('NodeSDK with the DefaultExporter, into a DuckDB file', () => {
       description: 'Requests',
       attributes: { route: '/plan' },
       serviceName: 'trip-planner',
-      scope: expect.objectContaining({ name: 'planner-meter', version: '1.0.0' }),
+      scope: expect.objectContaining({ name: 'planner-meter', version: '1.0.0' }) as jest.AsymmetricMatcher,
     });
     expect(byName.get('queue.depth')).toMatchObject({ type: 'sum', isMonotonic: false, value: -3 });
     expect(byName.get('latency')).toMatchObject({

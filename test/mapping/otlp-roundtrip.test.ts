@@ -223,7 +223,7 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
     expect(tool.error).toEqual({
       message: 'weather service unavailable',
       type: 'TypeError',
-      stack: expect.stringContaining('TypeError'),
+      stack: expect.stringContaining('TypeError') as jest.AsymmetricMatcher,
     });
     expect(records.find((record) => record.name === 'chat gpt-4o')).toMatchObject({
       model: 'gpt-4o',
@@ -261,10 +261,11 @@ describe('OTLP round trip: SDK spans through the OTLP serializers', () => {
       flags: number;
       attributes: { key: string; value: unknown }[];
     };
-    const body = JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8'));
-    const all: JsonSpan[] = body.resourceSpans.flatMap((group: { scopeSpans: { spans: JsonSpan[] }[] }) =>
-      group.scopeSpans.flatMap((scope) => scope.spans),
-    );
+    type JsonTracesRequest = { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] };
+    const body = JSON.parse(
+      Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8'),
+    ) as JsonTracesRequest;
+    const all = body.resourceSpans.flatMap((group) => group.scopeSpans.flatMap((scope) => scope.spans));
     return all.find((span) => span.name === name)!;
   }
 

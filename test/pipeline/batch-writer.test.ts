@@ -171,9 +171,9 @@ describe('BatchWriter over a DuckDB store', () => {
   it('drops a batch after its retries run out, reports how many and why, and keeps what was stored', async () => {
     const kept = spans(2);
     let broken = false;
-    const w = writer({ maxRetries: 2 }, async () => {
-      if (broken) throw new Error('disk unplugged');
-    });
+    const w = writer({ maxRetries: 2 }, () =>
+      broken ? Promise.reject(new Error('disk unplugged')) : Promise.resolve(),
+    );
     await w.submit(kept);
     broken = true;
     const error = await w.submit(spans(4)).catch((e: unknown) => e);
@@ -187,9 +187,11 @@ describe('BatchWriter over a DuckDB store', () => {
   });
 
   it('does not retry a permanent failure', async () => {
-    const w = writer({}, async () => {
-      throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'table is read-only' });
-    });
+    const w = writer({}, () =>
+      Promise.reject(
+        new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'table is read-only' }),
+      ),
+    );
     await expect(w.submit(spans(1))).rejects.toThrow(/after 1 attempt\(s\): duckdb insert: table is read-only/);
     expect(batches).toEqual([1]);
   });

@@ -207,7 +207,7 @@ describe('real OTLP senders into the receiver', () => {
         let output = '';
         deno.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         const code = await new Promise<number | null>((resolve) => deno.on('exit', resolve));
-        expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
+        expect({ code, output }).toEqual({ code: 0, output: expect.any(String) as jest.AsymmetricMatcher });
         await receiver.pipeline.flush();
 
         const { traces } = await store.listTraces({ filter: { serviceName: service } });
@@ -229,7 +229,10 @@ describe('real OTLP senders into the receiver', () => {
 
         const { logs } = await store.listLogs({ filter: { serviceName: service } });
         expect(logs).toEqual([
-          expect.objectContaining({ level: 'warn', message: expect.stringContaining('deno was here') }),
+          expect.objectContaining({
+            level: 'warn',
+            message: expect.stringContaining('deno was here') as jest.AsymmetricMatcher,
+          }),
         ]);
 
         const { metrics } = await store.listMetrics({

@@ -165,7 +165,7 @@ describe('OTLP/HTTP receiver: the protocol', () => {
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body.toString())).toMatchObject({
       code: 3,
-      message: expect.stringMatching(/invalid OTLP\/JSON metrics request/),
+      message: expect.stringMatching(/invalid OTLP\/JSON metrics request/) as jest.AsymmetricMatcher,
     });
   });
 
@@ -211,7 +211,9 @@ describe('OTLP/HTTP receiver: the protocol', () => {
       body: 'hello',
     });
     expect(type.status).toBe(415);
-    expect(JSON.parse(type.body.toString()).message).toMatch(/unsupported Content-Type "text\/plain"/);
+    expect((JSON.parse(type.body.toString()) as { message: string }).message).toMatch(
+      /unsupported Content-Type "text\/plain"/,
+    );
     const encoding = await send(receiver.url, {
       path: '/v1/traces',
       headers: { ...PROTOBUF, 'Content-Encoding': 'br' },
@@ -323,7 +325,7 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body.toString())).toMatchObject({
       status: 'unavailable',
-      error: expect.stringMatching(/not open/),
+      error: expect.stringMatching(/not open/) as jest.AsymmetricMatcher,
     });
     await receiver.close();
   });

@@ -37,6 +37,6 @@ const server = serverClient();
 if (server)
   describeOn(
     'ClickHouse (server)',
-    async () => server,
+    () => Promise.resolve(server),
     (client) => client.close(),
   );

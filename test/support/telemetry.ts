@@ -16,7 +16,7 @@ export function sdkSpans(
           finished.push(...spans);
           done({ code: 0 });
         },
-        shutdown: async () => undefined,
+        shutdown: () => Promise.resolve(),
       }),
     ],
   });

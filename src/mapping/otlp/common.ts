@@ -171,7 +171,7 @@ export interface SignalDecoder<D, R> {
   ): void;
   build(data: D): R;
   /** Builds a record again from an earlier one, after its resource changed. */
-  rebuild(record: R): R;
+  rebuild: (record: R) => R;
 }
 
 /**

@@ -48,7 +48,7 @@ export class WireReader {
   // A direct-mapped cache for recurringString: where in this body each slot's bytes are, and their string.
   private readonly recurringStarts = new Int32Array(RECURRING_SLOTS);
   private readonly recurringLengths = new Int32Array(RECURRING_SLOTS);
-  private readonly recurringStrings: (string | undefined)[] = new Array(RECURRING_SLOTS);
+  private readonly recurringStrings: (string | undefined)[] = new Array<string | undefined>(RECURRING_SLOTS);
 
   constructor(body: Uint8Array, signal: OtlpSignal) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as SlicingBuffer;

@@ -14,7 +14,7 @@ import { hrTimeToUnixNano, toResourceInfo, toScopeInfo, type HrTime } from './co
 /** The SDK's enums, by value, so that this module needs no runtime import of the SDK. */
 const DATA_POINT = { HISTOGRAM: 0, EXPONENTIAL_HISTOGRAM: 1, GAUGE: 2, SUM: 3 } as const;
 const SDK_TEMPORALITY: Temporality[] = ['delta', 'cumulative'];
-const VALUE_TYPE_INT = 0;
+const VALUE_TYPE_INT: SdkMetricData['descriptor']['valueType'] = 0;
 
 interface PointBase {
   startTime: HrTime;

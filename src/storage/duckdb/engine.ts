@@ -203,9 +203,10 @@ export class DuckDBEngine {
     // Each connection closes inside its own queue, after the statements already running.
     await Promise.all(
       sessions.map((session) =>
-        session.serial.run(async () => {
+        session.serial.run(() => {
           for (const appender of session.appenders.values()) appender.closeSync();
           session.connection.closeSync();
+          return Promise.resolve();
         }),
       ),
     );

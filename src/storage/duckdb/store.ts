@@ -81,7 +81,7 @@ function toCell(type: ColumnType, value: unknown): Cell {
   if (value === null || value === undefined) return type === 'string_list' ? [] : null;
   switch (type) {
     case 'uint64':
-      return Number(value as bigint);
+      return Number(value);
     case 'float64_list':
     case 'uint64_list':
       return JSON.parse(value as string) as number[];
