@@ -2,17 +2,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { DefaultExporter } from '../../src/exporters/default-exporter';
-import { ConfigurationError } from '../../src/errors';
-import type { DropReport } from '../../src/pipeline/batch-writer';
-import { BufferFullError } from '../../src/pipeline/errors';
-import type { RecordOf, Signal } from '../../src/records/types';
-import { RecordValidationError } from '../../src/records/validate';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { StorageError } from '../../src/storage/errors';
-import type { StrategyHint, TracingStrategy } from '../../src/storage/types';
-import { spanId, traceId } from '../support/records';
-import { sdkSpans } from '../support/telemetry';
+import { DefaultExporter } from '../../../src/exporters/default-exporter';
+import { ConfigurationError } from '../../../src/errors';
+import type { DropReport } from '../../../src/pipeline/batch-writer';
+import { BufferFullError } from '../../../src/pipeline/errors';
+import type { RecordOf, Signal } from '../../../src/records/types';
+import { RecordValidationError } from '../../../src/records/validate';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { StorageError } from '../../../src/storage/errors';
+import type { StrategyHint, TracingStrategy } from '../../../src/storage/types';
+import { spanId, traceId } from '../../support/records';
+import { sdkSpans } from '../../support/telemetry';
 
 /** A real DuckDB store whose writes fail while `failing` is true, as a store under an outage does. */
 class FlakyStore extends DuckDBStore {

@@ -1,9 +1,9 @@
-import { BatchWriter, type BatchWriterOptions, type DropReport } from '../../src/pipeline/batch-writer';
-import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../../src/pipeline/errors';
-import type { SpanRecord } from '../../src/records/types';
-import { StorageError } from '../../src/storage/errors';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { makeSpan } from '../support/records';
+import { BatchWriter, type BatchWriterOptions, type DropReport } from '../../../src/pipeline/batch-writer';
+import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../../../src/pipeline/errors';
+import type { SpanRecord } from '../../../src/records/types';
+import { StorageError } from '../../../src/storage/errors';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { makeSpan } from '../../support/records';
 
 /** A gate that holds writes until the test opens it. */
 function gate() {

@@ -21,7 +21,7 @@ interface CollectorConfig {
 
 describe('otel-collector-config.yaml', () => {
   const config = parse(
-    readFileSync(join(__dirname, '..', '..', 'otel-collector-config.yaml'), 'utf8'),
+    readFileSync(join(__dirname, '..', '..', '..', 'otel-collector-config.yaml'), 'utf8'),
   ) as CollectorConfig;
 
   it('receives OTLP over gRPC and HTTP on the standard ports', () => {

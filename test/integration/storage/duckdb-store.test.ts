@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { BASE_TIME, makeSpan, traceId } from '../support/records';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { BASE_TIME, makeSpan, traceId } from '../../support/records';
 
 describe('DuckDB store specifics', () => {
   let directory: string;

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../examples/quickstart';
+import { main } from '../../../examples/quickstart';
 
 describe('examples/quickstart', () => {
   it('writes telemetry into otel-bridge.duckdb in the working directory and prints what was stored', async () => {

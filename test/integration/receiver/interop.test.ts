@@ -29,12 +29,12 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { logFromSdk } from '../../src/mapping/sdk/logs';
-import { metricsFromSdk } from '../../src/mapping/sdk/metrics';
-import { spanFromSdk } from '../../src/mapping/sdk/spans';
-import type { MetricRecord } from '../../src/records/types';
-import { startReceiver, type ReceiverHandle } from '../../src/receiver/server';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
+import { logFromSdk } from '../../../src/mapping/sdk/logs';
+import { metricsFromSdk } from '../../../src/mapping/sdk/metrics';
+import { spanFromSdk } from '../../../src/mapping/sdk/spans';
+import type { MetricRecord } from '../../../src/records/types';
+import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
 
 type Encoding = 'protobuf' | 'json';
 type Compression = 'gzip' | 'none';

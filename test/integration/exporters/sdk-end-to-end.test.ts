@@ -18,9 +18,9 @@ import {
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
 import { AggregationType, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { DefaultExporter } from '../../src/exporters/default-exporter';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import type { AttributeValue, SpanRecord } from '../../src/records/types';
+import { DefaultExporter } from '../../../src/exporters/default-exporter';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import type { AttributeValue, SpanRecord } from '../../../src/records/types';
 
 /** What the SDK's own objects say a stored value must be: HrTime → ns, integral numbers → int64. */
 const ns = (time: [number, number]): bigint => BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);

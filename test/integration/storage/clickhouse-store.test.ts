@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ConfigurationError } from '../../src/errors';
-import type { Signal } from '../../src/records/types';
-import { COLUMNS, type Column } from '../../src/storage/columns';
-import { StorageError } from '../../src/storage/errors';
-import { storageError } from '../../src/storage/clickhouse/errors';
-import { logWhere, metricWhere, traceSpansQuery } from '../../src/storage/clickhouse/query';
-import { toTabSeparated } from '../../src/storage/clickhouse/rows';
-import { ClickHouseSchema, DEFAULT_TABLES, clickhouseType } from '../../src/storage/clickhouse/schema';
-import { ClickHouseStore, type ClickHouseStoreSettings } from '../../src/storage/clickhouse/store';
+import { ConfigurationError } from '../../../src/errors';
+import type { Signal } from '../../../src/records/types';
+import { COLUMNS, type Column } from '../../../src/storage/columns';
+import { StorageError } from '../../../src/storage/errors';
+import { storageError } from '../../../src/storage/clickhouse/errors';
+import { logWhere, metricWhere, traceSpansQuery } from '../../../src/storage/clickhouse/query';
+import { toTabSeparated } from '../../../src/storage/clickhouse/rows';
+import { ClickHouseSchema, DEFAULT_TABLES, clickhouseType } from '../../../src/storage/clickhouse/schema';
+import { ClickHouseStore, type ClickHouseStoreSettings } from '../../../src/storage/clickhouse/store';
 import {
   closeChdbClient,
   dropDatabase,
@@ -16,8 +16,8 @@ import {
   queryRows,
   queryValue,
   uniqueDatabase,
-} from '../support/clickhouse';
-import { BASE_TIME, makeFeedback, makeLog, makeMetric, makeScore, makeSpan, traceId } from '../support/records';
+} from '../../support/clickhouse';
+import { BASE_TIME, makeFeedback, makeLog, makeMetric, makeScore, makeSpan, traceId } from '../../support/records';
 
 const DAY = 86_400_000_000_000n;
 

@@ -7,9 +7,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OtlpDecodeError, decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding } from '../../src/mapping/otlp';
-import { OtelBridgeError } from '../../src/errors';
-import { concat, key, messageField, otlp, stringField, varint, type Bytes } from '../support/otlp-wire';
+import { OtlpDecodeError, decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding } from '../../../src/mapping/otlp';
+import { OtelBridgeError } from '../../../src/errors';
+import { concat, key, messageField, otlp, stringField, varint, type Bytes } from '../../support/otlp-wire';
 
 /** Bodies that cannot be decoded throw OtlpDecodeError, naming what and where; nothing else escapes. */
 

@@ -1,9 +1,9 @@
-import type { RecordOf, Signal } from '../../src/records/types';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { StorageError } from '../../src/storage/errors';
-import { startReceiver } from '../../src/receiver/server';
-import { send, type HttpResult } from '../support/http';
-import { sdkSpans, tracesBody } from '../support/telemetry';
+import type { RecordOf, Signal } from '../../../src/records/types';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { StorageError } from '../../../src/storage/errors';
+import { startReceiver } from '../../../src/receiver/server';
+import { send, type HttpResult } from '../../support/http';
+import { sdkSpans, tracesBody } from '../../support/telemetry';
 
 const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
 

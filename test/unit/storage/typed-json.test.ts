@@ -1,5 +1,5 @@
-import { decodeTypedMap, decodeTypedValue, encodeTypedMap, encodeTypedValue } from '../../src/storage/typed-json';
-import { TYPED_ATTRIBUTES } from '../support/records';
+import { decodeTypedMap, decodeTypedValue, encodeTypedMap, encodeTypedValue } from '../../../src/storage/typed-json';
+import { TYPED_ATTRIBUTES } from '../../support/records';
 
 describe('typed JSON', () => {
   it('round-trips every attribute type exactly', () => {

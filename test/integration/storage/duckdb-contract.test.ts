@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { describeStoreContract } from '../support/store-contract';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { describeStoreContract } from '../../support/store-contract';
 
 const directories = new Map<object, string>();
 

@@ -1,4 +1,4 @@
-import { decodeLogs, decodeMetrics, decodeTraces } from '../../src/mapping/otlp';
+import { decodeLogs, decodeMetrics, decodeTraces } from '../../../src/mapping/otlp';
 
 /** Hand-written OTLP/JSON, for what the SDK's serializer never sends. */
 

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseStore } from '../../src/storage/clickhouse/store';
-import type { ObservabilityStore } from '../../src/storage/types';
-import { closeChdbClient, dropDatabase, openChdbClient, serverClient, uniqueDatabase } from '../support/clickhouse';
-import { describeStoreContract } from '../support/store-contract';
+import { ClickHouseStore } from '../../../src/storage/clickhouse/store';
+import type { ObservabilityStore } from '../../../src/storage/types';
+import { closeChdbClient, dropDatabase, openChdbClient, serverClient, uniqueDatabase } from '../../support/clickhouse';
+import { describeStoreContract } from '../../support/store-contract';
 
 /** Runs the contract on `client`, with a fresh database for each test, dropped afterwards. */
 function describeOn(

@@ -3,11 +3,11 @@ import {
   deriveSpanError,
   deriveSpanSemantics,
   serviceNameOf,
-} from '../../src/mapping/agent-fields';
-import { buildSpanRecord } from '../../src/mapping/records';
-import type { AttributeMap } from '../../src/records/types';
-import { findInvalidRecords } from '../../src/records/validate';
-import { makeSpan } from '../support/records';
+} from '../../../src/mapping/agent-fields';
+import { buildSpanRecord } from '../../../src/mapping/records';
+import type { AttributeMap } from '../../../src/records/types';
+import { findInvalidRecords } from '../../../src/records/validate';
+import { makeSpan } from '../../support/records';
 
 const derive = (attributes: AttributeMap, resource: AttributeMap = {}, name = 'span') =>
   deriveSpanSemantics(attributes, resource, name);

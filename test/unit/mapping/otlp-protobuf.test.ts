@@ -1,4 +1,4 @@
-import { decodeLogs, decodeMetrics, decodeTraces } from '../../src/mapping/otlp';
+import { decodeLogs, decodeMetrics, decodeTraces } from '../../../src/mapping/otlp';
 import {
   UNKNOWN_FIELDS,
   concat,
@@ -15,7 +15,7 @@ import {
   stringField,
   varintField,
   type Bytes,
-} from '../support/otlp-wire';
+} from '../../support/otlp-wire';
 
 /** Hand-written protobuf requests, for what the SDK's serializer never sends. */
 

@@ -1,9 +1,9 @@
 import { gzipSync, deflateSync, deflateRawSync } from 'node:zlib';
-import type { RecordOf, Signal } from '../../src/records/types';
-import { DuckDBStore } from '../../src/storage/duckdb/store';
-import { startReceiver, type ReceiverHandle } from '../../src/receiver/server';
-import { send } from '../support/http';
-import { sdkSpans, tracesBody, zstdFrame } from '../support/telemetry';
+import type { RecordOf, Signal } from '../../../src/records/types';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
+import { send } from '../../support/http';
+import { sdkSpans, tracesBody, zstdFrame } from '../../support/telemetry';
 
 const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };

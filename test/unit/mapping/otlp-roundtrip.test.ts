@@ -30,11 +30,11 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding } from '../../src/mapping/otlp';
-import { logFromSdk } from '../../src/mapping/sdk/logs';
-import { metricsFromSdk } from '../../src/mapping/sdk/metrics';
-import { spanFromSdk } from '../../src/mapping/sdk/spans';
-import type { LogRecord, SpanRecord } from '../../src/records/types';
+import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding } from '../../../src/mapping/otlp';
+import { logFromSdk } from '../../../src/mapping/sdk/logs';
+import { metricsFromSdk } from '../../../src/mapping/sdk/metrics';
+import { spanFromSdk } from '../../../src/mapping/sdk/spans';
+import type { LogRecord, SpanRecord } from '../../../src/records/types';
 
 /**
  * Telemetry from the real SDKs, encoded by the real OTLP serializers in both encodings, must decode
