@@ -46,7 +46,7 @@ export {
 } from './storage/clickhouse/store';
 
 export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
-export { ReceiverError } from './receiver/errors';
+export { ReceiverError, IngestError, GRPC_CODE, type GrpcCode } from './receiver/errors';
 export {
   decodeTraces,
   decodeLogs,

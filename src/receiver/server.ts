@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
-import { OtlpHandler } from './handler';
+import { OtlpHttpHandler } from './http/handler';
+import { startHttpTransport } from './http/server';
+import { IngestCore } from './ingest';
 import { MemoryBudget } from './memory';
 
 export interface ReceiverOptions extends PipelineOptions {
@@ -61,16 +61,6 @@ function checkPositive(name: string, value: number): void {
     throw new ConfigurationError(`${name} must be a positive number, got ${value}`);
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
 /**
  * Starts an OTLP/HTTP receiver on a store: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
  * protobuf or JSON, and `GET /health`.
@@ -105,44 +95,33 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
     );
   }
-  const handler = new OtlpHandler({
+  const core = new IngestCore({
     pipeline,
     memory: new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds),
-    maxBodyBytes: settings.maxBodyBytes,
     authToken: settings.authToken ?? null,
-    corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
     retryAfterSeconds: settings.retryAfterSeconds,
   });
-
-  let active = 0;
-  let idle: (() => void) | null = null;
-  const server = createServer((request, response) => {
-    active++;
-    response.on('close', () => {
-      active--;
-      if (active === 0) idle?.();
-    });
-    void handler.handle(request, response);
-  });
-  const address = await listen(server, settings.port, settings.host);
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const http = await startHttpTransport(
+    new OtlpHttpHandler({
+      core,
+      pipeline,
+      maxBodyBytes: settings.maxBodyBytes,
+      corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
+      retryAfterSeconds: settings.retryAfterSeconds,
+    }),
+    settings.host,
+    settings.port,
+  );
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
-    server.close();
-    server.closeIdleConnections();
-    if (active > 0) {
-      const drained = new Promise<void>((resolve) => (idle = resolve));
-      const timer = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs);
-      await drained;
-      clearTimeout(timer);
-    }
+    await http.drain(settings.shutdownTimeoutMs);
     await pipeline.shutdown();
   };
 
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: http.url,
+    port: http.port,
     pipeline,
     close: () => (closing ??= close()),
   };
