@@ -87,6 +87,11 @@ export class IngestCore {
     this.tokenDigest = settings.authToken === null ? null : digest(settings.authToken);
   }
 
+  /** What any failure means for the client, as an {@link IngestError} with this receiver's retry delay. */
+  refusal(error: unknown): IngestError {
+    return toIngestError(error, this.settings.retryAfterSeconds);
+  }
+
   /**
    * Refuses with UNAUTHENTICATED unless `authorization` is `Bearer <token>` (when a token is set).
    * Compares digests, so that neither the token's content nor its length leaks through timing.
@@ -124,7 +129,7 @@ export class IngestCore {
     encoding: OtlpEncoding,
     receive: (hold: (bytes: number) => void) => Promise<Uint8Array>,
   ): Promise<IngestOutcome> {
-    const { pipeline, memory, retryAfterSeconds } = this.settings;
+    const { pipeline, memory } = this.settings;
     const route = ROUTES[signal];
     let held = 0;
     try {
@@ -154,7 +159,7 @@ export class IngestCore {
           .join('; '),
       };
     } catch (error) {
-      throw toIngestError(error, retryAfterSeconds);
+      throw this.refusal(error);
     } finally {
       memory.release(held);
     }

@@ -3,7 +3,7 @@ import type { OtlpEncoding, OtlpSignal } from '../../mapping/otlp';
 import type { StorePipeline } from '../../pipeline/store-pipeline';
 import { decompress, readRaw } from '../body';
 import { ReceiverError } from '../errors';
-import { toIngestError, type IngestCore } from '../ingest';
+import type { IngestCore } from '../ingest';
 import { CONTENT_TYPES, exportResponse, statusResponse } from '../responses';
 
 export interface HttpHandlerSettings {
@@ -11,7 +11,6 @@ export interface HttpHandlerSettings {
   pipeline: StorePipeline;
   maxBodyBytes: number;
   corsAllowedOrigins: readonly string[];
-  retryAfterSeconds: number;
 }
 
 const ROUTES: Record<string, OtlpSignal> = {
@@ -69,7 +68,7 @@ export class OtlpHttpHandler {
       }
       await this.export(request, response, signal, encoding);
     } catch (error) {
-      const failure = toIngestError(error, this.settings.retryAfterSeconds);
+      const failure = this.settings.core.refusal(error);
       // The rest of an unread body would otherwise be parsed as the next request.
       if (!request.complete) response.setHeader('Connection', 'close');
       if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
