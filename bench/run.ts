@@ -93,6 +93,7 @@ async function receiverRun(
   requestBodies: Buffer[],
   options: {
     contentType: string;
+    transport?: 'http' | 'grpc';
     clients: number;
     seconds: number;
     spansPerSecond?: number;
@@ -117,7 +118,12 @@ async function receiverRun(
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       peakRssMb: result.serverPeakRssMb,
-      note: [options.note, result.refused > 0 ? `${result.refused} requests answered 429/503 and retried` : '']
+      note: [
+        options.note,
+        result.refused > 0
+          ? `${result.refused} requests answered ${options.transport === 'grpc' ? 'RESOURCE_EXHAUSTED/UNAVAILABLE' : '429/503'} and retried`
+          : '',
+      ]
         .filter(Boolean)
         .join('; '),
     });
@@ -254,6 +260,16 @@ async function main(): Promise<void> {
     store: 'duckdb',
     limit: limits['limit duckdb http'],
   });
+  await receiverRun('receiver duckdb grpc proto', duckdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 15,
+    workload: 'http',
+    store: 'duckdb',
+    limit: limits['limit duckdb http'],
+    note: 'OTLP/gRPC, same load as the http proto row',
+  });
   await receiverRun('receiver duckdb http json', duckdbArgs(), httpJson, {
     contentType: JSON_TYPE,
     clients: 8,
@@ -269,6 +285,16 @@ async function main(): Promise<void> {
     workload: 'agent',
     store: 'duckdb',
     limit: limits['limit duckdb agent'],
+  });
+  await receiverRun('receiver duckdb grpc agent', duckdbArgs(), agentProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 10,
+    workload: 'agent',
+    store: 'duckdb',
+    limit: limits['limit duckdb agent'],
+    note: 'OTLP/gRPC',
   });
   await receiverRun('receiver duckdb agent, 1 GiB', [...duckdbArgs(), '--memory-limit-mb', '1024'], agentProtobuf, {
     contentType: PROTOBUF,
@@ -286,6 +312,16 @@ async function main(): Promise<void> {
     workload: 'http',
     store: 'chdb',
     limit: limits['limit chdb http'],
+  });
+  await receiverRun('receiver chdb grpc proto', chdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 10,
+    workload: 'http',
+    store: 'chdb',
+    limit: limits['limit chdb http'],
+    note: 'OTLP/gRPC',
   });
   await receiverRun('latency at 50% load', duckdbArgs(), httpProtobuf, {
     contentType: PROTOBUF,
