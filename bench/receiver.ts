@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, status as grpcStatus } from '@grpc/grpc-js';
+import { freePort } from '../test/support/ports';
 import { peakRssMb, percentile } from './measure';
 
 /** A running `otel-bridge serve`, started as its own process, exactly as users start it. */
@@ -14,20 +14,9 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** A free port for gRPC: `--grpc-port 0` turns gRPC off, and 4317 may be taken. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startServer(args: string[]): Promise<Server> {
   const main = join(__dirname, '..', 'src', 'cli', 'main.js');
+  // `--grpc-port 0` turns gRPC off, and 4317 may be taken.
   const grpcPort = String(await freePort());
   const child: ChildProcess = spawn(
     process.execPath,
@@ -133,17 +122,19 @@ export interface LoadResult {
  * load). A 429 or 503 (RESOURCE_EXHAUSTED or UNAVAILABLE) is retried after the delay it names (at
  * most 100 ms here, to keep pressure on), as the OTLP exporters do.
  */
+export interface DriveOptions {
+  contentType: string;
+  transport?: 'http' | 'grpc';
+  clients: number;
+  seconds: number;
+  spansPerSecond?: number;
+}
+
 export async function drive(
   server: Server,
   bodies: Buffer[],
   spansPerBody: number,
-  options: {
-    contentType: string;
-    transport?: 'http' | 'grpc';
-    clients: number;
-    seconds: number;
-    spansPerSecond?: number;
-  },
+  options: DriveOptions,
 ): Promise<LoadResult> {
   const senders = Array.from({ length: options.clients }, () =>
     options.transport === 'grpc' ? grpcSender(server.grpcAddress) : httpSender(server.url, options.contentType),

@@ -9,7 +9,7 @@ import { makeLogs, makeSpans, type Workload } from './data';
 import { decodeRate, protobufjsDecodeRate, protobufjsRecordsRate } from './decoder';
 import { inProcessLogs, inProcessMetrics, inProcessSpans } from './in-process';
 import { chunk, type Measurement } from './measure';
-import { drive, startServer, type LoadResult } from './receiver';
+import { drive, startServer, type DriveOptions, type LoadResult } from './receiver';
 import { storageLimit } from './storage';
 
 /**
@@ -91,17 +91,7 @@ async function receiverRun(
   id: string,
   args: string[],
   requestBodies: Buffer[],
-  options: {
-    contentType: string;
-    transport?: 'http' | 'grpc';
-    clients: number;
-    seconds: number;
-    spansPerSecond?: number;
-    workload: Workload;
-    store: string;
-    limit?: number;
-    note?: string;
-  },
+  options: DriveOptions & { workload: Workload; store: string; limit?: number; note?: string },
 ): Promise<LoadResult> {
   const server = await startServer(args);
   try {

@@ -1,5 +1,3 @@
-import { SpanKind, SpanStatusCode, ValueType, context, trace } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -7,8 +5,12 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -27,6 +29,7 @@ import { spanFromSdk } from '../../../src/mapping/sdk/spans';
 import type { MetricRecord } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { emitAgentTurn, emitLogs, recordEveryInstrument } from '../../support/telemetry';
 
 const HOUR = 3_600_000;
 
@@ -67,31 +70,7 @@ describe.each(['none', 'gzip'] as const)('OpenTelemetry JS gRPC exporters, compr
         new BatchSpanProcessor(new ProtoTraceExporter({ url: `${viaHttp.receiver.url}/v1/traces` })),
       ],
     });
-    const tracer = provider.getTracer('grpc-interop', '1.0.0');
-    const root = tracer.startSpan('invoke_agent planner', {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'gen_ai.operation.name': 'invoke_agent',
-        count: 3,
-        ratio: 0.25,
-        tags: ['a', 'b'],
-        unicode: '日本 🚀',
-      },
-    });
-    const child = tracer.startSpan(
-      'chat gpt-4o',
-      {
-        kind: SpanKind.CLIENT,
-        attributes: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10 },
-        links: [{ context: root.spanContext(), attributes: { reason: 'parent' } }],
-      },
-      trace.setSpan(context.active(), root),
-    );
-    child.addEvent('token', { index: 1 });
-    child.recordException(new RangeError('too long'));
-    child.setStatus({ code: SpanStatusCode.ERROR, message: 'too long' });
-    child.end();
-    root.end();
+    emitAgentTurn(provider.getTracer('grpc-interop', '1.0.0'));
     await provider.forceFlush();
     const expected = produced.getFinishedSpans().map(spanFromSdk);
     await provider.shutdown();
@@ -116,9 +95,7 @@ describe.each(['none', 'gzip'] as const)('OpenTelemetry JS gRPC exporters, compr
         new BatchLogRecordProcessor({ exporter: new ProtoLogExporter({ url: `${viaHttp.receiver.url}/v1/logs` }) }),
       ],
     });
-    const logger = provider.getLogger('grpc-interop-logs', '2.0.0');
-    logger.emit({ severityNumber: SeverityNumber.ERROR, body: 'payment failed', attributes: { 'order.id': 77 } });
-    logger.emit({ severityNumber: SeverityNumber.INFO, body: { event: 'login', tries: [1, 2] }, eventName: 'login' });
+    emitLogs(provider.getLogger('grpc-interop-logs', '2.0.0'));
     await provider.forceFlush();
     const expected = produced.getFinishedLogRecords().map(logFromSdk);
     await provider.shutdown();
@@ -142,11 +119,7 @@ describe.each(['none', 'gzip'] as const)('OpenTelemetry JS gRPC exporters, compr
       new PeriodicExportingMetricReader({ exporter: produced, exportIntervalMillis: HOUR }),
     ];
     const provider = new MeterProvider({ resource, readers });
-    const meter = provider.getMeter('grpc-interop-metrics', '1.0.0');
-    meter.createCounter('requests', { valueType: ValueType.INT }).add(7, { route: '/a' });
-    meter.createUpDownCounter('inflight').add(-2);
-    meter.createHistogram('latency', { unit: 'ms' }).record(42.5, { route: '/a' });
-    meter.createGauge('temperature').record(19.5);
+    recordEveryInstrument(provider.getMeter('grpc-interop-metrics', '1.0.0'));
     for (const reader of readers) await reader.forceFlush();
     const expected = produced.getMetrics().flatMap(metricsFromSdk);
     const fromGrpc = (await viaGrpc.store.listMetrics({ perPage: 100 })).metrics;
