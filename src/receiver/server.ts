@@ -112,6 +112,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   checkPositive('retryAfterSeconds', settings.retryAfterSeconds);
   checkPort('port', settings.port);
   if (settings.grpcPort !== undefined) checkPort('grpcPort', settings.grpcPort);
+  const grpcLimits: GrpcLimits = { ...GRPC_LIMITS };
+  for (const [name, value] of Object.entries(settings.grpcLimits ?? {}) as [keyof GrpcLimits, number | undefined][]) {
+    if (value === undefined) continue;
+    checkPositive(`grpcLimits.${name}`, value);
+    grpcLimits[name] = value;
+  }
   const tls = settings.tls ? readTls(settings.tls) : null;
   const pipeline = new StorePipeline(settings.store, settings);
   await pipeline.whenReady();
@@ -147,7 +153,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       host: settings.host,
       port: settings.grpcPort,
       tls,
-      limits: { ...GRPC_LIMITS, ...settings.grpcLimits },
+      limits: grpcLimits,
     }).catch(async (error: unknown) => {
       await http.drain(0);
       throw error;

@@ -38,7 +38,7 @@ export const GRPC_LIMITS = {
   keepaliveTimeoutMs: 20_000,
 } as const;
 
-export type GrpcLimits = { [K in keyof typeof GRPC_LIMITS]: number };
+export type GrpcLimits = { -readonly [K in keyof typeof GRPC_LIMITS]: number };
 
 export interface GrpcTransportSettings {
   core: IngestCore;

@@ -254,8 +254,14 @@ describe('OTLP/gRPC receiver: connections', () => {
     }
   });
 
-  it('refuses to start when the gRPC port is taken, with a clear error', async () => {
+  it('refuses to start when the gRPC port is taken or a gRPC setting is out of range, with a clear error', async () => {
     const store = new DuckDBStore({ path: ':memory:' });
+    await expect(startReceiver({ store, port: 0, grpcPort: 70_000 })).rejects.toThrow(
+      'grpcPort must be an integer from 0 to 65535, got 70000',
+    );
+    await expect(
+      startReceiver({ store, port: 0, grpcPort: 0, grpcLimits: { maxConcurrentStreams: 0 } }),
+    ).rejects.toThrow('grpcLimits.maxConcurrentStreams must be a positive number, got 0');
     const first = await startReceiver({ store, port: 0, grpcPort: 0 });
     try {
       await expect(startReceiver({ store, port: 0, grpcPort: first.grpcPort! })).rejects.toThrow(
