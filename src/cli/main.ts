@@ -43,18 +43,16 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     await store.close();
     throw error;
   });
+  // Listen for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
   print(
     `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics)${grpc}, store: ${describeStore(store, settings)}`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      print(`${signal}: draining…`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  print(`${await stopped}: draining…`);
   await receiver.close();
   await store.close();
   print('stopped');
