@@ -123,6 +123,19 @@ describe('OTLP/gRPC receiver: backpressure, store failures and shutdown', () => 
     }
   });
 
+  it('answers RESOURCE_EXHAUSTED without a RetryInfo to a request larger than the whole queue', async () => {
+    const receiver = await startReceiver({ store, port: 0, grpcPort: 0, maxBatchSize: 50, maxBufferSize: 100 });
+    try {
+      const answer = await callOnce(receiver.grpcAddress!, EXPORT.traces, batch(150).body);
+      expect(answer.error!.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(answer.error!.details).toMatch(/a batch of 150 spans records is larger than the whole buffer \(100\)/);
+      // Without a RetryInfo, OTLP clients do not retry it: waiting would not make it fit.
+      expect(statusDetails(answer.error!).retryDelayMs).toBeNull();
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('answers RESOURCE_EXHAUSTED when too many request bytes are being processed at once', async () => {
     const receiver = await startReceiver({ store, port: 0, grpcPort: 0, maxInFlightBytes: 1 });
     try {
