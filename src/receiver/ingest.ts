@@ -117,6 +117,18 @@ export class IngestCore {
   }
 
   /**
+   * Takes `bytes` for a request from the memory budget, until {@link release}: refuses with
+   * RESOURCE_EXHAUSTED when they do not fit. For a transport that receives outside {@link ingest}.
+   */
+  reserve(bytes: number): void {
+    this.settings.memory.reserve(bytes);
+  }
+
+  release(bytes: number): void {
+    this.settings.memory.release(bytes);
+  }
+
+  /**
    * Admits, receives, decodes and submits one export request, and resolves once its records are
    * committed. `receive` reads the body, already free of any transport framing and compression, and
    * calls `hold` with the size of every buffer it keeps, before keeping it: the bytes count against
@@ -129,13 +141,13 @@ export class IngestCore {
     encoding: OtlpEncoding,
     receive: (hold: (bytes: number) => void) => Promise<Uint8Array>,
   ): Promise<IngestOutcome> {
-    const { pipeline, memory } = this.settings;
+    const { pipeline } = this.settings;
     const route = ROUTES[signal];
     let held = 0;
     try {
       this.admit(signal);
       const body = await receive((bytes) => {
-        memory.reserve(bytes);
+        this.reserve(bytes);
         held += bytes;
       });
       let decoded: DecodeResult<never>;
@@ -161,7 +173,7 @@ export class IngestCore {
     } catch (error) {
       throw this.refusal(error);
     } finally {
-      memory.release(held);
+      this.release(held);
     }
   }
 }

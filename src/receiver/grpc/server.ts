@@ -1,8 +1,10 @@
+import { Duplex } from 'node:stream';
 import {
   Metadata,
   Server,
   ServerCredentials,
   ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
   type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -27,7 +29,7 @@ const SERVICES: Record<OtlpSignal, string> = {
  * and memory. Concurrent calls beyond `maxConcurrentStreams` wait in the client, as HTTP/2 says.
  */
 export const GRPC_LIMITS = {
-  /** Calls at once on one connection; each may buffer up to the largest message while it arrives. */
+  /** Calls at once on one connection; what they buffer counts against the memory budget as it arrives. */
   maxConcurrentStreams: 16,
   /** A call whose message has not fully arrived this long after its headers is ended with DEADLINE_EXCEEDED. */
   messageTimeoutMs: 60_000,
@@ -76,19 +78,57 @@ function authorization(metadata: Metadata): string | undefined {
 }
 
 /**
- * Checks the token and admission when a call's headers arrive, before its message is read; ends a
- * call whose message does not arrive in time, or whose stream ends before a whole message.
+ * The HTTP/2 stream under a call. grpc-js buffers a message before any public hook sees it, so the
+ * memory budget counts the stream's bytes as they arrive, as the HTTP transport counts a body's;
+ * grpc-js (pinned) keeps the stream on the call it hands the first interceptor.
+ */
+function streamOf(call: ServerInterceptingCallInterface): Duplex {
+  const stream = (call as unknown as { stream?: unknown }).stream;
+  if (!(stream instanceof Duplex))
+    throw new Error('this grpc-js version does not expose the call stream that the memory budget counts');
+  return stream;
+}
+
+/**
+ * Runs around every call. When its headers arrive, before its message is read: checks the token
+ * and admission. While it arrives: holds its bytes (and an inflated message) in the memory budget
+ * until the call is answered, and refuses it once they do not fit. Ends a call whose message
+ * does not arrive in time, or whose stream ends before a whole message.
  */
 function admission(core: IngestCore, messageTimeoutMs: number): ServerInterceptor {
   const signals = new Map(Object.entries(SERVICES).map(([signal, name]) => [`/${name}/Export`, signal as OtlpSignal]));
   return (method, call) => {
     const signal = signals.get(method.path);
-    let timer: NodeJS.Timeout | null = null;
+    const stream = streamOf(call);
+    let held = 0;
+    let answered = false;
     let received = false;
-    const stopTimer = () => {
+    let timer: NodeJS.Timeout | null = null;
+    const settle = () => {
+      answered = true;
       if (timer !== null) clearTimeout(timer);
-      timer = null;
+      core.release(held);
+      held = 0;
     };
+    const hold = (bytes: number) => {
+      core.reserve(bytes);
+      held += bytes;
+    };
+    /** Answers the call ourselves; its stream stays paused, so the client's further bytes wait in HTTP/2 flow control. */
+    const refuse = (status: { code: number; details: string; metadata?: Metadata }) => {
+      if (answered) return;
+      settle();
+      stream.pause();
+      call.sendStatus(status);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      try {
+        hold(chunk.length);
+      } catch (error) {
+        refuse(statusOf(core.refusal(error)));
+      }
+    });
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
@@ -97,34 +137,41 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
               core.authenticate(authorization(metadata));
               if (signal) core.admit(signal);
             } catch (error) {
-              call.sendStatus(statusOf(core.refusal(error)));
-              return;
+              return refuse(statusOf(core.refusal(error)));
             }
-            timer = setTimeout(() => {
-              timer = null;
-              call.sendStatus({
-                code: GRPC_CODE.DEADLINE_EXCEEDED,
-                details: `the request message did not arrive within ${messageTimeoutMs} ms`,
-              });
-            }, messageTimeoutMs);
+            timer = setTimeout(
+              () =>
+                refuse({
+                  code: GRPC_CODE.DEADLINE_EXCEEDED,
+                  details: `the request message did not arrive within ${messageTimeoutMs} ms`,
+                }),
+              messageTimeoutMs,
+            );
             proceed(metadata);
           },
-          onReceiveMessage: (message, proceed) => {
+          onReceiveMessage: (message: Buffer, proceed) => {
             received = true;
-            stopTimer();
+            if (timer !== null) clearTimeout(timer);
+            try {
+              // An inflated message is held beside the compressed frames it came in; an uncompressed
+              // one is those frames.
+              if (message.length > held) hold(message.length);
+            } catch (error) {
+              return refuse(statusOf(core.refusal(error)));
+            }
             proceed(message);
           },
           onReceiveHalfClose: (proceed) => {
             if (received) return proceed();
-            call.sendStatus({
+            refuse({
               code: GRPC_CODE.INVALID_ARGUMENT,
               details: 'the request stream ended before a whole message arrived',
             });
           },
-          onCancel: stopTimer,
+          onCancel: settle,
         }),
       sendStatus: (status, proceed) => {
-        stopTimer();
+        settle();
         proceed(status);
       },
     });
@@ -169,11 +216,9 @@ export async function startGrpcTransport(settings: GrpcTransportSettings): Promi
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        // The interceptor holds the call's bytes in the memory budget until it is answered.
         core
-          .ingest(signal, 'protobuf', (hold) => {
-            hold(call.request.length);
-            return Promise.resolve(call.request);
-          })
+          .ingest(signal, 'protobuf', () => Promise.resolve(call.request))
           .then(
             (outcome) => callback(null, exportResponse(signal, 'protobuf', outcome.rejected, outcome.errorMessage)),
             (error: unknown) => callback(statusOf(core.refusal(error))),

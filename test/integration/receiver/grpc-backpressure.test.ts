@@ -153,6 +153,29 @@ describe('OTLP/gRPC receiver: backpressure, store failures and shutdown', () => 
     }
   });
 
+  it('counts the bytes of a call as they arrive, so that concurrent large messages cannot overshoot the budget', async () => {
+    const receiver = await startReceiver({ store, port: 0, grpcPort: 0, maxInFlightBytes: 4 * 2 ** 20 });
+    const client = grpcClient(receiver.grpcAddress!);
+    try {
+      // Not protobuf: a message that gets in is refused by the decoder, and its bytes released.
+      const garbage = Buffer.alloc(3 * 2 ** 20, 0x41);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => callExport(client, EXPORT.traces, garbage)));
+      const codes = answers.map((answer) => answer.error!.code);
+      expect(codes.filter((code) => code === status.RESOURCE_EXHAUSTED).length).toBeGreaterThanOrEqual(5);
+      for (const { error } of answers.filter((answer) => answer.error!.code === status.RESOURCE_EXHAUSTED)) {
+        expect(error!.details).toMatch(/MiB of requests are already being processed \(limit 4\.0 MiB\)/);
+        expect(statusDetails(error!).retryDelayMs).toBe(1000);
+      }
+      // Every refused call gave its bytes back: one alone fits again.
+      const alone = await callExport(client, EXPORT.traces, garbage);
+      expect(alone.error!.code).toBe(status.INVALID_ARGUMENT);
+      expect((await callExport(client, EXPORT.traces, batch(3).body)).error).toBeNull();
+    } finally {
+      client.close();
+      await receiver.close();
+    }
+  });
+
   it('answers UNAVAILABLE with a RetryInfo while the store is failing, and recovers', async () => {
     const receiver = await startReceiver({
       store,
