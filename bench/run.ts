@@ -9,7 +9,7 @@ import { makeLogs, makeSpans, type Workload } from './data';
 import { decodeRate, protobufjsDecodeRate, protobufjsRecordsRate } from './decoder';
 import { inProcessLogs, inProcessMetrics, inProcessSpans } from './in-process';
 import { chunk, type Measurement } from './measure';
-import { drive, startServer, type LoadResult } from './receiver';
+import { drive, startServer, type DriveOptions, type LoadResult } from './receiver';
 import { storageLimit } from './storage';
 
 /**
@@ -91,16 +91,7 @@ async function receiverRun(
   id: string,
   args: string[],
   requestBodies: Buffer[],
-  options: {
-    contentType: string;
-    clients: number;
-    seconds: number;
-    spansPerSecond?: number;
-    workload: Workload;
-    store: string;
-    limit?: number;
-    note?: string;
-  },
+  options: DriveOptions & { workload: Workload; store: string; limit?: number; note?: string },
 ): Promise<LoadResult> {
   const server = await startServer(args);
   try {
@@ -117,7 +108,12 @@ async function receiverRun(
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       peakRssMb: result.serverPeakRssMb,
-      note: [options.note, result.refused > 0 ? `${result.refused} requests answered 429/503 and retried` : '']
+      note: [
+        options.note,
+        result.refused > 0
+          ? `${result.refused} requests answered ${options.transport === 'grpc' ? 'RESOURCE_EXHAUSTED/UNAVAILABLE' : '429/503'} and retried`
+          : '',
+      ]
         .filter(Boolean)
         .join('; '),
     });
@@ -254,6 +250,16 @@ async function main(): Promise<void> {
     store: 'duckdb',
     limit: limits['limit duckdb http'],
   });
+  await receiverRun('receiver duckdb grpc proto', duckdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 15,
+    workload: 'http',
+    store: 'duckdb',
+    limit: limits['limit duckdb http'],
+    note: 'OTLP/gRPC, same load as the http proto row',
+  });
   await receiverRun('receiver duckdb http json', duckdbArgs(), httpJson, {
     contentType: JSON_TYPE,
     clients: 8,
@@ -269,6 +275,16 @@ async function main(): Promise<void> {
     workload: 'agent',
     store: 'duckdb',
     limit: limits['limit duckdb agent'],
+  });
+  await receiverRun('receiver duckdb grpc agent', duckdbArgs(), agentProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 10,
+    workload: 'agent',
+    store: 'duckdb',
+    limit: limits['limit duckdb agent'],
+    note: 'OTLP/gRPC',
   });
   await receiverRun('receiver duckdb agent, 1 GiB', [...duckdbArgs(), '--memory-limit-mb', '1024'], agentProtobuf, {
     contentType: PROTOBUF,
@@ -286,6 +302,16 @@ async function main(): Promise<void> {
     workload: 'http',
     store: 'chdb',
     limit: limits['limit chdb http'],
+  });
+  await receiverRun('receiver chdb grpc proto', chdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF,
+    transport: 'grpc',
+    clients: 8,
+    seconds: 10,
+    workload: 'http',
+    store: 'chdb',
+    limit: limits['limit chdb http'],
+    note: 'OTLP/gRPC',
   });
   await receiverRun('latency at 50% load', duckdbArgs(), httpProtobuf, {
     contentType: PROTOBUF,

@@ -45,8 +45,16 @@ export {
   type ClickHouseConnectionOptions,
 } from './storage/clickhouse/store';
 
-export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
-export { ReceiverError } from './receiver/errors';
+export {
+  startReceiver,
+  RECEIVER_DEFAULTS,
+  OTLP_GRPC_PORT,
+  type ReceiverOptions,
+  type ReceiverHandle,
+} from './receiver/server';
+export { GRPC_LIMITS, type GrpcLimits } from './receiver/grpc/server';
+export type { TlsOptions } from './receiver/tls';
+export { ReceiverError, IngestError, GRPC_CODE, type GrpcCode } from './receiver/errors';
 export {
   decodeTraces,
   decodeLogs,

@@ -31,7 +31,18 @@ export const OPTIONS = {
     help: 'ClickHouse TTL for every signal, in days',
   },
   host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on (default 127.0.0.1)' },
-  port: { type: 'string', env: 'OTEL_BRIDGE_PORT', help: 'port to listen on (default 4318)' },
+  port: { type: 'string', env: 'OTEL_BRIDGE_PORT', help: 'OTLP/HTTP port to listen on (default 4318)' },
+  'grpc-port': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_GRPC_PORT',
+    help: 'OTLP/gRPC port to listen on (default 4317; 0 turns gRPC off)',
+  },
+  'tls-cert': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_TLS_CERT',
+    help: 'PEM certificate file: serve HTTPS and gRPC with TLS',
+  },
+  'tls-key': { type: 'string', env: 'OTEL_BRIDGE_TLS_KEY', help: 'PEM private key file of --tls-cert' },
   token: { type: 'string', env: 'OTEL_BRIDGE_TOKEN', help: 'require Authorization: Bearer <token>' },
   'cors-origin': {
     type: 'string',
@@ -157,7 +168,7 @@ export function helpText(): string {
     'usage: otel-bridge <command> [options]',
     '',
     'commands:',
-    '  serve                    receive OTLP/HTTP (protobuf and JSON) and store it',
+    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it',
     '  query <what>             show stored traces | logs | scores | feedback | metrics',
     '',
     'options (flag, or the environment variable in brackets):',

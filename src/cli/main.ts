@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
-import { startReceiver } from '../receiver/server';
+import { OTLP_GRPC_PORT, startReceiver } from '../receiver/server';
 import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 
@@ -8,7 +8,19 @@ const MiB = 1024 * 1024;
 /** The serve process is ours alone, so it gets a whole-process memory limit. */
 const DEFAULT_MEMORY_LIMIT_MB = 512;
 
+/** `--tls-cert` and `--tls-key`, which go together. */
+function tlsFrom(settings: Settings): { certFile: string; keyFile: string } | undefined {
+  const certFile = settings['tls-cert'];
+  const keyFile = settings['tls-key'];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined)
+    throw new ConfigurationError('--tls-cert and --tls-key go together: give both, or neither');
+  return { certFile, keyFile };
+}
+
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
+  const grpcPort = integerSetting(settings, 'grpc-port', 0) ?? OTLP_GRPC_PORT;
+  const tls = tlsFrom(settings);
   const store = storeFrom(settings);
   const maxBodyMb = integerSetting(settings, 'max-body-mb', 1);
   const maxInFlightMb = integerSetting(settings, 'max-in-flight-mb', 1);
@@ -17,6 +29,8 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     store,
     host: settings.host,
     port: integerSetting(settings, 'port', 0),
+    grpcPort: grpcPort === 0 ? undefined : grpcPort,
+    tls,
     authToken: settings.token,
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
@@ -29,17 +43,16 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     await store.close();
     throw error;
   });
-  print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics), store: ${describeStore(store, settings)}`,
-  );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      print(`${signal}: draining…`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  // Listen for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
+  print(
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics)${grpc}, store: ${describeStore(store, settings)}`,
+  );
+  print(`${await stopped}: draining…`);
   await receiver.close();
   await store.close();
   print('stopped');

@@ -1,17 +1,84 @@
 import { OtelBridgeError } from '../errors';
 
-/** gRPC status codes, as OTLP/HTTP puts them in a `google.rpc.Status` body. */
+/** gRPC status codes: what OTLP/gRPC answers with, and what OTLP/HTTP puts in a `google.rpc.Status` body. */
 export const GRPC_CODE = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  DATA_LOSS: 15,
   UNAUTHENTICATED: 16,
 } as const;
 
-const GRPC_BY_STATUS: Record<number, number> = {
+export type GrpcCode = (typeof GRPC_CODE)[keyof typeof GRPC_CODE];
+
+const CODE_NAMES = new Map<number, string>(Object.entries(GRPC_CODE).map(([name, code]) => [code, name]));
+
+/**
+ * The HTTP status for a gRPC code, as the Collector's OTLP/HTTP receiver maps them: the retryable
+ * codes become 503 (429 for RESOURCE_EXHAUSTED), the permanent ones 400, 401, 403 or 404, the rest 500.
+ */
+export function httpStatusOf(code: number): number {
+  switch (code) {
+    case GRPC_CODE.CANCELLED:
+    case GRPC_CODE.DEADLINE_EXCEEDED:
+    case GRPC_CODE.ABORTED:
+    case GRPC_CODE.OUT_OF_RANGE:
+    case GRPC_CODE.UNAVAILABLE:
+    case GRPC_CODE.DATA_LOSS:
+      return 503;
+    case GRPC_CODE.RESOURCE_EXHAUSTED:
+      return 429;
+    case GRPC_CODE.INVALID_ARGUMENT:
+      return 400;
+    case GRPC_CODE.UNAUTHENTICATED:
+      return 401;
+    case GRPC_CODE.PERMISSION_DENIED:
+      return 403;
+    case GRPC_CODE.UNIMPLEMENTED:
+      return 404;
+    default:
+      return 500;
+  }
+}
+
+export interface IngestErrorOptions {
+  /** How long the client should wait before it tries again; set only on answers a client should retry. */
+  retryAfterSeconds?: number;
+  /** An HTTP status more precise than the code's (413 for a request that can never fit). */
+  httpStatus?: number;
+  cause?: unknown;
+}
+
+/**
+ * A request that the ingest core refuses, whatever the transport. The gRPC code comes first: gRPC
+ * answers with it (and a `RetryInfo` when there is a retry delay), HTTP with the status derived from
+ * it (and `Retry-After`).
+ */
+export class IngestError extends OtelBridgeError {
+  readonly grpcCode: GrpcCode;
+  readonly retryAfterSeconds: number | null;
+  /** The HTTP status this error is answered with. */
+  readonly httpStatus: number;
+
+  constructor(grpcCode: GrpcCode, message: string, options: IngestErrorOptions = {}, code?: string) {
+    super(code ?? CODE_NAMES.get(grpcCode) ?? 'UNKNOWN', message, { cause: options.cause });
+    this.grpcCode = grpcCode;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
+    this.httpStatus = options.httpStatus ?? httpStatusOf(grpcCode);
+  }
+}
+
+const GRPC_BY_STATUS: Record<number, GrpcCode> = {
   400: GRPC_CODE.INVALID_ARGUMENT,
   401: GRPC_CODE.UNAUTHENTICATED,
   404: GRPC_CODE.NOT_FOUND,
@@ -23,18 +90,15 @@ const GRPC_BY_STATUS: Record<number, number> = {
   503: GRPC_CODE.UNAVAILABLE,
 };
 
-/** A request the receiver answers with an error status. Only 429 and 503 carry `Retry-After`. */
-export class ReceiverError extends OtelBridgeError {
+/**
+ * A refusal that only HTTP has a status for (404, 405, 413, 415 and body errors), made from the
+ * status; its gRPC code is what the `google.rpc.Status` body carries.
+ */
+export class ReceiverError extends IngestError {
   readonly status: number;
-  readonly retryAfterSeconds: number | null;
 
   constructor(status: number, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
-    super(`HTTP_${status}`, message, { cause: options.cause });
+    super(GRPC_BY_STATUS[status] ?? GRPC_CODE.INTERNAL, message, { ...options, httpStatus: status }, `HTTP_${status}`);
     this.status = status;
-    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
-  }
-
-  get grpcCode(): number {
-    return GRPC_BY_STATUS[this.status] ?? GRPC_CODE.INTERNAL;
   }
 }

@@ -1,4 +1,4 @@
-import { ReceiverError } from './errors';
+import { GRPC_CODE, IngestError } from './errors';
 
 /**
  * The share of the memory limit above which new requests are refused. The rest is headroom for the
@@ -28,7 +28,7 @@ export class MemoryBudget {
   }
 
   /**
-   * Refuses a new request while the process is over its soft memory limit and busy. An idle receiver
+   * Refuses a new request with UNAVAILABLE (503) while the process is over its soft memory limit and busy. An idle receiver
    * always admits: resident memory does not shrink at once after work ends, and refusing then would
    * refuse for ever, while the bounded queue and budget already bound what one request can add.
    */
@@ -37,8 +37,8 @@ export class MemoryBudget {
     const rss = process.memoryUsage.rss();
     if (rss > this.memoryLimitBytes * SOFT_MEMORY_SHARE) {
       const limit = `${mib(this.memoryLimitBytes)} MiB limit`;
-      throw new ReceiverError(
-        503,
+      throw new IngestError(
+        GRPC_CODE.UNAVAILABLE,
         `memory limit: the process uses ${mib(rss)} MiB, over ${SOFT_MEMORY_SHARE * 100}% of its ${limit}`,
         {
           retryAfterSeconds: this.retryAfterSeconds,
@@ -47,11 +47,11 @@ export class MemoryBudget {
     }
   }
 
-  /** Takes `bytes` from the budget for a request, or refuses it with 429. */
+  /** Takes `bytes` from the budget for a request, or refuses it with RESOURCE_EXHAUSTED (429). */
   reserve(bytes: number): void {
     if (this.used + bytes > this.maxInFlightBytes && this.used > 0) {
-      throw new ReceiverError(
-        429,
+      throw new IngestError(
+        GRPC_CODE.RESOURCE_EXHAUSTED,
         `${mib(this.used)} MiB of requests are already being processed (limit ${mib(this.maxInFlightBytes)} MiB)`,
         {
           retryAfterSeconds: this.retryAfterSeconds,

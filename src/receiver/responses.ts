@@ -5,7 +5,9 @@ import type { OtlpEncoding, OtlpSignal } from '../mapping/otlp';
  * field numbers:
  * - `Export{Trace,Logs,Metrics}ServiceResponse`: 1 `partial_success`, whose fields are
  *   1 `rejected_{spans,log_records,data_points}` (int64) and 2 `error_message` (string);
- * - `google.rpc.Status`: 1 `code` (int32), 2 `message` (string).
+ * - `google.rpc.Status`: 1 `code` (int32), 2 `message` (string), 3 `details` (repeated
+ *   `google.protobuf.Any`: 1 `type_url`, 2 `value`);
+ * - `google.rpc.RetryInfo`: 1 `retry_delay` (`google.protobuf.Duration`: 1 `seconds`, 2 `nanos`).
  */
 
 const REJECTED_FIELD: Record<OtlpSignal, string> = {
@@ -57,8 +59,22 @@ export function exportResponse(
   return Buffer.from(bytesField(1, [...varintField(1, rejected), ...bytesField(2, utf8(errorMessage))]));
 }
 
-/** A `google.rpc.Status` error body. */
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/** A `google.rpc.Status` in protobuf; with a retry delay, it carries one `RetryInfo` detail. */
+export function statusBytes(code: number, message: string, retryAfterSeconds: number | null = null): Buffer {
+  const details: number[] = [];
+  if (retryAfterSeconds !== null) {
+    const seconds = Math.floor(retryAfterSeconds);
+    const nanos = Math.round((retryAfterSeconds - seconds) * 1e9);
+    const retryInfo = bytesField(1, [...varintField(1, seconds), ...varintField(2, nanos)]);
+    details.push(...bytesField(3, [...bytesField(1, utf8(RETRY_INFO_TYPE)), ...bytesField(2, retryInfo)]));
+  }
+  return Buffer.from([...varintField(1, code), ...bytesField(2, utf8(message)), ...details]);
+}
+
+/** A `google.rpc.Status` error body, as OTLP/HTTP answers an error. */
 export function statusResponse(encoding: OtlpEncoding, code: number, message: string): Buffer {
   if (encoding === 'json') return Buffer.from(JSON.stringify({ code, message, details: [] }));
-  return Buffer.from([...varintField(1, code), ...bytesField(2, utf8(message))]);
+  return statusBytes(code, message);
 }

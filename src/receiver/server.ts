@@ -1,10 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
-import { OtlpHandler } from './handler';
+import { GRPC_LIMITS, startGrpcTransport, type GrpcLimits, type GrpcTransport } from './grpc/server';
+import { OtlpHttpHandler } from './http/handler';
+import { startHttpTransport } from './http/server';
+import { IngestCore } from './ingest';
 import { MemoryBudget } from './memory';
+import { readTls, type TlsOptions } from './tls';
+
+/** OTLP/gRPC's standard port, where SDKs send by default; `otel-bridge serve` listens on it. */
+export const OTLP_GRPC_PORT = 4317;
 
 export interface ReceiverOptions extends PipelineOptions {
   /** Where records go. The receiver initialises it, and leaves closing it to the caller. */
@@ -13,7 +18,20 @@ export interface ReceiverOptions extends PipelineOptions {
   host?: string;
   /** Default 4318, OTLP/HTTP's port; 0 picks a free one. */
   port?: number;
-  /** Largest request body, before and after decompression. Default 20 MiB, as the Collector's. */
+  /**
+   * The OTLP/gRPC port, on the same host: {@link OTLP_GRPC_PORT} (4317) is the standard one, 0 picks
+   * a free one. Default none, so that an embedded receiver opens only the port it is given;
+   * `otel-bridge serve` listens on 4317.
+   */
+  grpcPort?: number;
+  /** gRPC's stream, message-time and keepalive limits; each defaults to its value in {@link GRPC_LIMITS}. */
+  grpcLimits?: Partial<GrpcLimits>;
+  /** Serve both transports over TLS (HTTPS and gRPC with TLS) with this certificate and key. Default none. */
+  tls?: TlsOptions;
+  /**
+   * Largest request body (a gRPC message), before and after decompression. Default 20 MiB, as the
+   * Collector's.
+   */
   maxBodyBytes?: number;
   /**
    * Request bytes held at once, from reading to the answer (their records take about three times
@@ -27,13 +45,13 @@ export interface ReceiverOptions extends PipelineOptions {
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
-  /** When set, every OTLP request must carry `Authorization: Bearer <token>`. */
+  /** When set, every OTLP request must carry `Authorization: Bearer <token>` (a header, or gRPC metadata). */
   authToken?: string;
   /** Origins that browsers may send from; `*` for any. Default none (no CORS headers). */
   corsAllowedOrigins?: string[];
-  /** `Retry-After` on 429 and 503 answers. Default 1 second. */
+  /** `Retry-After` on 429 and 503 answers, and the `RetryInfo` delay of gRPC's. Default 1 second. */
   retryAfterSeconds?: number;
-  /** How long close() waits for requests in flight before cutting them off. Default 30 s. */
+  /** How long close() waits for requests and calls in flight before cutting them off. Default 30 s. */
   shutdownTimeoutMs?: number;
 }
 
@@ -48,9 +66,12 @@ export const RECEIVER_DEFAULTS = {
 
 /** A running receiver. */
 export interface ReceiverHandle {
-  /** `http://host:port`. */
+  /** `http://host:port` (`https://` with TLS): where OTLP/HTTP exporters send. */
   readonly url: string;
   readonly port: number;
+  /** `host:port` of OTLP/gRPC, or null when it is off. */
+  readonly grpcAddress: string | null;
+  readonly grpcPort: number | null;
   readonly pipeline: StorePipeline;
   /** Stops taking connections, answers what is in flight, drains the pipeline. Idempotent. */
   close(): Promise<void>;
@@ -61,25 +82,21 @@ function checkPositive(name: string, value: number): void {
     throw new ConfigurationError(`${name} must be a positive number, got ${value}`);
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
+function checkPort(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 65_535)
+    throw new ConfigurationError(`${name} must be an integer from 0 to 65535, got ${value}`);
 }
 
 /**
- * Starts an OTLP/HTTP receiver on a store: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
- * protobuf or JSON, and `GET /health`.
+ * Starts an OTLP receiver on a store: OTLP/HTTP (`POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
+ * protobuf or JSON, and `GET /health`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
+ * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core.
  *
  * @example
  * ```ts
  * const store = new DuckDBStore();
- * const receiver = await startReceiver({ store, port: 4318 });
- * // … point any OTLP/HTTP exporter at receiver.url …
+ * const receiver = await startReceiver({ store, port: 4318, grpcPort: OTLP_GRPC_PORT });
+ * // … point any OTLP/HTTP exporter at receiver.url, any OTLP/gRPC exporter at receiver.grpcAddress …
  * await receiver.close();
  * await store.close();
  * ```
@@ -93,9 +110,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   checkPositive('maxInFlightBytes', settings.maxInFlightBytes);
   if (settings.memoryLimitBytes !== undefined) checkPositive('memoryLimitBytes', settings.memoryLimitBytes);
   checkPositive('retryAfterSeconds', settings.retryAfterSeconds);
-  if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65_535) {
-    throw new ConfigurationError(`port must be an integer from 0 to 65535, got ${settings.port}`);
+  checkPort('port', settings.port);
+  if (settings.grpcPort !== undefined) checkPort('grpcPort', settings.grpcPort);
+  const grpcLimits: GrpcLimits = { ...GRPC_LIMITS };
+  for (const [name, value] of Object.entries(settings.grpcLimits ?? {}) as [keyof GrpcLimits, number | undefined][]) {
+    if (value === undefined) continue;
+    checkPositive(`grpcLimits.${name}`, value);
+    grpcLimits[name] = value;
   }
+  const tls = settings.tls ? readTls(settings.tls) : null;
   const pipeline = new StorePipeline(settings.store, settings);
   await pipeline.whenReady();
   const memoryLimit = settings.memoryLimitBytes ?? null;
@@ -105,44 +128,49 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
     );
   }
-  const handler = new OtlpHandler({
+  const core = new IngestCore({
     pipeline,
     memory: new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds),
-    maxBodyBytes: settings.maxBodyBytes,
     authToken: settings.authToken ?? null,
-    corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
     retryAfterSeconds: settings.retryAfterSeconds,
   });
-
-  let active = 0;
-  let idle: (() => void) | null = null;
-  const server = createServer((request, response) => {
-    active++;
-    response.on('close', () => {
-      active--;
-      if (active === 0) idle?.();
+  const http = await startHttpTransport(
+    new OtlpHttpHandler({
+      core,
+      pipeline,
+      maxBodyBytes: settings.maxBodyBytes,
+      corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
+    }),
+    settings.host,
+    settings.port,
+    tls,
+  );
+  let grpc: GrpcTransport | null = null;
+  if (settings.grpcPort !== undefined) {
+    grpc = await startGrpcTransport({
+      core,
+      maxMessageBytes: settings.maxBodyBytes,
+      host: settings.host,
+      port: settings.grpcPort,
+      tls,
+      limits: grpcLimits,
+    }).catch(async (error: unknown) => {
+      await http.drain(0);
+      throw error;
     });
-    void handler.handle(request, response);
-  });
-  const address = await listen(server, settings.port, settings.host);
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  }
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
-    server.close();
-    server.closeIdleConnections();
-    if (active > 0) {
-      const drained = new Promise<void>((resolve) => (idle = resolve));
-      const timer = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs);
-      await drained;
-      clearTimeout(timer);
-    }
+    await Promise.all([http.drain(settings.shutdownTimeoutMs), grpc?.drain(settings.shutdownTimeoutMs)]);
     await pipeline.shutdown();
   };
 
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: http.url,
+    port: http.port,
+    grpcAddress: grpc?.address ?? null,
+    grpcPort: grpc?.port ?? null,
     pipeline,
     close: () => (closing ??= close()),
   };

@@ -3,10 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { run } from '../../../src/cli/main';
+import { freePort } from '../../support/ports';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -70,6 +74,7 @@ describe('otel-bridge command line', () => {
     expect(help.code).toBe(0);
     expect(help.out.join('\n')).toMatch(/usage: otel-bridge <command>/);
     expect(help.out.join('\n')).toMatch(/--port .*\[OTEL_BRIDGE_PORT\]/);
+    expect(help.out.join('\n')).toMatch(/--grpc-port .*0 turns gRPC off.*\[OTEL_BRIDGE_GRPC_PORT\]/);
     const unknown = await runCli(['launch']);
     expect(unknown.code).toBe(1);
     expect(unknown.err.join('\n')).toMatch(/unknown command "launch"/);
@@ -78,16 +83,39 @@ describe('otel-bridge command line', () => {
     expect(flag.err.join('\n')).toMatch(/Unknown option '--colour'/);
     const port = await runCli(['serve', '--port', 'eighty']);
     expect(port.err.join('\n')).toMatch(/--port must be a whole number >= 0, got "eighty"/);
+    const tls = await runCli(['serve', '--tls-cert', 'cert.pem']);
+    expect(tls.err.join('\n')).toMatch(/--tls-cert and --tls-key go together/);
     const store = await runCli(['query', 'traces', '--store', 'postgres']);
     expect(store.err.join('\n')).toMatch(/--store must be duckdb or clickhouse/);
   });
 
-  it('serves with no options into ./otel-bridge.duckdb, drains on SIGTERM, and the data is queryable', async () => {
+  it('serves OTLP/HTTP and OTLP/gRPC into ./otel-bridge.duckdb, drains on SIGTERM, and the data is queryable', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
     try {
-      const { child, url, output } = await serve(['--port', '0'], directory);
+      // Free ports, not 4318 and 4317, which the machine may already use.
+      const grpcPort = await freePort();
+      const { child, url, output } = await serve(['--port', '0', '--grpc-port', String(grpcPort)], directory);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(output()).toMatch(/store: duckdb otel-bridge\.duckdb/);
+      expect(output()).toMatch(
+        new RegExp(`and 127\\.0\\.0\\.1:${grpcPort} \\(OTLP/gRPC\\), store: duckdb otel-bridge\\.duckdb`),
+      );
+
+      // An SDK's gRPC exporters, given only the endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT would.
+      const grpcEndpoint = `http://localhost:${grpcPort}`;
+      const viaGrpc = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'cli-grpc' }),
+        spanProcessors: [new BatchSpanProcessor(new GrpcTraceExporter({ url: grpcEndpoint }))],
+      });
+      viaGrpc.getTracer('cli').startSpan('grpc-checkout').end();
+      await viaGrpc.forceFlush();
+      await viaGrpc.shutdown();
+      const logs = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'cli-grpc' }),
+        processors: [new BatchLogRecordProcessor({ exporter: new GrpcLogExporter({ url: grpcEndpoint }) })],
+      });
+      logs.getLogger('cli').emit({ body: 'sent over gRPC' });
+      await logs.forceFlush();
+      await logs.shutdown();
 
       const provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': 'cli-test' }),
@@ -111,8 +139,11 @@ describe('otel-bridge command line', () => {
       expect(traces.code).toBe(0);
       const table = traces.out.join('\n');
       expect(table).toMatch(/cli-test\s+checkout\s+agent_run\s+\S+ ms\s+error/);
-      expect(table).toMatch(/1 of 1$/);
-      const traceId = /([0-9a-f]{32})/.exec(table)![1]!;
+      expect(table).toMatch(/cli-grpc\s+grpc-checkout/);
+      expect(table).toMatch(/2 of 2$/);
+      const logTable = await runCli(['query', 'logs', '--duckdb-path', join(directory, 'otel-bridge.duckdb')]);
+      expect(logTable.out.join('\n')).toMatch(/sent over gRPC/);
+      const traceId = /([0-9a-f]{32})\s+cli-test/.exec(table)![1]!;
       const tree = await runCli([
         'query',
         'traces',
@@ -122,6 +153,23 @@ describe('otel-bridge command line', () => {
         join(directory, 'otel-bridge.duckdb'),
       ]);
       expect(tree.out.join('\n')).toMatch(/checkout\s+agent_run\s+\S+ ms\s+error\s+card declined/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('turns gRPC off with --grpc-port 0', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      const { child, output } = await serve(
+        ['--port', '0', '--grpc-port', '0', '--duckdb-path', ':memory:'],
+        directory,
+      );
+      expect(output()).toMatch(/\(OTLP\/HTTP: \/v1\/traces \/v1\/logs \/v1\/metrics\), store:/);
+      expect(output()).not.toMatch(/gRPC/);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -1,23 +1,10 @@
-import type { RecordOf, Signal } from '../../../src/records/types';
-import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import { StorageError } from '../../../src/storage/errors';
 import { startReceiver } from '../../../src/receiver/server';
 import { send, type HttpResult } from '../../support/http';
 import { sdkSpans, tracesBody } from '../../support/telemetry';
+import { TroubledStore } from '../../support/troubled-store';
 
 const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
-
-/** A real DuckDB store that can be made to stall or to fail, as a store under load or an outage does. */
-class TroubledStore extends DuckDBStore {
-  stall: Promise<void> | null = null;
-  failing = false;
-  protected override async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    if (this.stall) await this.stall;
-    if (this.failing)
-      throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' });
-    return super.insert(signal, records);
-  }
-}
 
 function batch(count: number) {
   const spans = sdkSpans(count);

@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind, SpanStatusCode, ValueType, context, trace } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -35,6 +33,7 @@ import { spanFromSdk } from '../../../src/mapping/sdk/spans';
 import type { MetricRecord } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { emitAgentTurn, emitLogs, recordEveryInstrument } from '../../support/telemetry';
 
 type Encoding = 'protobuf' | 'json';
 type Compression = 'gzip' | 'none';
@@ -78,39 +77,7 @@ describe('real OTLP senders into the receiver', () => {
           new BatchSpanProcessor(new Exporter({ url: `${receiver.url}/v1/traces`, compression: compression as never })),
         ],
       });
-      const tracer = provider.getTracer('interop', '1.0.0');
-      const root = tracer.startSpan('invoke_agent planner', {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'gen_ai.operation.name': 'invoke_agent',
-          'user.id': 'u-1',
-          count: 3,
-          ratio: 0.25,
-          ok: true,
-          tags: ['a', 'b'],
-          unicode: '日本 🚀',
-          empty: '',
-        },
-      });
-      const child = tracer.startSpan(
-        'chat gpt-4o',
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'gen_ai.operation.name': 'chat',
-            'gen_ai.request.model': 'gpt-4o',
-            'gen_ai.usage.input_tokens': 10,
-            'gen_ai.usage.output_tokens': 5,
-          },
-          links: [{ context: root.spanContext(), attributes: { reason: 'parent' } }],
-        },
-        trace.setSpan(context.active(), root),
-      );
-      child.addEvent('token', { index: 1 });
-      child.recordException(new RangeError('too long'));
-      child.setStatus({ code: SpanStatusCode.ERROR, message: 'too long' });
-      child.end();
-      root.end();
+      emitAgentTurn(provider.getTracer('interop', '1.0.0'));
       await provider.forceFlush();
       const expected = produced.getFinishedSpans().map(spanFromSdk);
       await provider.shutdown();
@@ -133,18 +100,7 @@ describe('real OTLP senders into the receiver', () => {
           }),
         ],
       });
-      const logger = provider.getLogger('interop-logs', '2.0.0');
-      logger.emit({
-        severityNumber: SeverityNumber.ERROR,
-        severityText: 'ERROR',
-        body: 'payment failed',
-        attributes: { 'order.id': 77, retry: false },
-      });
-      logger.emit({
-        severityNumber: SeverityNumber.INFO,
-        body: { event: 'login', user: { id: 'u-9', admin: false }, tries: [1, 2] },
-        eventName: 'user.login',
-      });
+      emitLogs(provider.getLogger('interop-logs', '2.0.0'));
       await provider.forceFlush();
       const expected = produced.getFinishedLogRecords().map(logFromSdk);
       await provider.shutdown();
@@ -160,11 +116,7 @@ describe('real OTLP senders into the receiver', () => {
       const viaWire = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
       const inMemory = new PeriodicExportingMetricReader({ exporter: produced, exportIntervalMillis: 3_600_000 });
       const provider = new MeterProvider({ resource, readers: [viaWire, inMemory] });
-      const meter = provider.getMeter('interop-metrics', '1.0.0');
-      meter.createCounter('requests', { valueType: ValueType.INT }).add(7, { route: '/a' });
-      meter.createUpDownCounter('inflight').add(-2);
-      meter.createHistogram('latency', { unit: 'ms' }).record(42.5, { route: '/a' });
-      meter.createGauge('temperature').record(19.5);
+      recordEveryInstrument(provider.getMeter('interop-metrics', '1.0.0'));
       await viaWire.forceFlush();
       await inMemory.forceFlush();
       const expected = produced.getMetrics().flatMap(metricsFromSdk);

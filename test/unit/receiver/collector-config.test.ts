@@ -53,4 +53,16 @@ describe('otel-collector-config.yaml', () => {
     expect(exporter.retry_on_failure.enabled).toBe(true);
     expect(exporter.sending_queue.enabled).toBe(true);
   });
+
+  it('offers the otlp (gRPC) exporter to otel-bridge on 4317, delivering exactly as otlphttp does', () => {
+    const grpc = config.exporters['otlp/otel-bridge']!;
+    expect(grpc).toMatchObject({
+      endpoint: '${env:OTEL_BRIDGE_GRPC_ENDPOINT:-127.0.0.1:4317}',
+      compression: 'gzip',
+      tls: { insecure: true },
+    });
+    const { endpoint: _http, encoding: _encoding, ...httpDelivery } = config.exporters['otlphttp/otel-bridge']!;
+    const { endpoint: _grpc, tls: _tls, ...grpcDelivery } = grpc;
+    expect(grpcDelivery).toEqual(httpDelivery);
+  });
 });

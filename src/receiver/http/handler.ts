@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OtlpEncoding, OtlpSignal } from '../../mapping/otlp';
+import type { StorePipeline } from '../../pipeline/store-pipeline';
+import { decompress, readRaw } from '../body';
+import { ReceiverError } from '../errors';
+import type { IngestCore } from '../ingest';
+import { CONTENT_TYPES, exportResponse, statusResponse } from '../responses';
+
+export interface HttpHandlerSettings {
+  core: IngestCore;
+  pipeline: StorePipeline;
+  maxBodyBytes: number;
+  corsAllowedOrigins: readonly string[];
+}
+
+const ROUTES: Record<string, OtlpSignal> = {
+  '/v1/traces': 'traces',
+  '/v1/logs': 'logs',
+  '/v1/metrics': 'metrics',
+};
+
+function encodingOf(contentType: string | undefined): OtlpEncoding | null {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return null;
+}
+
+/**
+ * Answers OTLP/HTTP requests as the Collector's `otlp` receiver does: frames a request for the
+ * ingest core (path, content type, body, compression) and maps its outcome and errors to HTTP.
+ */
+export class OtlpHttpHandler {
+  private readonly settings: HttpHandlerSettings;
+
+  constructor(settings: HttpHandlerSettings) {
+    this.settings = settings;
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    try {
+      if (path === '/health') return await this.health(request, response);
+      const signal = ROUTES[path];
+      if (!signal)
+        throw new ReceiverError(
+          404,
+          `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`,
+        );
+      this.applyCors(request, response);
+      if (request.method === 'OPTIONS') return this.send(response, 204, null, null);
+      if (request.method !== 'POST') {
+        response.setHeader('Allow', 'POST, OPTIONS');
+        throw new ReceiverError(405, `method ${request.method} is not allowed on ${path}; use POST`);
+      }
+      try {
+        this.settings.core.authenticate(request.headers.authorization);
+      } catch (error) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        throw error;
+      }
+      if (encodingOf(request.headers['content-type']) === null) {
+        throw new ReceiverError(
+          415,
+          `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+        );
+      }
+      await this.export(request, response, signal, encoding);
+    } catch (error) {
+      const failure = this.settings.core.refusal(error);
+      // The rest of an unread body would otherwise be parsed as the next request.
+      if (!request.complete) response.setHeader('Connection', 'close');
+      if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
+      this.send(response, failure.httpStatus, encoding, statusResponse(encoding, failure.grpcCode, failure.message));
+    }
+  }
+
+  private async export(
+    request: IncomingMessage,
+    response: ServerResponse,
+    signal: OtlpSignal,
+    encoding: OtlpEncoding,
+  ): Promise<void> {
+    const { maxBodyBytes } = this.settings;
+    const contentEncoding = String(request.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase();
+    const outcome = await this.settings.core.ingest(signal, encoding, async (hold) => {
+      const raw = await readRaw(request, maxBodyBytes, hold);
+      const body = await decompress(raw, contentEncoding, maxBodyBytes);
+      if (body !== raw) hold(body.length);
+      return body;
+    });
+    this.send(response, 200, encoding, exportResponse(signal, encoding, outcome.rejected, outcome.errorMessage));
+  }
+
+  private async health(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      throw new ReceiverError(405, `method ${request.method} is not allowed on /health; use GET`);
+    }
+    const { pipeline } = this.settings;
+    const signals = Object.fromEntries(
+      (['spans', 'logs', 'metrics'] as const).map((signal) => {
+        const writer = pipeline.writer(signal);
+        return [signal, { buffered: writer.bufferedCount, failing: writer.isFailing }];
+      }),
+    );
+    try {
+      await pipeline.store.ping();
+      this.sendJson(response, 200, { status: 'ok', store: pipeline.store.kind, signals });
+    } catch (error) {
+      this.sendJson(response, 503, {
+        status: 'unavailable',
+        store: pipeline.store.kind,
+        error: error instanceof Error ? error.message : String(error),
+        signals,
+      });
+    }
+  }
+
+  private applyCors(request: IncomingMessage, response: ServerResponse): void {
+    const origin = request.headers.origin;
+    const allowed = this.settings.corsAllowedOrigins;
+    if (!origin || allowed.length === 0) return;
+    if (!allowed.includes('*') && !allowed.includes(origin)) return;
+    response.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
+    response.setHeader('Vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
+      response.setHeader('Access-Control-Max-Age', '86400');
+    }
+  }
+
+  private sendJson(response: ServerResponse, status: number, body: unknown): void {
+    response.writeHead(status, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  private send(response: ServerResponse, status: number, encoding: OtlpEncoding | null, body: Buffer | null): void {
+    if (response.headersSent) return;
+    const headers: Record<string, string | number> = { 'Content-Length': body?.length ?? 0 };
+    if (encoding !== null && body !== null) headers['Content-Type'] = CONTENT_TYPES[encoding];
+    response.writeHead(status, headers);
+    response.end(body ?? undefined);
+  }
+}

@@ -1,0 +1,26 @@
+import type { RecordOf, Signal } from '../../src/records/types';
+import { DuckDBStore } from '../../src/storage/duckdb/store';
+import { StorageError } from '../../src/storage/errors';
+
+/** A real DuckDB store that can be made to stall or to fail, as a store under load or an outage does. */
+export class TroubledStore extends DuckDBStore {
+  stall: Promise<void> | null = null;
+  failing = false;
+
+  /** Makes every write wait until the returned function is called. */
+  stallWrites(): () => void {
+    let release!: () => void;
+    this.stall = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.stall = null;
+      release();
+    };
+  }
+
+  protected override async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    if (this.stall) await this.stall;
+    if (this.failing)
+      throw new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' });
+    return super.insert(signal, records);
+  }
+}
