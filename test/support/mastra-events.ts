@@ -18,7 +18,6 @@ import type {
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 export const AGENT_START = new Date('2026-11-02T10:00:00.000Z');
-const at = (ms: number): Date => new Date(AGENT_START.getTime() + ms);
 
 export interface AgentRun {
   traceId: string;
@@ -37,12 +36,17 @@ const started = (span: MastraExportedSpan): MastraExportedSpan => {
   return rest;
 };
 
-export function agentRun(options: { traceId?: string; externalParentSpanId?: string } = {}): AgentRun {
+/** An agent run; `start` (default {@link AGENT_START}) is when its agent span starts. */
+export function agentRun(
+  options: { traceId?: string; agentSpanId?: string; externalParentSpanId?: string; start?: Date } = {},
+): AgentRun {
   const traceId = options.traceId ?? hex(16);
+  const begin = (options.start ?? AGENT_START).getTime();
+  const at = (ms: number): Date => new Date(begin + ms);
   const runId = `run-${hex(4)}`;
   const metadata = { runId };
   const agent: MastraExportedSpan = {
-    id: hex(8),
+    id: options.agentSpanId ?? hex(8),
     traceId,
     ...(options.externalParentSpanId ? { externalParentSpanId: options.externalParentSpanId } : {}),
     name: "agent run: 'weather-agent'",
