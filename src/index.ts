@@ -22,9 +22,9 @@ export {
   StoreLogRecordExporter,
   StoreMetricExporter,
   MappingError,
-  type ExportResult,
   type TemporalityPreference,
 } from './exporters/sdk-exporters';
+export type * from './mapping/sdk/types';
 export { MastraExporter, type MastraExporterOptions } from './exporters/mastra';
 export type { ScoreInput, FeedbackInput } from './mapping/hooks';
 export * from './mapping/mastra';
