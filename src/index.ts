@@ -50,6 +50,7 @@ export {
 
 export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
 export { ReceiverError } from './receiver/errors';
+export { formatTrace } from './cli/query';
 export {
   decodeTraces,
   decodeLogs,

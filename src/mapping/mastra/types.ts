@@ -193,6 +193,6 @@ export interface MastraDropEvent {
 /** `InitExporterOptions`, as far as an exporter reads it. */
 export interface MastraInitOptions {
   mastra?: unknown;
-  config?: { serviceName?: string } & Record<string, unknown>;
+  config?: { serviceName?: string };
   emitDropEvent?: (event: MastraDropEvent) => void;
 }
