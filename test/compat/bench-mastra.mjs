@@ -3,7 +3,7 @@
 // run on Node 22. The events are those of a real agent run (a tool call, a mock model), recorded
 // once and replayed as many runs with fresh ids, so that both exporters get exactly the same input
 // and the agent's own work is not measured. Both stores write every span twice (started, then
-// ended: both are event-sourced).
+// ended: both are event-sourced); a third row shows ours writing each span once (insert-only).
 //
 // Run: npm run bench:mastra (from the repository; it sets the compat stage up first), or
 // `node bench-mastra.mjs [runs]` with this folder's Node 22.
@@ -120,10 +120,11 @@ const events = replicate(recorded, RUNS);
 const spans = spansPerRun * RUNS;
 console.log(`Node ${process.version}; ${RUNS} agent runs of ${spansPerRun} spans (${recorded.length} events each)`);
 
-const ours = await measure('otel-bridge Mastra exporter -> DuckDBStore', events, spans, async (path) => {
+/** otel-bridge's Mastra exporter over its DuckDB store, with the given tracing strategy. */
+const otelBridgeOn = (strategy) => async (path) => {
   const storage = new DuckDBStore({ path });
   await storage.init();
-  const otelBridge = new DefaultExporter({ storage });
+  const otelBridge = new DefaultExporter({ storage, mastraTracingStrategy: strategy });
   otelBridge.mastra.init({ config: { serviceName: 'bench' } });
   return {
     exporter: otelBridge.mastra,
@@ -132,7 +133,10 @@ const ours = await measure('otel-bridge Mastra exporter -> DuckDBStore', events,
       await storage.close();
     },
   };
-});
+};
+
+const ours = await measure('otel-bridge Mastra exporter -> DuckDBStore', events, spans, otelBridgeOn('event-sourced'));
+await measure('  the same, insert-only (one row per span)', events, spans, otelBridgeOn('insert-only'));
 const theirs = await measure("Mastra's DefaultExporter -> @mastra/duckdb", events, spans, async (path) => {
   const storage = new MastraDuckDBStore({ path });
   const mastra = new Mastra({ storage, logger: false });

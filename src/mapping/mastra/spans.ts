@@ -1,4 +1,12 @@
-import { SPAN_TYPES, type AttributeMap, type SpanError, type SpanRecord, type SpanType } from '../../records/types';
+import {
+  CONTEXT_FIELDS,
+  SPAN_TYPES,
+  type AttributeMap,
+  type ContextFieldName,
+  type SpanError,
+  type SpanRecord,
+  type SpanType,
+} from '../../records/types';
 import { deriveMastraModelFields } from '../agent-fields';
 import { buildSpanRecord } from '../records';
 import { toAttributeMap, toAttributeValue } from '../values';
@@ -7,17 +15,10 @@ import type { MastraExportedSpan, MastraSpanErrorInfo } from './types';
 
 const SPAN_TYPE_SET = new Set<string>(SPAN_TYPES);
 
-/** Context fields that Mastra apps put in a span's metadata or request context. */
-const SPAN_CONTEXT_FIELDS = [
-  'userId',
-  'organizationId',
-  'resourceId',
-  'runId',
-  'sessionId',
-  'threadId',
-  'requestId',
-  'environment',
-] as const;
+/** Context fields that Mastra apps put in a span's metadata or request context: all but the entity, which spans carry. */
+const SPAN_CONTEXT_FIELDS = CONTEXT_FIELDS.filter(
+  (field): field is Exclude<ContextFieldName, 'entityType' | 'entityId' | 'entityName'> => !field.startsWith('entity'),
+);
 
 function spanError(info: MastraSpanErrorInfo | undefined): SpanError | null {
   if (!info) return null;

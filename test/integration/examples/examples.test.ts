@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const ROOT = join(__dirname, '../../..');
+import { spawnTypeScript } from '../../support/ts-node';
 
 /**
  * Runs an example as its npm script does, but from the TypeScript source, in `cwd`, and resolves
@@ -12,18 +10,7 @@ const ROOT = join(__dirname, '../../..');
  */
 function runExample(path: string, cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--require', require.resolve('ts-node/register/transpile-only'), join(ROOT, path)],
-      {
-        cwd,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-          TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs', moduleResolution: 'node10' }),
-        },
-      },
-    );
+    const child = spawnTypeScript(path, [], cwd);
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
