@@ -50,7 +50,6 @@ export {
 
 export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
 export { ReceiverError } from './receiver/errors';
-export { formatTrace } from './cli/query';
 export {
   decodeTraces,
   decodeLogs,
@@ -60,3 +59,5 @@ export {
   type OtlpEncoding,
   type OtlpSignal,
 } from './mapping/otlp';
+
+export { formatTrace } from './cli/query';

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
   const path = 'two-services.duckdb';
   const cli = script('../../src/cli/main');
   // To store in ClickHouse instead: '--clickhouse-url', 'http://localhost:8123' instead of '--duckdb-path', path.
-  const receiver = await start([cli, 'serve', '--port', '0', '--duckdb-path', path], /listening on (http:\/\/\S+)/);
+  // OTLP/HTTP on a free port; no OTLP/gRPC listener, which would take 4317 (the services send HTTP).
+  const receiver = await start([cli, 'serve', '--port', '0', '--duckdb-path', path], /listening on (http:\/\/\S+)/, {
+    OTEL_BRIDGE_GRPC_PORT: '0',
+  });
   const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.match[1]! };
   try {
     const backend = await start([script('service'), 'backend'], /backend on (\S+)/, endpoint);

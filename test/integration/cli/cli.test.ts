@@ -1,4 +1,4 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { run } from '../../../src/cli/main';
-import { spawnTypeScript } from '../../support/ts-node';
+
+const ROOT = join(__dirname, '..', '..', '..');
 
 async function runCli(
   argv: string[],
@@ -29,7 +30,24 @@ function serve(
   args: string[],
   cwd: string,
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawnTypeScript('src/cli/main.ts', ['serve', ...args], cwd);
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('ts-node/register/transpile-only'),
+      join(ROOT, 'src', 'cli', 'main.ts'),
+      'serve',
+      ...args,
+    ],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs', moduleResolution: 'node10' }),
+      },
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
