@@ -2,7 +2,7 @@
  * otel-bridge: stores OpenTelemetry traces, logs and metrics, plus scores and feedback, for AI-agent
  * applications.
  *
- * - {@link DefaultExporter}: SDK exporters and score/feedback hooks in one object.
+ * - {@link DefaultExporter}: SDK exporters, score/feedback hooks and a Mastra exporter in one object.
  * - {@link DuckDBStore}: the embedded default store.
  * - {@link ObservabilityStore}: the read and write contract every store implements.
  */
@@ -22,10 +22,12 @@ export {
   StoreLogRecordExporter,
   StoreMetricExporter,
   MappingError,
-  type ExportResult,
   type TemporalityPreference,
 } from './exporters/sdk-exporters';
+export type * from './mapping/sdk/types';
+export { MastraExporter, type MastraExporterOptions } from './exporters/mastra';
 export type { ScoreInput, FeedbackInput } from './mapping/hooks';
+export * from './mapping/mastra';
 export { spanFromSdk } from './mapping/sdk/spans';
 export { logFromSdk } from './mapping/sdk/logs';
 export { metricsFromSdk } from './mapping/sdk/metrics';
@@ -35,6 +37,7 @@ export type { DropReport, DropReason, SubmitOutcome, BatchWriterStats } from './
 export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
 
 export * from './storage/types';
+export { spanPrecedence, preferredCopies } from './storage/precedence';
 export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
 export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
@@ -64,3 +67,5 @@ export {
   type OtlpEncoding,
   type OtlpSignal,
 } from './mapping/otlp';
+
+export { formatTrace } from './cli/query';

@@ -7,8 +7,16 @@ import { formatDuration, formatTime, renderTable } from './table';
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
 type What = (typeof WHAT)[number];
 
-/** A trace as an indented tree: children under their parent, in start order. */
-function traceTree(spans: SpanRecord[]): string {
+/**
+ * A trace as an indented table, children under their parent, as `otel-bridge query traces --trace`
+ * prints it. `spans` in start order, as `getTrace` returns them.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTrace((await store.getTrace(traceId))!.spans));
+ * ```
+ */
+export function formatTrace(spans: readonly SpanRecord[]): string {
   const depth = new Map<string, number>();
   const rows = spans.map((span) => {
     const level = span.parentSpanId === null ? 0 : (depth.get(span.parentSpanId) ?? 0) + 1;
@@ -17,7 +25,7 @@ function traceTree(spans: SpanRecord[]): string {
       `${'  '.repeat(level)}${span.name}`,
       span.spanType,
       formatDuration(span.durationNano),
-      span.statusCode,
+      span.running ? 'running' : span.statusCode,
       span.model ?? '',
       span.totalTokens === null ? '' : String(span.totalTokens),
       span.error?.message ?? '',
@@ -50,7 +58,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'traces': {
       if (settings.trace) {
         const trace = await store.getTrace(settings.trace);
-        return trace ? traceTree(trace.spans) : `no trace ${settings.trace}`;
+        return trace ? formatTrace(trace.spans) : `no trace ${settings.trace}`;
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
       const rows = traces.map((t) => [

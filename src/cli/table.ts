@@ -1,7 +1,8 @@
 /** Renders rows as aligned text columns, cutting long cells so that a row stays on one line. */
 export function renderTable(headers: string[], rows: string[][], maxCell = 48): string {
   const cut = (cell: string) => {
-    const flat = cell.replace(/\s+/g, ' ');
+    // Line breaks and tabs become one space; runs of spaces stay, so that a tree keeps its indentation.
+    const flat = cell.replace(/\s*[\r\n\t\f\v]\s*/g, ' ');
     return flat.length > maxCell ? `${flat.slice(0, maxCell - 1)}…` : flat;
   };
   const cells = [headers, ...rows].map((row) => row.map(cut));

@@ -4,7 +4,8 @@ import { RecordValidationError } from '../records/validate';
 import type { BatchWriterStats } from '../pipeline/batch-writer';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import { DuckDBStore } from '../storage/duckdb/store';
-import type { ObservabilityStore } from '../storage/types';
+import type { ObservabilityStore, TracingStrategy } from '../storage/types';
+import { MastraExporter } from './mastra';
 import {
   StoreLogRecordExporter,
   StoreMetricExporter,
@@ -21,10 +22,16 @@ export interface DefaultExporterOptions extends PipelineOptions {
   storage?: ObservabilityStore;
   /** Temporality the metric exporter asks the SDK for. Default `cumulative`, as the SDK's own default. */
   metricTemporality?: TemporalityPreference;
+  /**
+   * How {@link DefaultExporter.mastra} writes spans; it must be one the store supports. Default: the
+   * store's preferred strategy (DuckDB `event-sourced`, ClickHouse `insert-only`).
+   */
+  mastraTracingStrategy?: TracingStrategy;
 }
 
 /**
- * Stores everything an OpenTelemetry Node app produces, plus scores and feedback.
+ * Stores everything an OpenTelemetry Node app produces, plus scores and feedback, and everything a
+ * Mastra app exports ({@link DefaultExporter.mastra}), into one store.
  *
  * @example
  * ```ts
@@ -46,6 +53,11 @@ export class DefaultExporter {
   readonly spanExporter: StoreSpanExporter;
   readonly logRecordExporter: StoreLogRecordExporter;
   readonly metricExporter: StoreMetricExporter;
+  /**
+   * Mastra's `ObservabilityExporter`, for `new Observability({ configs: { default: { serviceName,
+   * exporters: [exporter.mastra] } } })`; see {@link MastraExporter}.
+   */
+  readonly mastra: MastraExporter;
   private readonly pipeline: StorePipeline;
   private readonly ownsStorage: boolean;
 
@@ -56,6 +68,10 @@ export class DefaultExporter {
     this.spanExporter = new StoreSpanExporter(this.pipeline, options.onDrop);
     this.logRecordExporter = new StoreLogRecordExporter(this.pipeline, options.onDrop);
     this.metricExporter = new StoreMetricExporter(this.pipeline, options.metricTemporality, options.onDrop);
+    this.mastra = new MastraExporter(this.pipeline, {
+      tracingStrategy: options.mastraTracingStrategy,
+      onDrop: options.onDrop,
+    });
   }
 
   /**

@@ -1,15 +1,16 @@
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type {
-  AggregationTemporality,
-  InstrumentType,
-  PushMetricExporter,
-  ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
 import { OtelBridgeError } from '../errors';
 import { logFromSdk } from '../mapping/sdk/logs';
 import { metricsFromSdk } from '../mapping/sdk/metrics';
 import { spanFromSdk } from '../mapping/sdk/spans';
+import type {
+  ExportResult,
+  SdkLogRecordExporter,
+  SdkPushMetricExporter,
+  SdkReadableLogRecord,
+  SdkReadableSpan,
+  SdkResourceMetrics,
+  SdkSpanExporter,
+} from '../mapping/sdk/types';
 import type { RecordOf, Signal } from '../records/types';
 import { RecordValidationError } from '../records/validate';
 import type { DropReport } from '../pipeline/batch-writer';
@@ -18,11 +19,6 @@ import type { StorePipeline } from '../pipeline/store-pipeline';
 /** `ExportResultCode` of `@opentelemetry/core`, by value, so that no runtime import of the SDK is needed. */
 const SUCCESS = 0;
 const FAILED = 1;
-
-export interface ExportResult {
-  code: number;
-  error?: Error;
-}
 
 /** An SDK object that could not be turned into a record. */
 export class MappingError extends OtelBridgeError {
@@ -88,14 +84,17 @@ class SignalExporter<S extends Signal, Item> {
 }
 
 /** A `SpanExporter` that stores finished spans. */
-export class StoreSpanExporter extends SignalExporter<'spans', ReadableSpan> implements SpanExporter {
+export class StoreSpanExporter extends SignalExporter<'spans', SdkReadableSpan> implements SdkSpanExporter {
   constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
     super(pipeline, 'spans', (span) => [spanFromSdk(span)], onDrop);
   }
 }
 
 /** A `LogRecordExporter` that stores log records. */
-export class StoreLogRecordExporter extends SignalExporter<'logs', ReadableLogRecord> implements LogRecordExporter {
+export class StoreLogRecordExporter
+  extends SignalExporter<'logs', SdkReadableLogRecord>
+  implements SdkLogRecordExporter
+{
   constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
     super(pipeline, 'logs', (log) => [logFromSdk(log)], onDrop);
   }
@@ -107,8 +106,9 @@ export class StoreLogRecordExporter extends SignalExporter<'logs', ReadableLogRe
  */
 export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
 
-const DELTA = 0 as AggregationTemporality;
-const CUMULATIVE = 1 as AggregationTemporality;
+/** `AggregationTemporality` of the SDK, by value. */
+const DELTA = 0;
+const CUMULATIVE = 1;
 
 const DELTA_INSTRUMENTS: Record<Exclude<TemporalityPreference, 'cumulative'>, ReadonlySet<string>> = {
   delta: new Set(['COUNTER', 'OBSERVABLE_COUNTER', 'HISTOGRAM', 'GAUGE', 'OBSERVABLE_GAUGE']),
@@ -116,8 +116,8 @@ const DELTA_INSTRUMENTS: Record<Exclude<TemporalityPreference, 'cumulative'>, Re
 };
 
 /** A `PushMetricExporter` that stores one record per data point. */
-export class StoreMetricExporter implements PushMetricExporter {
-  private readonly delegate: SignalExporter<'metrics', ResourceMetrics>;
+export class StoreMetricExporter implements SdkPushMetricExporter {
+  private readonly delegate: SignalExporter<'metrics', SdkResourceMetrics>;
   private readonly temporality: TemporalityPreference;
 
   constructor(
@@ -129,11 +129,11 @@ export class StoreMetricExporter implements PushMetricExporter {
     this.temporality = temporality;
   }
 
-  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+  export(metrics: SdkResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     this.delegate.export([metrics], resultCallback);
   }
 
-  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+  selectAggregationTemporality(instrumentType: string): number {
     if (this.temporality === 'cumulative') return CUMULATIVE;
     return DELTA_INSTRUMENTS[this.temporality].has(instrumentType) ? DELTA : CUMULATIVE;
   }

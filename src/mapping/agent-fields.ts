@@ -200,20 +200,10 @@ const [MCP_METHOD, GENAI_OPERATION, OPENINFERENCE_KIND, AI_SDK_OPERATION, AI_SDK
   'ai.model.provider',
 );
 
-/** Mastra span types that are not in the record enum, and where they belong. */
+/** Span types of older Mastra versions, under their present names. */
 const MASTRA_TYPE_ALIASES: Record<string, SpanType> = {
   llm_generation: 'model_generation',
   llm_chunk: 'model_chunk',
-  model_inference: 'model_step',
-  provider_tool_call: 'tool_call',
-  client_tool_call: 'tool_call',
-  scorer_step: 'scorer_run',
-  workflow_conditional: 'workflow_step',
-  workflow_conditional_eval: 'workflow_step',
-  workflow_parallel: 'workflow_step',
-  workflow_loop: 'workflow_step',
-  workflow_sleep: 'workflow_step',
-  workflow_wait_event: 'workflow_step',
 };
 
 const OPERATION_TYPES: Record<string, SpanType> = {
@@ -282,7 +272,11 @@ function deriveSpanType(get: Lookup, attributes: AttributeMap, spanName: string)
 const ENTITY_TYPES: Partial<Record<SpanType, string>> = {
   agent_run: 'agent',
   tool_call: 'tool',
+  client_tool_call: 'tool',
+  provider_tool_call: 'tool',
   mcp_tool_call: 'tool',
+  mcp_server_request: 'mcp_server',
+  memory_operation: 'memory',
   workflow_run: 'workflow_run',
   workflow_step: 'workflow_step',
   scorer_run: 'scorer',
@@ -330,7 +324,7 @@ const OUTPUT_KEYS: Record<'model' | 'tool' | 'other', readonly string[]> = {
 
 function payloadFamily(spanType: SpanType): 'model' | 'tool' | 'other' {
   if (spanType.startsWith('model_')) return 'model';
-  if (spanType === 'tool_call' || spanType === 'mcp_tool_call') return 'tool';
+  if (spanType.endsWith('tool_call')) return 'tool';
   return 'other';
 }
 
@@ -465,6 +459,30 @@ export function deriveSpanSemantics(
     input: firstValue(get, inputKeys),
     output: firstValue(get, outputKeys),
   });
+}
+
+/**
+ * The model fields of a Mastra span from Mastra's own attribute names (`ModelGenerationAttributes`,
+ * `ModelStepAttributes`): `responseModel` or `model`, `provider`, and `usage.inputTokens` /
+ * `usage.outputTokens`. A field Mastra does not give is left out, to be derived as for any span.
+ */
+export function deriveMastraModelFields(
+  attributes: AttributeMap,
+): Partial<Pick<GenAiFields, 'model' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens'>> {
+  const fields: Partial<Pick<GenAiFields, 'model' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens'>> = {};
+  const model = asText(attributes.responseModel) ?? asText(attributes.model);
+  if (model !== null) fields.model = model;
+  const provider = asText(attributes.provider);
+  if (provider !== null) fields.provider = provider;
+  const usage = attributes.usage;
+  if (usage !== null && typeof usage === 'object' && !Array.isArray(usage) && !(usage instanceof Uint8Array)) {
+    const input = asCount(usage.inputTokens);
+    const output = asCount(usage.outputTokens);
+    if (input !== null) fields.inputTokens = input;
+    if (output !== null) fields.outputTokens = output;
+    if (input !== null || output !== null) fields.totalTokens = (input ?? 0) + (output ?? 0);
+  }
+  return fields;
 }
 
 /** `service.name`, as the SDKs default it when it is missing. */

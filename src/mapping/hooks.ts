@@ -58,7 +58,8 @@ function timeOf(timestamp: Date | bigint | undefined): bigint {
   return typeof timestamp === 'bigint' ? timestamp : BigInt(timestamp.getTime()) * 1_000_000n;
 }
 
-function contextOf(input: Partial<ContextFields>): ContextFields {
+/** Every context field, `null` where `input` has none. */
+export function contextOf(input: Partial<ContextFields>): ContextFields {
   return Object.fromEntries(CONTEXT_FIELDS.map((field) => [field, input[field] ?? null])) as unknown as ContextFields;
 }
 

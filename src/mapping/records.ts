@@ -9,11 +9,20 @@ import type {
   ScopeInfo,
   SpanEvent,
   SpanKind,
+  SpanError,
   SpanLink,
+  SpanOrigin,
   SpanRecord,
   StatusCode,
 } from '../records/types';
-import { deriveRecordContext, deriveSpanError, deriveSpanSemantics, serviceNameOf } from './agent-fields';
+import {
+  deriveRecordContext,
+  deriveSpanError,
+  deriveSpanSemantics,
+  serviceNameOf,
+  type RecordContext,
+  type SpanSemantics,
+} from './agent-fields';
 
 /**
  * Builders that turn OpenTelemetry data, however it arrived (SDK objects or OTLP), into records.
@@ -43,10 +52,32 @@ export interface SpanData {
   droppedLinksCount: number;
 }
 
+/**
+ * What an edge knows of a span beyond its OpenTelemetry data. A derived field that is given here
+ * (even as `null`) is taken as given instead of being derived from the attributes; one left out is
+ * derived. The Mastra exporter knows most of them from Mastra's own fields.
+ */
+export interface KnownSpanFields extends Partial<SpanSemantics> {
+  running: boolean;
+  origin: SpanOrigin;
+  error?: SpanError | null;
+}
+
+/** What the OpenTelemetry SDK and OTLP paths know: a finished span, and nothing else. */
+const FINISHED_OTEL_SPAN: KnownSpanFields = { running: false, origin: 'otel' };
+
+/** `base` with the fields that `known` gives, for the few records that come with known fields. */
+function withKnown<T extends object>(base: T, known: Partial<T>): T {
+  const merged = { ...base };
+  for (const key in known) if (known[key] !== undefined) merged[key] = known[key];
+  return merged;
+}
+
 // The builders list every field rather than spreading their inputs: on Node 20, spreading two
 // objects into a literal of this size runs about 100 times slower (roughly 20k records/s).
-export function buildSpanRecord(data: SpanData): SpanRecord {
-  const semantics = deriveSpanSemantics(data.attributes, data.resource.attributes, data.name);
+export function buildSpanRecord(data: SpanData, known: KnownSpanFields = FINISHED_OTEL_SPAN): SpanRecord {
+  const derived = deriveSpanSemantics(data.attributes, data.resource.attributes, data.name);
+  const semantics = known === FINISHED_OTEL_SPAN ? derived : withKnown(derived, known);
   return {
     traceId: data.traceId,
     spanId: data.spanId,
@@ -60,9 +91,14 @@ export function buildSpanRecord(data: SpanData): SpanRecord {
     endTimeUnixNano: data.endTimeUnixNano,
     // A span that ends before it starts gets a negative duration, which validation rejects by name.
     durationNano: data.endTimeUnixNano - data.startTimeUnixNano,
+    running: known.running,
+    origin: known.origin,
     statusCode: data.statusCode,
     statusMessage: data.statusMessage,
-    error: deriveSpanError(data.statusCode, data.statusMessage, data.events, data.attributes),
+    error:
+      known.error !== undefined
+        ? known.error
+        : deriveSpanError(data.statusCode, data.statusMessage, data.events, data.attributes),
     serviceName: serviceNameOf(data.resource.attributes),
     resource: data.resource,
     scope: data.scope,
@@ -144,8 +180,10 @@ export function messageOf(body: AttributeValue): string {
   return JSON.stringify(toPlainJson(body));
 }
 
-export function buildLogRecord(data: LogData): LogRecord {
-  const context = deriveRecordContext(data.attributes, data.resource.attributes);
+/** Builds a log record; context fields that `known` gives are taken as given, the rest derived. */
+export function buildLogRecord(data: LogData, known?: Partial<RecordContext>): LogRecord {
+  const derived = deriveRecordContext(data.attributes, data.resource.attributes);
+  const context = known ? withKnown(derived, known) : derived;
   return {
     timeUnixNano: data.timeUnixNano,
     observedTimeUnixNano: data.observedTimeUnixNano,
@@ -202,9 +240,22 @@ export const NO_METRIC_VALUES = {
   quantiles: null,
 } as const satisfies Partial<MetricData>;
 
-export function buildMetricRecord(data: MetricData): MetricRecord {
-  const context = deriveRecordContext(data.attributes, data.resource.attributes);
-  const traced = data.exemplars.find((exemplar: Exemplar) => exemplar.traceId !== null);
+/** What an edge knows of a metric point: its trace and span, and context fields. */
+export interface KnownMetricFields extends Partial<RecordContext> {
+  traceId?: string | null;
+  spanId?: string | null;
+}
+
+/**
+ * Builds a metric record. Its trace and span are those `known` gives, or else those of its first
+ * exemplar that names one; context fields that `known` gives are taken as given, the rest derived.
+ */
+export function buildMetricRecord(data: MetricData, known?: KnownMetricFields): MetricRecord {
+  const derived = deriveRecordContext(data.attributes, data.resource.attributes);
+  const context = known ? withKnown(derived, known) : derived;
+  const traced = known?.traceId
+    ? { traceId: known.traceId, spanId: known.spanId ?? null }
+    : data.exemplars.find((exemplar: Exemplar) => exemplar.traceId !== null);
   return {
     name: data.name,
     description: data.description,

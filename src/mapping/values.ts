@@ -19,6 +19,8 @@ export function toAttributeValue(value: unknown): AttributeValue {
     case 'object':
       if (value === null) return null;
       if (value instanceof Uint8Array) return value;
+      // Not an OpenTelemetry attribute type, but Mastra's span attributes hold some (`completionStartTime`).
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
       if (Array.isArray(value)) return value.map(toAttributeValue);
       return toAttributeMap(value as Record<string, unknown>);
     default:

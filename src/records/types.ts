@@ -84,19 +84,45 @@ export type ContextFieldName = (typeof CONTEXT_FIELDS)[number];
 export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 export type SpanKind = (typeof SPAN_KINDS)[number];
 
-/** Mastra's span types. Anything the mapping cannot classify is `generic`. */
+/**
+ * Mastra's span types, all of them (`SpanType` of `@mastra/core` 1.71), so that a Mastra span keeps
+ * its own. Anything the mapping cannot classify is `generic`.
+ */
 export const SPAN_TYPES = [
   'agent_run',
+  'generic',
+  'scorer_run',
+  'scorer_step',
+  'classifier_evaluation',
   'model_generation',
   'model_step',
+  'model_inference',
   'model_chunk',
   'tool_call',
+  'client_tool_call',
+  'provider_tool_call',
   'mcp_tool_call',
+  'mcp_server_request',
+  'processor_run',
   'workflow_run',
   'workflow_step',
-  'processor_run',
-  'scorer_run',
-  'generic',
+  'workflow_conditional',
+  'workflow_conditional_eval',
+  'workflow_parallel',
+  'workflow_loop',
+  'workflow_sleep',
+  'workflow_wait_event',
+  'memory_operation',
+  'workspace_action',
+  'rag_ingestion',
+  'rag_embedding',
+  'rag_vector_operation',
+  'rag_action',
+  'graph_action',
+  'mapping',
+  'skill_resolution',
+  'skill_action',
+  'agent_signal',
 ] as const;
 export type SpanType = (typeof SPAN_TYPES)[number];
 
@@ -137,7 +163,17 @@ export interface GenAiFields {
   output: AttributeValue;
 }
 
-/** One finished span. */
+/**
+ * Which edge built a span record: the OpenTelemetry SDK exporter or OTLP (`otel`), or the Mastra
+ * exporter (`mastra`), whose copy of a span is the richer one.
+ */
+export const SPAN_ORIGINS = ['otel', 'mastra'] as const;
+export type SpanOrigin = (typeof SPAN_ORIGINS)[number];
+
+/**
+ * One span. A span may be stored more than once (started and then ended, or by two edges); reads
+ * show one copy, chosen by `src/storage/precedence.ts`.
+ */
 export interface SpanRecord extends ContextFields, GenAiFields {
   traceId: string;
   spanId: string;
@@ -149,8 +185,12 @@ export interface SpanRecord extends ContextFields, GenAiFields {
   kind: SpanKind;
   spanType: SpanType;
   startTimeUnixNano: bigint;
+  /** Equals the start while the span is {@link SpanRecord.running}. */
   endTimeUnixNano: bigint;
   durationNano: bigint;
+  /** Started and not yet ended: its end equals its start and its duration is 0. */
+  running: boolean;
+  origin: SpanOrigin;
   statusCode: StatusCode;
   statusMessage: string;
   /** Present when the span failed. */

@@ -51,6 +51,9 @@ const checkSpan: SemanticCheck<SpanRecord> = (span) => {
   if (span.durationNano !== span.endTimeUnixNano - span.startTimeUnixNano) {
     return { path: '/durationNano', message: 'must equal endTimeUnixNano - startTimeUnixNano' };
   }
+  if (span.running && span.durationNano !== 0n) {
+    return { path: '/running', message: 'a running span must end when it starts (duration 0)' };
+  }
   return null;
 };
 

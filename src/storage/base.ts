@@ -22,6 +22,7 @@ import type {
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
 import { InvalidQueryError } from './errors';
 import { decodeTypedValue } from './typed-json';
+import { preferredCopies } from './precedence';
 
 /** A page request with its defaults applied and its bounds checked. */
 export interface ResolvedPage {
@@ -94,13 +95,13 @@ function checkIds(filter: { traceId?: string; spanId?: string } | undefined): vo
 const compareTimes = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * A trace as readers want it: each span once (a retried write may have stored it twice), ordered by
- * start time; when start times tie (the JS SDK's are in whole milliseconds), a parent before its
- * children, then the span that ended first, then by span id.
+ * A trace as readers want it: each span once (the copy that {@link preferredCopies} keeps; `spans`
+ * in the order they were written), ordered by start time; when start times tie (the JS SDK's are in
+ * whole milliseconds), a parent before its children, then the span that ended first, then by span id.
  */
 export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
   const unique = new Map<string, SpanRecord>();
-  for (const span of spans) if (!unique.has(span.spanId)) unique.set(span.spanId, span);
+  for (const span of preferredCopies(spans)) unique.set(span.spanId, span);
   const depths = new Map<string, number>();
   const depthOf = (span: SpanRecord, seen = new Set<string>()): number => {
     const known = depths.get(span.spanId);
@@ -179,7 +180,7 @@ export abstract class StoreBase implements ObservabilityStore {
 
   /** Writes a batch of valid records of one signal, all or nothing. */
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
-  /** Every stored span of a trace, in any order, duplicates allowed. */
+  /** Every stored span of a trace, duplicates allowed, in the order they were written where the engine can tell. */
   protected abstract queryTraceSpans(traceId: string): Promise<SpanRecord[]>;
   protected abstract queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
   protected abstract queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>>;

@@ -319,6 +319,24 @@ export const SPAN_COLUMNS: Column<S>[] = [
   field<S, 'startTimeUnixNano'>('start_time', 'startTimeUnixNano', 'time'),
   field<S, 'endTimeUnixNano'>('end_time', 'endTimeUnixNano', 'time'),
   field<S, 'durationNano'>('duration_nano', 'durationNano', 'int64'),
+  // A row stored before these two columns existed reads as what it was: a finished OpenTelemetry span.
+  column<S>(
+    'running',
+    'bool',
+    (r) => r.running,
+    (r, cell) => {
+      r.running = cell === true;
+    },
+  ),
+  column<S>(
+    'origin',
+    'string',
+    (r) => r.origin,
+    (r, cell) => {
+      r.origin = cell === 'mastra' ? 'mastra' : 'otel';
+    },
+    { lowCardinality: true },
+  ),
   field<S, 'statusCode'>('status_code', 'statusCode', 'string', { lowCardinality: true }),
   field<S, 'statusMessage'>('status_message', 'statusMessage', 'string'),
   column<S>(

@@ -14,7 +14,12 @@ import type {
   StatusCode,
 } from '../records/types';
 
-/** How a store wants spans delivered. otel-bridge exports finished spans only, so it writes `insert-only`. */
+/**
+ * How a store wants spans delivered, named as Mastra names them. Our stores take `insert-only` (each
+ * span written once, when it ends) and `event-sourced` (a started span written as running, then again
+ * when it ends; reads keep the better copy, see `precedence.ts`). The OpenTelemetry paths only ever
+ * see finished spans; the Mastra exporter follows the store's preference.
+ */
 export type TracingStrategy = 'realtime' | 'batch-with-updates' | 'insert-only' | 'event-sourced';
 /** How a store wants the other signals delivered: one write per export (`realtime`) or grouped (`batch`). */
 export type SignalStrategy = 'realtime' | 'batch';

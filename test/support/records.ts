@@ -91,6 +91,8 @@ export function makeSpan(overrides: Partial<SpanRecord> = {}): SpanRecord {
     startTimeUnixNano: start,
     endTimeUnixNano: end,
     durationNano: end - start,
+    running: false,
+    origin: 'otel',
     statusCode: 'unset',
     statusMessage: '',
     error: null,

@@ -46,7 +46,7 @@ export function describeStoreContract(
 
       it('declares strategies that the exporter can use', () => {
         expect(store.tracingStrategy.supported).toContain(store.tracingStrategy.preferred);
-        expect(store.tracingStrategy.supported).toContain('insert-only');
+        expect(store.tracingStrategy.supported).toEqual(expect.arrayContaining(['insert-only', 'event-sourced']));
         for (const hint of [store.logsStrategy, store.metricsStrategy, store.scoresStrategy, store.feedbackStrategy]) {
           expect(hint.supported).toContain(hint.preferred);
           expect(hint.supported).toContain('batch');
@@ -268,6 +268,102 @@ export function describeStoreContract(
         const list = await store.listTraces({ filter: { traceId: spans[0]!.traceId } });
         expect(list.pagination.total).toBe(1);
         expect(list.traces).toHaveLength(1);
+      });
+
+      describe('copies of one span: reads show the preferred one (precedence.ts)', () => {
+        /** A root span and a child, as a Mastra exporter writes them: started (running), then ended. */
+        function mastraSpans(): { running: SpanRecord[]; finished: SpanRecord[] } {
+          const root = makeSpan({
+            origin: 'mastra',
+            spanType: 'agent_run',
+            name: "agent run: 'weather'",
+            entityType: 'agent',
+            entityName: 'weather',
+            input: 'What is the weather in Kyoto?',
+            output: 'Sunny, 24 °C.',
+          });
+          const child = makeSpan({
+            traceId: root.traceId,
+            parentSpanId: root.spanId,
+            origin: 'mastra',
+            spanType: 'tool_call',
+            name: "tool: 'get_weather'",
+            startTimeUnixNano: root.startTimeUnixNano + 1_000_000n,
+            endTimeUnixNano: root.startTimeUnixNano + 2_000_000n,
+          });
+          const started = (span: SpanRecord): SpanRecord => ({
+            ...span,
+            running: true,
+            endTimeUnixNano: span.startTimeUnixNano,
+            durationNano: 0n,
+            output: null,
+          });
+          return { running: [started(root), started(child)], finished: [root, child] };
+        }
+
+        it('a running span alone is visible, as running', async () => {
+          const { running } = mastraSpans();
+          await store.batchCreateSpans({ spans: running });
+          expect((await store.getTrace(running[0]!.traceId))!.spans).toEqual(running);
+          const { traces } = await store.listTraces({ filter: { traceId: running[0]!.traceId } });
+          expect(traces.map((t) => [t.spanId, t.running, t.durationNano])).toEqual([[running[0]!.spanId, true, 0n]]);
+        });
+
+        it.each([
+          ['started, then ended', (c: ReturnType<typeof mastraSpans>) => [c.running, c.finished]],
+          ['ended before its start arrived', (c: ReturnType<typeof mastraSpans>) => [c.finished, c.running]],
+        ])('a running and a finished copy show the finished one: %s', async (_, order) => {
+          const copies = mastraSpans();
+          for (const spans of order(copies)) await store.batchCreateSpans({ spans });
+          expect((await store.getTrace(copies.finished[0]!.traceId))!.spans).toEqual(copies.finished);
+          const list = await store.listTraces({ filter: { traceId: copies.finished[0]!.traceId } });
+          expect(list.pagination.total).toBe(1);
+          expect(list.traces.map((t) => [t.running, t.endTimeUnixNano, t.spanType])).toEqual([
+            [false, copies.finished[0]!.endTimeUnixNano, 'agent_run'],
+          ]);
+        });
+
+        it('an OpenTelemetry and a Mastra copy show the Mastra one, and filters see that copy', async () => {
+          const { finished } = mastraSpans();
+          // The OpenTelemetry SDK's copy of the same spans: its own clock (a few µs apart), its own
+          // service name, and none of Mastra's fields.
+          const otel = finished.map((span) =>
+            makeSpan({
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId,
+              name: span.name,
+              startTimeUnixNano: span.startTimeUnixNano + 3_000n,
+              endTimeUnixNano: span.endTimeUnixNano + 5_000n,
+              serviceName: 'otel-service',
+              resource: resource('otel-service'),
+            }),
+          );
+          for (const spans of [otel, finished]) await store.batchCreateSpans({ spans });
+          const trace = finished[0]!.traceId;
+          expect((await store.getTrace(trace))!.spans).toEqual(finished);
+          const list = await store.listTraces({ filter: { traceId: trace } });
+          expect(list.pagination.total).toBe(1);
+          expect(list.traces.map((t) => [t.origin, t.spanType, t.entityName, t.inputPreview])).toEqual([
+            ['mastra', 'agent_run', 'weather', 'What is the weather in Kyoto?'],
+          ]);
+          expect((await store.listTraces({ filter: { traceId: trace, spanType: 'generic' } })).traces).toEqual([]);
+          expect((await store.listTraces({ filter: { traceId: trace, serviceName: 'otel-service' } })).traces).toEqual(
+            [],
+          );
+          expect((await store.listTraces({ filter: { traceId: trace, spanType: 'agent_run' } })).traces).toHaveLength(
+            1,
+          );
+        });
+
+        it('a finished OpenTelemetry copy beats a running Mastra copy', async () => {
+          const { running } = mastraSpans();
+          const otel = makeSpan({ traceId: running[0]!.traceId, spanId: running[0]!.spanId });
+          for (const spans of [[otel], [running[0]!]]) await store.batchCreateSpans({ spans });
+          expect((await store.getTrace(otel.traceId))!.spans).toEqual([otel]);
+          const { traces } = await store.listTraces({ filter: { traceId: otel.traceId } });
+          expect(traces.map((t) => [t.origin, t.running])).toEqual([['otel', false]]);
+        });
       });
 
       it('listTraces returns root spans only, in a light form with an input preview', async () => {

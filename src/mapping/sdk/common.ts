@@ -1,8 +1,6 @@
 import type { ResourceInfo, ScopeInfo } from '../../records/types';
 import { toAttributeMap } from '../values';
-
-/** `[seconds, nanoseconds]`, as the OpenTelemetry API keeps times. */
-export type HrTime = [number, number];
+import type { HrTime, SdkResource, SdkScope } from './types';
 
 export function hrTimeToUnixNano(time: HrTime): bigint {
   return BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);
@@ -11,19 +9,6 @@ export function hrTimeToUnixNano(time: HrTime): bigint {
 /** The SDK shares one resource object per provider; reads are cached by its identity. */
 const resources = new WeakMap<object, ResourceInfo>();
 const scopes = new WeakMap<object, ScopeInfo>();
-
-export interface SdkResource {
-  attributes: Record<string, unknown>;
-  schemaUrl?: string;
-}
-
-export interface SdkScope {
-  name: string;
-  version?: string;
-  schemaUrl?: string;
-  attributes?: Record<string, unknown>;
-  droppedAttributesCount?: number;
-}
 
 export function toResourceInfo(resource: SdkResource): ResourceInfo {
   let info = resources.get(resource);

@@ -1,11 +1,11 @@
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LogRecord } from '../../records/types';
 import { buildLogRecord } from '../records';
 import { toAttributeMap, toAttributeValue } from '../values';
 import { hrTimeToUnixNano, toResourceInfo, toScopeInfo } from './common';
+import type { SdkReadableLogRecord } from './types';
 
-/** Maps an SDK log record to a record. Reads it structurally, so any 2.x SDK works. */
-export function logFromSdk(log: ReadableLogRecord): LogRecord {
+/** Maps an SDK log record to a record. Reads it structurally, so the 2.x and 3.x SDKs both work. */
+export function logFromSdk(log: SdkReadableLogRecord): LogRecord {
   return buildLogRecord({
     timeUnixNano: hrTimeToUnixNano(log.hrTime),
     observedTimeUnixNano: hrTimeToUnixNano(log.hrTimeObserved),

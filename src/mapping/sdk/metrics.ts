@@ -1,20 +1,13 @@
-import type {
-  ExponentialHistogram,
-  GaugeMetricData,
-  Histogram,
-  MetricData as SdkMetricData,
-  ResourceMetrics,
-  SumMetricData,
-} from '@opentelemetry/sdk-metrics';
 import type { MetricRecord, ResourceInfo, ScopeInfo, Temporality } from '../../records/types';
 import { NO_METRIC_VALUES, buildMetricRecord, type MetricData } from '../records';
 import { toAttributeMap } from '../values';
-import { hrTimeToUnixNano, toResourceInfo, toScopeInfo, type HrTime } from './common';
+import { hrTimeToUnixNano, toResourceInfo, toScopeInfo } from './common';
+import type { HrTime, SdkExponentialHistogram, SdkHistogram, SdkMetricData, SdkResourceMetrics } from './types';
 
 /** The SDK's enums, by value, so that this module needs no runtime import of the SDK. */
 const DATA_POINT = { HISTOGRAM: 0, EXPONENTIAL_HISTOGRAM: 1, GAUGE: 2, SUM: 3 } as const;
 const SDK_TEMPORALITY: Temporality[] = ['delta', 'cumulative'];
-const VALUE_TYPE_INT: SdkMetricData['descriptor']['valueType'] = 0;
+const VALUE_TYPE_INT = 0;
 
 interface PointBase {
   startTime: HrTime;
@@ -70,22 +63,22 @@ function numberValue(metric: SdkMetricData, value: number): number | bigint {
 
 function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeInfo): MetricRecord[] {
   const temporality = SDK_TEMPORALITY[metric.aggregationTemporality] ?? 'unspecified';
-  switch (metric.dataPointType as number) {
+  switch (metric.dataPointType) {
     case DATA_POINT.GAUGE: {
       const stream: PointStream = { type: 'gauge', temporality: null, isMonotonic: null };
-      return (metric as GaugeMetricData).dataPoints.map((point) =>
+      return (metric.dataPoints as (PointBase & { value: number })[]).map((point) =>
         pointRecord(metric, point, stream, { value: numberValue(metric, point.value) }, resource, scope),
       );
     }
     case DATA_POINT.SUM: {
-      const stream: PointStream = { type: 'sum', temporality, isMonotonic: (metric as SumMetricData).isMonotonic };
-      return (metric as SumMetricData).dataPoints.map((point) =>
+      const stream: PointStream = { type: 'sum', temporality, isMonotonic: metric.isMonotonic ?? false };
+      return (metric.dataPoints as (PointBase & { value: number })[]).map((point) =>
         pointRecord(metric, point, stream, { value: numberValue(metric, point.value) }, resource, scope),
       );
     }
     case DATA_POINT.HISTOGRAM: {
       const stream: PointStream = { type: 'histogram', temporality, isMonotonic: null };
-      return (metric.dataPoints as (PointBase & { value: Histogram })[]).map((point) => {
+      return (metric.dataPoints as (PointBase & { value: SdkHistogram })[]).map((point) => {
         const value = point.value;
         return pointRecord(
           metric,
@@ -106,7 +99,7 @@ function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeIn
     }
     case DATA_POINT.EXPONENTIAL_HISTOGRAM: {
       const stream: PointStream = { type: 'exponential_histogram', temporality, isMonotonic: null };
-      return (metric.dataPoints as (PointBase & { value: ExponentialHistogram })[]).map((point) => {
+      return (metric.dataPoints as (PointBase & { value: SdkExponentialHistogram })[]).map((point) => {
         const value = point.value;
         return pointRecord(
           metric,
@@ -134,7 +127,7 @@ function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeIn
 }
 
 /** Maps one SDK collection to a record per data point. */
-export function metricsFromSdk(resourceMetrics: ResourceMetrics): MetricRecord[] {
+export function metricsFromSdk(resourceMetrics: SdkResourceMetrics): MetricRecord[] {
   const resource = toResourceInfo(resourceMetrics.resource);
   const records: MetricRecord[] = [];
   for (const scopeMetrics of resourceMetrics.scopeMetrics) {

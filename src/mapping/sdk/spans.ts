@@ -1,8 +1,8 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanKind, SpanRecord, StatusCode } from '../../records/types';
 import { buildSpanRecord } from '../records';
 import { toAttributeMap } from '../values';
 import { hrTimeToUnixNano, toResourceInfo, toScopeInfo } from './common';
+import type { SdkReadableSpan } from './types';
 
 /** API span kinds are 0–4 in this order. */
 const KINDS: SpanKind[] = ['internal', 'server', 'client', 'producer', 'consumer'];
@@ -18,8 +18,8 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
 }
 
-/** Maps a finished SDK span to a record. Reads the span structurally, so any 2.x SDK works. */
-export function spanFromSdk(span: ReadableSpan): SpanRecord {
+/** Maps a finished SDK span to a record. Reads the span structurally, so the 2.x and 3.x SDKs both work. */
+export function spanFromSdk(span: SdkReadableSpan): SpanRecord {
   const context = span.spanContext();
   return buildSpanRecord({
     traceId: context.traceId,

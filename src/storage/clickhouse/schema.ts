@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
 import { COLUMNS, type Column, type ColumnType } from '../columns';
+import { SPAN_PRECEDENCE_SQL } from '../precedence';
 
 /**
  * The ClickHouse schema, generated from the shared column model (`COLUMNS`).
@@ -31,6 +32,11 @@ import { COLUMNS, type Column, type ColumnType } from '../columns';
  * on the same shard. Each insert also carries a deterministic `insert_deduplication_token` (a hash of
  * the batch), so ClickHouse drops a retried batch at insert time, within its deduplication window,
  * and the copy costs no storage.
+ *
+ * Span copies (`precedence.ts`): the span table's version column is `span_precedence`, so of the
+ * copies that share a sorting key (a running and a finished copy of a Mastra span) a merge or FINAL
+ * keeps the preferred one. Copies that differ in their start time or service (an OpenTelemetry and a
+ * Mastra copy of one span) never share a key, so reads choose among them with the same rule.
  *
  * Typed attributes: `attributes` keeps the typed JSON (reads return it exactly); `attributes_map`
  * is materialized from it by the server, each value being that value's JSON text, so an attribute
@@ -130,6 +136,8 @@ export function modelColumns(signal: Signal): Column<unknown>[] {
 
 const ATTRIBUTES_MAP = 'attributes_map';
 const ROW_HASH = 'row_hash';
+/** A span copy's precedence (`precedence.ts`): the span table's ReplacingMergeTree version. */
+export const SPAN_PRECEDENCE = 'span_precedence';
 
 /** Where a table keeps the time of a row, and how rows are ordered, identified and sharded. */
 interface TableLayout {
@@ -138,6 +146,8 @@ interface TableLayout {
   dimensions: string[];
   /** The columns that identify a row; they end the sorting key. */
   identity: string[];
+  /** The ReplacingMergeTree version: of rows with one sorting key, the highest stays (the last written on ties). */
+  version: string | null;
   /** A function of columns that a retried row repeats exactly, so that the copy lands on the same shard. */
   shardingKey: string;
   /** Columns with a `bloom_filter` skip index. */
@@ -155,6 +165,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     time: 'start_time',
     dimensions: ['service_name'],
     identity: ['trace_id', 'span_id'],
+    version: SPAN_PRECEDENCE,
     shardingKey: 'cityHash64(trace_id)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
     attributeMap: true,
@@ -164,6 +175,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     time: 'time',
     dimensions: ['service_name', 'level'],
     identity: [ROW_HASH],
+    version: null,
     shardingKey: 'cityHash64(time, message)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
     attributeMap: true,
@@ -173,6 +185,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     time: 'time',
     dimensions: ['service_name', 'name'],
     identity: [ROW_HASH],
+    version: null,
     shardingKey: 'cityHash64(name, time, attributes)',
     bloomFiltered: ['trace_id'],
     attributeMap: true,
@@ -182,6 +195,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     time: 'time',
     dimensions: ['scorer_id'],
     identity: ['score_id'],
+    version: null,
     shardingKey: 'cityHash64(score_id)',
     bloomFiltered: ['trace_id'],
     attributeMap: false,
@@ -191,6 +205,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     time: 'time',
     dimensions: ['feedback_type'],
     identity: ['feedback_id'],
+    version: null,
     shardingKey: 'cityHash64(feedback_id)',
     bloomFiltered: ['trace_id'],
     attributeMap: false,
@@ -217,6 +232,12 @@ function derivedColumns(signal: Signal): ColumnDefinition[] {
     derived.push({
       name: ATTRIBUTES_MAP,
       sql: `${ATTRIBUTES_MAP} ${type} MATERIALIZED CAST(JSONExtractKeysAndValuesRaw(attributes), '${type}') CODEC(ZSTD(1))`,
+    });
+  }
+  if (signal === 'spans') {
+    derived.push({
+      name: SPAN_PRECEDENCE,
+      sql: `${SPAN_PRECEDENCE} UInt8 MATERIALIZED ${SPAN_PRECEDENCE_SQL} CODEC(ZSTD(1))`,
     });
   }
   if (identity.includes(ROW_HASH)) {
@@ -323,7 +344,7 @@ export class ClickHouseSchema {
     if (!this.cluster) settings.push('non_replicated_deduplication_window = 1000');
     const statements = [
       `CREATE TABLE IF NOT EXISTS ${this.qualified(local)}${this.onCluster()} (\n  ${body.join(',\n  ')}\n)
-ENGINE = ${this.engine('ReplacingMergeTree')}
+ENGINE = ${this.engine('ReplacingMergeTree', layout.version)}
 PARTITION BY toDate32(${layout.time})
 ORDER BY (${[...layout.dimensions, layout.time, ...layout.identity].join(', ')})${this.ttl(signal, layout.time)}
 SETTINGS ${settings.join(', ')}`,
@@ -391,8 +412,11 @@ SELECT trace_id, min(start_time), max(start_time) FROM ${this.table('spans')} GR
     return this.cluster ? ` ON CLUSTER ${this.cluster}` : '';
   }
 
-  private engine(family: 'ReplacingMergeTree' | 'AggregatingMergeTree'): string {
-    return this.cluster ? `Replicated${family}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')` : family;
+  private engine(family: 'ReplacingMergeTree' | 'AggregatingMergeTree', version: string | null = null): string {
+    const args = this.cluster ? ["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'"] : [];
+    if (version !== null) args.push(version);
+    const name = this.cluster ? `Replicated${family}` : family;
+    return args.length === 0 ? name : `${name}(${args.join(', ')})`;
   }
 
   private ttl(signal: Signal, column: string): string {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
+import { StoreBase, toMetricSeries, toUnixNano, type PageOf, type ResolvedPage } from '../base';
 import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
 import { StoreClosedError } from '../errors';
 import type {
@@ -30,7 +30,7 @@ import {
   traceWhere,
 } from './query';
 import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
-import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns, timeColumn } from './schema';
+import { ClickHouseSchema, DEFAULT_TABLES, SPAN_PRECEDENCE, identityColumns, modelColumns, timeColumn } from './schema';
 
 /** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
 export interface ClickHouseConnectionOptions {
@@ -125,9 +125,9 @@ export class ClickHouseStore extends StoreBase {
     }
   }
 
-  /** Spans arrive finished, so they are only ever inserted. */
+  /** Each copy of a span is a row until a merge; writing spans once, when they end, keeps the table small. */
   get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'insert-only', supported: ['insert-only'] };
+    return { preferred: 'insert-only', supported: ['insert-only', 'event-sourced'] };
   }
   get logsStrategy(): StrategyHint<SignalStrategy> {
     return { preferred: 'batch', supported: ['batch'] };
@@ -315,15 +315,36 @@ export class ClickHouseStore extends StoreBase {
     return rows.map((row) => decodeRecord(COLUMNS.spans, row));
   }
 
+  /**
+   * Root spans, one copy each, the preferred one (`precedence.ts`), and the filter applied to that
+   * copy. The time bounds also apply before the choice, so that a bounded list reads only its days.
+   */
   protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
-    const { total, rows } = await this.page('listTraces', 'spans', list, traceWhere(filter), page);
+    const where = traceWhere(filter);
+    const time = timeColumn('spans');
+    const bounds = ['parent_span_id IS NULL'];
+    if (filter.from !== undefined)
+      bounds.push(`${time} >= fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.from), 'Int64')}, 'UTC')`);
+    if (filter.to !== undefined)
+      bounds.push(`${time} < fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.to), 'Int64')}, 'UTC')`);
+    const roots = `(SELECT *, ${SPAN_PRECEDENCE} FROM ${this.schema.table('spans')} FINAL WHERE ${bounds.join(' AND ')}
+      ORDER BY ${SPAN_PRECEDENCE} DESC LIMIT 1 BY trace_id, span_id)`;
+    const order = [time, ...identityColumns('spans')].map((column) => `${column} ${page.order}`).join(', ');
+    const [counted, rows] = await Promise.all([
+      this.read('listTraces', `SELECT count() FROM ${roots} ${where.sql}`, where.params),
+      this.read(
+        'listTraces',
+        `SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} FROM ${roots} ${where.sql}
+         ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+        { ...where.params, limit: page.perPage, offset: page.offset },
+      ),
+    ]);
     const items = rows.map((row) => {
       const summary = decodeRecord(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
       summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
       return summary;
     });
-    return { total, items };
+    return { total: Number(counted[0]?.[0] ?? 0), items };
   }
 
   protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {

@@ -1,5 +1,5 @@
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
+import { StoreBase, toMetricSeries, toUnixNano, type PageOf, type ResolvedPage } from '../base';
 import {
   COLUMNS,
   INPUT_PREVIEW_LENGTH,
@@ -10,6 +10,7 @@ import {
   type ColumnType,
 } from '../columns';
 import { StorageError, StoreClosedError } from '../errors';
+import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import type {
   FeedbackFilter,
   LogFilter,
@@ -123,9 +124,9 @@ export class DuckDBStore extends StoreBase {
     this.path = options.path ?? 'otel-bridge.duckdb';
   }
 
-  /** Spans arrive finished, so they are only ever inserted. */
+  /** A started span is worth storing at once: reads keep its finished copy once that arrives. */
   get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'insert-only', supported: ['insert-only'] };
+    return { preferred: 'event-sourced', supported: ['insert-only', 'event-sourced'] };
   }
   get logsStrategy(): StrategyHint<SignalStrategy> {
     return { preferred: 'batch', supported: ['batch', 'realtime'] };
@@ -259,17 +260,26 @@ export class DuckDBStore extends StoreBase {
     const list = COLUMNS.spans.map((column) => physicalName(column as Column<unknown>)).join(', ');
     const rows = await this.read(
       'getTrace',
-      `SELECT ${list} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
+      `SELECT ${list} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1 ORDER BY rowid`,
       [traceId, from, to],
     );
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
+  /**
+   * Root spans, one copy each, the preferred one (`precedence.ts`; of equal ones the last appended,
+   * the highest rowid), and the filter applied to that copy. The time bounds also apply before the
+   * choice, so that a bounded list reads only its row groups.
+   */
   protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const where = traceWhere(filter);
+    const bounds = ['parent_span_id IS NULL'];
+    if (filter.from !== undefined) bounds.push(`start_time_unix_nano >= ${where.bind(toUnixNano(filter.from))}`);
+    if (filter.to !== undefined) bounds.push(`start_time_unix_nano < ${where.bind(toUnixNano(filter.to))}`);
     const list = TRACE_SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where.sql}
-      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
+    const copies = `(SELECT * FROM ${TABLES.spans} WHERE ${bounds.join(' AND ')}
+      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id ORDER BY ${SPAN_PRECEDENCE_SQL} DESC, rowid DESC) = 1)`;
+    const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${copies} ${where.sql})`;
     const [[total]] = (await this.read('listTraces', `SELECT count(*) FROM ${roots}`, where.params)) as [[bigint]];
     const rows = await this.read(
       'listTraces',

@@ -6,33 +6,12 @@ import { DefaultExporter } from '../../../src/exporters/default-exporter';
 import { ConfigurationError } from '../../../src/errors';
 import type { DropReport } from '../../../src/pipeline/batch-writer';
 import { BufferFullError } from '../../../src/pipeline/errors';
-import type { RecordOf, Signal } from '../../../src/records/types';
 import { RecordValidationError } from '../../../src/records/validate';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
-import { StorageError } from '../../../src/storage/errors';
 import type { StrategyHint, TracingStrategy } from '../../../src/storage/types';
 import { spanId, traceId } from '../../support/records';
+import { FlakyStore } from '../../support/flaky-store';
 import { sdkSpans } from '../../support/telemetry';
-
-/** A real DuckDB store whose writes fail while `failing` is true, as a store under an outage does. */
-class FlakyStore extends DuckDBStore {
-  failing = false;
-  initFailures = 0;
-  override async init(): Promise<void> {
-    if (this.initFailures > 0) {
-      this.initFailures--;
-      throw new StorageError({ store: 'duckdb', operation: 'init', retryable: true, message: 'database is locked' });
-    }
-    return super.init();
-  }
-  protected override insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    if (this.failing)
-      return Promise.reject(
-        new StorageError({ store: 'duckdb', operation: 'insert', retryable: true, message: 'IO Error: disk full' }),
-      );
-    return super.insert(signal, records);
-  }
-}
 
 interface Result {
   code: number;

@@ -455,7 +455,11 @@ describe('ClickHouseStore on chdb', () => {
       const ddl = statements(cluster);
       for (const statement of ddl) expect(statement).toContain(' ON CLUSTER prod');
       const [spans, spansDistributed] = cluster.createTable('spans');
+      // The span table's version is a copy's precedence; the other tables keep the last row written.
       expect(spans).toContain(
+        "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', span_precedence)",
+      );
+      expect(cluster.createTable('logs')[0]).toContain(
         "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
       );
       expect(spans).toContain('TTL start_time + INTERVAL 14 DAY');

@@ -16,7 +16,8 @@ describe('span type', () => {
   it.each<[string, AttributeMap, string]>([
     ['Mastra type', { 'mastra.span.type': 'workflow_step', 'gen_ai.operation.name': 'chat' }, 'workflow_step'],
     ['Mastra alias', { 'mastra.span.type': 'llm_generation' }, 'model_generation'],
-    ['Mastra type we do not model', { 'mastra.span.type': 'rag_ingestion' }, 'generic'],
+    ['every Mastra type passes through', { 'mastra.span.type': 'rag_ingestion' }, 'rag_ingestion'],
+    ['a Mastra type we do not know', { 'mastra.span.type': 'quantum_leap' }, 'generic'],
     ['MCP tools/call', { 'mcp.method.name': 'tools/call', 'gen_ai.operation.name': 'execute_tool' }, 'mcp_tool_call'],
     ['execute_tool with mcp keys', { 'gen_ai.operation.name': 'execute_tool', 'mcp.session.id': 's' }, 'mcp_tool_call'],
     ['GenAI invoke_agent', { 'gen_ai.operation.name': 'invoke_agent' }, 'agent_run'],

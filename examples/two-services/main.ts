@@ -1,0 +1,86 @@
+/**
+ * Two services sending OTLP to `otel-bridge serve`: starts the receiver on a free port with its own
+ * DuckDB file, then a backend and a frontend service (each its own process and NodeSDK, exporting
+ * OTLP/HTTP to the receiver); the frontend calls the backend once. Then it stops the receiver, which
+ * drains, and prints the stored trace: both services' spans in one tree.
+ *
+ * Run it with `npm run example:services`. It writes `two-services.duckdb` in the working directory.
+ * With a Collector in between, the services send to the Collector and the Collector to otel-bridge
+ * (README, "A Collector in front").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extname, join } from 'node:path';
+import { DuckDBStore, formatTrace } from '../../src';
+
+/** The sibling script: `.ts` under ts-node, `.js` once compiled. */
+const script = (path: string): string => join(__dirname, `${path}${extname(__filename)}`);
+
+/** Starts a Node process and resolves with it and the first line of its output that matches. */
+function start(
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready.test(output)) reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
+    });
+  });
+}
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', resolve));
+
+async function main(): Promise<void> {
+  const path = 'two-services.duckdb';
+  const cli = script('../../src/cli/main');
+  // To store in ClickHouse instead: '--clickhouse-url', 'http://localhost:8123' instead of '--duckdb-path', path.
+  // OTLP/HTTP on a free port; no OTLP/gRPC listener, which would take 4317 (the services send HTTP).
+  const receiver = await start([cli, 'serve', '--port', '0', '--duckdb-path', path], /listening on (http:\/\/\S+)/, {
+    OTEL_BRIDGE_GRPC_PORT: '0',
+  });
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.match[1]! };
+  try {
+    const backend = await start([script('service'), 'backend'], /backend on (\S+)/, endpoint);
+    const frontend = await start([script('service'), 'frontend', backend.match[1]!], /trace ([0-9a-f]{32})/, endpoint);
+    const traceId = frontend.match[1]!;
+    await exited(frontend.child);
+    backend.child.kill('SIGTERM');
+    await exited(backend.child);
+    receiver.child.kill('SIGTERM');
+    if ((await exited(receiver.child)) !== 0) throw new Error('otel-bridge serve did not exit cleanly');
+
+    const store = new DuckDBStore({ path });
+    await store.init();
+    const stored = await store.getTrace(traceId);
+    await store.close();
+    const spans = stored?.spans ?? [];
+    const services = [...new Set(spans.map((span) => span.serviceName))].join(', ');
+    const text = `trace ${traceId} (services: ${services})\n${formatTrace(spans)}`;
+    console.log(text);
+  } finally {
+    receiver.child.kill('SIGTERM');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
