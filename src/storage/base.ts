@@ -6,6 +6,7 @@ import type {
   LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
+  MetricDescriptor,
   MetricFilter,
   MetricSeries,
   ObservabilityStore,
@@ -14,6 +15,7 @@ import type {
   SignalStrategy,
   StrategyHint,
   TimeBound,
+  TimeRange,
   Trace,
   TraceFilter,
   TraceSummary,
@@ -187,6 +189,10 @@ export abstract class StoreBase implements ObservabilityStore {
   protected abstract queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
   protected abstract queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>>;
   protected abstract queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>>;
+  /** Distinct service names of spans, logs and metrics in the range, sorted. */
+  protected abstract queryServices(range: TimeRange): Promise<string[]>;
+  /** Distinct (name, type, unit) of metric points in the range, sorted. */
+  protected abstract queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]>;
 
   /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
   async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
@@ -270,5 +276,13 @@ export abstract class StoreBase implements ObservabilityStore {
     checkIds(args.filter);
     const { pagination, items } = paginated(page, await this.queryFeedback(args.filter ?? {}, page));
     return { pagination, feedback: items };
+  }
+
+  listServices(range: TimeRange = {}): Promise<string[]> {
+    return this.queryServices(range);
+  }
+
+  listMetricDescriptors(range: TimeRange = {}): Promise<MetricDescriptor[]> {
+    return this.queryMetricDescriptors(range);
   }
 }

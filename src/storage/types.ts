@@ -141,6 +141,16 @@ export interface MetricAggregateResult {
   series: MetricSeries[];
 }
 
+/** A time range, for the reads of distinct values. */
+export type TimeRange = Pick<CommonFilter, 'from' | 'to'>;
+
+/** A metric that points were recorded for, as a picker lists it. */
+export interface MetricDescriptor {
+  name: string;
+  type: MetricType;
+  unit: string;
+}
+
 /**
  * The storage contract. DuckDB and ClickHouse implement it; the exporters and the receiver only
  * ever talk to it.
@@ -181,4 +191,8 @@ export interface ObservabilityStore {
   aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
   listScores(args?: ListArgs<ScoreFilter>): Promise<{ pagination: Pagination; scores: ScoreRecord[] }>;
   listFeedback(args?: ListArgs<FeedbackFilter>): Promise<{ pagination: Pagination; feedback: FeedbackRecord[] }>;
+  /** The service names that sent spans, logs or metrics (in `range`, by record time), sorted. */
+  listServices(range?: TimeRange): Promise<string[]>;
+  /** Each distinct metric name, type and unit that points were recorded for (in `range`), sorted. */
+  listMetricDescriptors(range?: TimeRange): Promise<MetricDescriptor[]>;
 }
