@@ -98,3 +98,22 @@ export async function decompress(body: Buffer, encoding: string, limit: number):
     throw decompressionError(error, encoding, limit);
   }
 }
+
+/**
+ * Reads a request body and undoes its `Content-Encoding`, both within `limit` bytes. `take` is told
+ * of every byte held (the raw chunks as they arrive, then the decompressed copy) and may refuse by
+ * throwing.
+ */
+export async function receiveBody(
+  request: IncomingMessage,
+  limit: number,
+  take: (bytes: number) => void,
+): Promise<Buffer> {
+  const raw = await readRaw(request, limit, take);
+  const encoding = String(request.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  const body = await decompress(raw, encoding, limit);
+  if (body !== raw) take(body.length);
+  return body;
+}

@@ -1,4 +1,6 @@
 import { OtelBridgeError } from '../errors';
+import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
+import { StorageError } from '../storage/errors';
 
 /** gRPC status codes, as OTLP/HTTP puts them in a `google.rpc.Status` body. */
 export const GRPC_CODE = {
@@ -37,4 +39,23 @@ export class ReceiverError extends OtelBridgeError {
   get grpcCode(): number {
     return GRPC_BY_STATUS[this.status] ?? GRPC_CODE.INTERNAL;
   }
+}
+
+/** What the pipeline's failure to take or write records means for the client: come back later, or do not retry. */
+export function writeFailure(error: unknown, retryAfterSeconds: number): ReceiverError {
+  if (error instanceof ReceiverError) return error;
+  if (error instanceof BufferFullError) {
+    return error.oversized
+      ? new ReceiverError(413, error.message)
+      : new ReceiverError(429, error.message, { retryAfterSeconds });
+  }
+  if (error instanceof WriterShutdownError)
+    return new ReceiverError(503, 'the receiver is shutting down', { retryAfterSeconds });
+  if (error instanceof WriteDroppedError) {
+    const permanent = error.cause instanceof StorageError && !error.cause.retryable;
+    return permanent
+      ? new ReceiverError(500, error.message)
+      : new ReceiverError(503, `storage is unavailable: ${error.message}`, { retryAfterSeconds });
+  }
+  return new ReceiverError(500, error instanceof Error ? error.message : String(error));
 }

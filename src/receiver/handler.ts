@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { scoresFromEvaluationEvents } from '../mapping/evaluation';
 import {
   decodeLogs,
   decodeMetrics,
@@ -9,12 +9,11 @@ import {
   type OtlpEncoding,
   type OtlpSignal,
 } from '../mapping/otlp';
-import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
-import type { Signal } from '../records/types';
-import { StorageError } from '../storage/errors';
-import { decompress, readRaw } from './body';
-import { ReceiverError } from './errors';
+import type { LogRecord, Signal } from '../records/types';
+import { BearerToken, applyCors } from './access';
+import { receiveBody } from './body';
+import { ReceiverError, writeFailure } from './errors';
 import type { MemoryBudget } from './memory';
 import { CONTENT_TYPES, exportResponse, statusResponse } from './responses';
 
@@ -45,43 +44,17 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | null {
   return null;
 }
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/** Compares digests, so that neither the token's content nor its length leaks through timing. */
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  return match !== null && timingSafeEqual(digest(match[1]!.trim()), expected);
-}
-
-/** What the store's failure means for the client: come back later, or do not retry. */
-function writeFailure(error: unknown, retryAfterSeconds: number): ReceiverError {
-  if (error instanceof BufferFullError) {
-    return error.oversized
-      ? new ReceiverError(413, error.message)
-      : new ReceiverError(429, error.message, { retryAfterSeconds });
-  }
-  if (error instanceof WriterShutdownError)
-    return new ReceiverError(503, 'the receiver is shutting down', { retryAfterSeconds });
-  if (error instanceof WriteDroppedError) {
-    const permanent = error.cause instanceof StorageError && !error.cause.retryable;
-    return permanent
-      ? new ReceiverError(500, error.message)
-      : new ReceiverError(503, `storage is unavailable: ${error.message}`, { retryAfterSeconds });
-  }
-  return new ReceiverError(500, error instanceof Error ? error.message : String(error));
-}
-
 /**
  * Answers OTLP/HTTP requests as the Collector's `otlp` receiver does, and acknowledges an export
  * only once its records are committed.
  */
 export class OtlpHandler {
   private readonly settings: HandlerSettings;
-  private readonly tokenDigest: Buffer | null;
+  private readonly token: BearerToken;
 
   constructor(settings: HandlerSettings) {
     this.settings = settings;
-    this.tokenDigest = settings.authToken === null ? null : digest(settings.authToken);
+    this.token = new BearerToken(settings.authToken);
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -95,13 +68,13 @@ export class OtlpHandler {
           404,
           `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`,
         );
-      this.applyCors(request, response);
+      applyCors(request, response, this.settings.corsAllowedOrigins, 'POST, OPTIONS');
       if (request.method === 'OPTIONS') return this.send(response, 204, null, null);
       if (request.method !== 'POST') {
         response.setHeader('Allow', 'POST, OPTIONS');
         throw new ReceiverError(405, `method ${request.method} is not allowed on ${path}; use POST`);
       }
-      if (this.tokenDigest && !authorized(request.headers.authorization, this.tokenDigest)) {
+      if (!this.token.admits(request)) {
         response.setHeader('WWW-Authenticate', 'Bearer');
         throw new ReceiverError(401, 'missing or invalid bearer token');
       }
@@ -113,7 +86,7 @@ export class OtlpHandler {
       }
       await this.export(request, response, route, encoding);
     } catch (error) {
-      const failure = error instanceof ReceiverError ? error : writeFailure(error, this.settings.retryAfterSeconds);
+      const failure = writeFailure(error, this.settings.retryAfterSeconds);
       // The rest of an unread body would otherwise be parsed as the next request.
       if (!request.complete) response.setHeader('Connection', 'close');
       if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
@@ -133,21 +106,9 @@ export class OtlpHandler {
       throw new ReceiverError(503, 'storage is failing; retrying earlier writes', { retryAfterSeconds });
     }
     // The request holds its bytes, compressed and not, until it is answered.
-    let held = 0;
-    const hold = (bytes: number) => {
-      memory.reserve(bytes);
-      held += bytes;
-    };
+    const held = memory.hold();
     try {
-      const raw = await readRaw(request, maxBodyBytes, hold);
-      const body = await decompress(
-        raw,
-        String(request.headers['content-encoding'] ?? '')
-          .trim()
-          .toLowerCase(),
-        maxBodyBytes,
-      );
-      if (body !== raw) hold(body.length);
+      const body = await receiveBody(request, maxBodyBytes, held.take);
       let decoded: DecodeResult<never>;
       try {
         decoded = route.decode(body, encoding);
@@ -155,7 +116,10 @@ export class OtlpHandler {
         if (error instanceof OtlpDecodeError) throw new ReceiverError(400, error.message, { cause: error });
         throw error;
       }
-      const outcome = await pipeline.submit(route.signal, decoded.records);
+      const [outcome] = await Promise.all([
+        pipeline.submit(route.signal, decoded.records),
+        route.signal === 'logs' ? this.submitEvaluationScores(decoded.records) : null,
+      ]);
       const rejected = decoded.rejected + outcome.rejected.length;
       const storeProblem = outcome.rejected[0];
       const message = [
@@ -166,8 +130,14 @@ export class OtlpHandler {
         .join('; ');
       this.send(response, 200, encoding, exportResponse(route.otlp, encoding, rejected, message));
     } finally {
-      memory.release(held);
+      held.release();
     }
+  }
+
+  /** GenAI evaluation events become scores too; a score the store refuses is reported to onDrop. */
+  private async submitEvaluationScores(logs: readonly LogRecord[]): Promise<void> {
+    const scores = scoresFromEvaluationEvents(logs);
+    if (scores.length > 0) await this.settings.pipeline.submit('scores', scores);
   }
 
   private async health(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -192,20 +162,6 @@ export class OtlpHandler {
         error: error instanceof Error ? error.message : String(error),
         signals,
       });
-    }
-  }
-
-  private applyCors(request: IncomingMessage, response: ServerResponse): void {
-    const origin = request.headers.origin;
-    const allowed = this.settings.corsAllowedOrigins;
-    if (!origin || allowed.length === 0) return;
-    if (!allowed.includes('*') && !allowed.includes(origin)) return;
-    response.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
-    response.setHeader('Vary', 'Origin');
-    if (request.method === 'OPTIONS') {
-      response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
-      response.setHeader('Access-Control-Max-Age', '86400');
     }
   }
 

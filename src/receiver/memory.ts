@@ -64,6 +64,21 @@ export class MemoryBudget {
   release(bytes: number): void {
     this.used -= bytes;
   }
+
+  /** What one request holds: `take` reserves bytes as it reads, `release` gives them all back once answered. */
+  hold(): { take: (bytes: number) => void; release: () => void } {
+    let held = 0;
+    return {
+      take: (bytes) => {
+        this.reserve(bytes);
+        held += bytes;
+      },
+      release: () => {
+        this.release(held);
+        held = 0;
+      },
+    };
+  }
 }
 
 function mib(bytes: number): string {
