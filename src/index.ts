@@ -47,6 +47,11 @@ export {
 
 export { startReceiver, RECEIVER_DEFAULTS, type ReceiverOptions, type ReceiverHandle } from './receiver/server';
 export { ReceiverError } from './receiver/errors';
+export { createApiHandler, API_DEFAULTS, type ApiOptions, type ApiHandler } from './api/handler';
+export { ApiError } from './api/errors';
+export { RECORD_CODECS, codecFor, CodecError, type Codec, type CodecIssue } from './api/codec';
+export type { TraceView } from './api/schemas';
+export { scoreFromEvaluationEvent, EVALUATION_EVENT } from './mapping/evaluation';
 export {
   decodeTraces,
   decodeLogs,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createApiHandler } from '../api/handler';
 import { ConfigurationError } from '../errors';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
@@ -27,7 +28,7 @@ export interface ReceiverOptions extends PipelineOptions {
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
-  /** When set, every OTLP request must carry `Authorization: Bearer <token>`. */
+  /** When set, every OTLP and API request must carry `Authorization: Bearer <token>`. */
   authToken?: string;
   /** Origins that browsers may send from; `*` for any. Default none (no CORS headers). */
   corsAllowedOrigins?: string[];
@@ -73,7 +74,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 /**
  * Starts an OTLP/HTTP receiver on a store: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
- * protobuf or JSON, and `GET /health`.
+ * protobuf or JSON, `GET /health`, and on the same port the HTTP API (`/api/v1/…`, `POST /v1/scores`,
+ * `POST /v1/feedback`; see `createApiHandler`).
  *
  * @example
  * ```ts
@@ -105,14 +107,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
     );
   }
+  const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);
   const handler = new OtlpHandler({
     pipeline,
-    memory: new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds),
+    memory,
     maxBodyBytes: settings.maxBodyBytes,
     authToken: settings.authToken ?? null,
     corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
     retryAfterSeconds: settings.retryAfterSeconds,
   });
+  const { authToken, corsAllowedOrigins, retryAfterSeconds } = settings;
+  const api = createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds });
 
   let active = 0;
   let idle: (() => void) | null = null;
@@ -122,7 +127,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       active--;
       if (active === 0) idle?.();
     });
-    void handler.handle(request, response);
+    if (!api(request, response)) void handler.handle(request, response);
   });
   const address = await listen(server, settings.port, settings.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
