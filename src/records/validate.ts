@@ -157,7 +157,8 @@ export function recordFieldIssues<S extends Signal>(signal: S, record: unknown):
     const error = found.type === ValueErrorType.Union ? unionDetail(found) : found;
     const inner = attributeProblemAt(error.schema, error.value);
     const path = found.path + (inner?.path ?? '');
-    if (!byPath.has(path)) byPath.set(path, inner?.message ?? error.message);
+    const message = found.value === undefined ? 'is required' : (inner?.message ?? error.message);
+    if (!byPath.has(path)) byPath.set(path, message);
   }
   return [...byPath].map(([path, message]) => ({ path, message }));
 }
