@@ -11,7 +11,7 @@ import {
   SpanRecordSchema,
 } from '../records/schemas';
 import type { AttributeMap, AttributeValue, RecordOf, Signal } from '../records/types';
-import { encodeTypedMap, encodeTypedValue, reviveTypedMap, reviveTypedValue } from '../storage/typed-json';
+import { encodeTypedMap, encodeTypedValue, reviveTypedValue } from '../storage/typed-json';
 
 /**
  * The JSON form of records, for the HTTP API, the CLI's `--json` and the viewer. Lossless:
@@ -280,7 +280,7 @@ function compile(schema: TSchema): Node {
 }
 
 function build(schema: TSchema): Node {
-  const kind = schema[Kind] as string;
+  const kind = schema[Kind];
   switch (kind) {
     case 'String':
       return plain('a string', 'string');
@@ -314,7 +314,10 @@ function build(schema: TSchema): Node {
     case 'Object':
       return object(
         Object.fromEntries(
-          Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => [key, compile(property)]),
+          Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => [
+            key,
+            compile(property),
+          ]),
         ),
       );
     default:

@@ -142,7 +142,8 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
     try {
       applyCors(request, response, origins, 'GET, POST, OPTIONS');
       const matched = match(pathname);
-      if (!matched) throw new ApiError(404, `no such path ${JSON.stringify(pathname)}; the API's paths are ${PATHS.join(', ')}`);
+      if (!matched)
+        throw new ApiError(404, `no such path ${JSON.stringify(pathname)}; the API's paths are ${PATHS.join(', ')}`);
       const methods = [...matched.routes.map((route) => route.method), 'OPTIONS'].join(', ');
       if (request.method === 'OPTIONS') {
         response.setHeader('Allow', methods);

@@ -1,11 +1,4 @@
-import {
-  CONTEXT_FIELDS,
-  LOG_LEVELS,
-  METRIC_TYPES,
-  SCORE_SOURCES,
-  SPAN_TYPES,
-  STATUS_CODES,
-} from '../records/types';
+import { CONTEXT_FIELDS, LOG_LEVELS, METRIC_TYPES, SCORE_SOURCES, SPAN_TYPES, STATUS_CODES } from '../records/types';
 import { reviveTypedMap } from '../storage/typed-json';
 import { MAX_PER_PAGE } from '../storage/types';
 import { ApiError } from './errors';
@@ -30,8 +23,12 @@ export interface Param {
 
 export type ParamSpec = Record<string, Param>;
 
-const one = (parse: (raw: string) => unknown) => (key: string): Param => ({ key, repeatable: false, parse });
-const many = (parse: (raw: string) => unknown) => (key: string): Param => ({ key, repeatable: true, parse });
+const one =
+  (parse: (raw: string) => unknown) =>
+  (key: string): Param => ({ key, repeatable: false, parse });
+const many =
+  (parse: (raw: string) => unknown) =>
+  (key: string): Param => ({ key, repeatable: true, parse });
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
@@ -42,8 +39,16 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
 export function parseTime(raw: string): bigint {
   if (/^\d+$/.test(raw)) return BigInt(raw);
   const match = RFC3339.exec(raw);
-  if (!match) throw new Malformed('must be an RFC 3339 time (2026-01-02T03:04:05.123456789Z) or nanoseconds since the epoch');
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (!match)
+    throw new Malformed('must be an RFC 3339 time (2026-01-02T03:04:05.123456789Z) or nanoseconds since the epoch');
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [fraction = '', , sign, offsetHours, offsetMinutes] = match.slice(7);
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   const date = new Date(ms);
@@ -78,7 +83,9 @@ function integer(min: number, max: number) {
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max)
       throw new Malformed(
-        max === Number.MAX_SAFE_INTEGER ? `must be a whole number >= ${min}` : `must be a whole number from ${min} to ${max}`,
+        max === Number.MAX_SAFE_INTEGER
+          ? `must be a whole number >= ${min}`
+          : `must be a whole number from ${min} to ${max}`,
       );
     return value;
   };
@@ -207,13 +214,20 @@ export const FEEDBACK_PARAMS: ParamSpec = {
  * Reads the query by a spec, into an object keyed by store argument. `required` names parameters
  * that must be present.
  */
-export function parseQuery(query: URLSearchParams, spec: ParamSpec, required: readonly string[] = []): Record<string, unknown> {
+export function parseQuery(
+  query: URLSearchParams,
+  spec: ParamSpec,
+  required: readonly string[] = [],
+): Record<string, unknown> {
   const parsed: Record<string, unknown> = {};
   for (const name of new Set(query.keys())) {
     const param = spec[name];
     if (!param) {
       const known = Object.keys(spec);
-      throw ApiError.parameter(name, `is not known here; the parameters are ${known.length > 0 ? known.join(', ') : 'none'}`);
+      throw ApiError.parameter(
+        name,
+        `is not known here; the parameters are ${known.length > 0 ? known.join(', ') : 'none'}`,
+      );
     }
     const values = query.getAll(name);
     if (values.length > 1 && !param.repeatable) throw ApiError.parameter(name, 'is given more than once');
@@ -235,7 +249,12 @@ export function parseQuery(query: URLSearchParams, spec: ParamSpec, required: re
 }
 
 /** Splits `page`, `perPage` and `order` from the filter. */
-export function listArgs(parsed: Record<string, unknown>): { page?: number; perPage?: number; order?: 'asc' | 'desc'; filter: Record<string, unknown> } {
+export function listArgs(parsed: Record<string, unknown>): {
+  page?: number;
+  perPage?: number;
+  order?: 'asc' | 'desc';
+  filter: Record<string, unknown>;
+} {
   const { page, perPage, order, ...filter } = parsed;
   return {
     ...(page === undefined ? {} : { page: page as number }),

@@ -32,7 +32,7 @@ export interface RouteContext {
   /** For `Retry-After` on the answers that ask to come back later. */
   retryAfterSeconds: number;
   /** The request's JSON body, read within the body limit and the memory budget. */
-  json(): Promise<unknown>;
+  json: () => Promise<unknown>;
 }
 
 /** A JSON answer. */
@@ -65,7 +65,7 @@ const services = codecFor(ServicesSchema);
 const descriptors = codecFor(MetricDescriptorsSchema);
 const TRACE_ID: ParamSpec = { traceId: traceIdParam('traceId') };
 
-function write(path: string, signal: WritableSignal): Route {
+function write<S extends WritableSignal>(path: string, signal: S): Route {
   return {
     method: 'POST',
     path,
@@ -74,10 +74,11 @@ function write(path: string, signal: WritableSignal): Route {
       if (pipeline.writer(signal).isFailing)
         throw new ApiError(503, 'storage is failing; retrying earlier writes', { retryAfterSeconds });
       const records = recordsFromBody(signal, await json());
-      const outcome = await pipeline.submit(signal, records as never[]);
+      const outcome = await pipeline.submit(signal, records);
       // Validated above with the same rules, so the store refusing some is a bug worth a loud answer.
-      if (outcome.rejected.length > 0) throw new ApiError(500, `the store refused ${outcome.rejected.length} ${signal}`);
-      return ok((WRITABLE[signal] as (typeof WRITABLE)['scores']).written(records as never[]));
+      if (outcome.rejected.length > 0)
+        throw new ApiError(500, `the store refused ${outcome.rejected.length} ${signal}`);
+      return ok(WRITABLE[signal].written(records));
     },
   };
 }

@@ -1,11 +1,6 @@
-import {
-  feedbackWithDefaults,
-  scoreWithDefaults,
-  type FeedbackDraft,
-  type ScoreDraft,
-} from '../mapping/hooks';
+import { feedbackWithDefaults, scoreWithDefaults } from '../mapping/hooks';
 import { FeedbackRecordSchema, ScoreRecordSchema } from '../records/schemas';
-import type { FeedbackRecord, RecordOf, ScoreRecord } from '../records/types';
+import type { RecordOf } from '../records/types';
 import { recordFieldIssues, type ValidationIssue } from '../records/validate';
 import { codecFor, type Codec } from './codec';
 import { ApiError } from './errors';
@@ -22,14 +17,14 @@ interface Writable<R> {
 const scoresWritten = codecFor(ScoresWrittenSchema);
 const feedbackWritten = codecFor(FeedbackWrittenSchema);
 
-export const WRITABLE: { scores: Writable<ScoreRecord>; feedback: Writable<FeedbackRecord> } = {
+export const WRITABLE: { [S in 'scores' | 'feedback']: Writable<RecordOf[S]> } = {
   scores: {
-    draft: codecFor(ScoreRecordSchema) as Codec<ScoreDraft>,
+    draft: codecFor(ScoreRecordSchema),
     withDefaults: scoreWithDefaults,
     written: (scores) => scoresWritten.stringify({ scores }),
   },
   feedback: {
-    draft: codecFor(FeedbackRecordSchema) as Codec<FeedbackDraft>,
+    draft: codecFor(FeedbackRecordSchema),
     withDefaults: feedbackWithDefaults,
     written: (feedback) => feedbackWritten.stringify({ feedback }),
   },
@@ -43,7 +38,7 @@ export type WritableSignal = keyof typeof WRITABLE;
  * Throws an {@link ApiError} 400 that lists every problem of every item.
  */
 export function recordsFromBody<S extends WritableSignal>(signal: S, body: unknown): RecordOf[S][] {
-  const { draft, withDefaults } = WRITABLE[signal] as Writable<ScoreRecord | FeedbackRecord>;
+  const { draft, withDefaults }: Writable<RecordOf[S]> = WRITABLE[signal];
   const items = Array.isArray(body) ? (body as unknown[]) : [body];
   const issues: ValidationIssue[] = [];
   const records = items.map((item, index) => {

@@ -100,11 +100,17 @@ export class StoreSpanExporter extends SignalExporter<'spans', ReadableSpan> imp
 /** A `LogRecordExporter` that stores log records, and a score for each GenAI evaluation event among them. */
 export class StoreLogRecordExporter extends SignalExporter<'logs', ReadableLogRecord> implements LogRecordExporter {
   constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
-    super(pipeline, 'logs', (log) => [logFromSdk(log)], onDrop, (logs) => {
-      // A score the store refuses is reported to onDrop by the pipeline; the logs themselves are stored.
-      const scores = scoresFromEvaluationEvents(logs);
-      return scores.length === 0 ? Promise.resolve() : pipeline.submit('scores', scores);
-    });
+    super(
+      pipeline,
+      'logs',
+      (log) => [logFromSdk(log)],
+      onDrop,
+      (logs) => {
+        // A score the store refuses is reported to onDrop by the pipeline; the logs themselves are stored.
+        const scores = scoresFromEvaluationEvents(logs);
+        return scores.length === 0 ? Promise.resolve() : pipeline.submit('scores', scores);
+      },
+    );
   }
 }
 

@@ -137,7 +137,8 @@ export function findInvalidRecords<S extends Signal>(signal: S, records: readonl
 function unionDetail(error: ValueError): ValueError {
   for (const member of error.errors) {
     const first = member.First();
-    if (first && first.type !== ValueErrorType.Null) return first.type === ValueErrorType.Union ? unionDetail(first) : first;
+    if (first && first.type !== ValueErrorType.Null)
+      return first.type === ValueErrorType.Union ? unionDetail(first) : first;
   }
   return error;
 }

@@ -1,4 +1,8 @@
-import { EVALUATION_EVENT, scoreFromEvaluationEvent, scoresFromEvaluationEvents } from '../../../src/mapping/evaluation';
+import {
+  EVALUATION_EVENT,
+  scoreFromEvaluationEvent,
+  scoresFromEvaluationEvents,
+} from '../../../src/mapping/evaluation';
 import { findInvalidRecords } from '../../../src/records/validate';
 import { BASE_TIME, makeLog, spanId, traceId } from '../../support/records';
 
@@ -31,7 +35,9 @@ describe('GenAI evaluation events as scores', () => {
       }),
     );
     expect(score).toEqual({
-      scoreId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) as unknown,
+      scoreId: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ) as unknown,
       timeUnixNano: BASE_TIME,
       traceId: trace,
       spanId: span,
