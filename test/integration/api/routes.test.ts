@@ -37,7 +37,6 @@ import {
   makeScore,
   makeSpan,
   resource,
-  spanId,
   traceId,
 } from '../../support/records';
 
@@ -487,7 +486,7 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
       for (const name of Object.keys(spec)) {
         const query = new URLSearchParams(base);
         query.set(name, 'not!valid');
-        const result = await send(receiver.url, { method: 'GET', path: `${path}?${query}` });
+        const result = await send(receiver.url, { method: 'GET', path: `${path}?${query.toString()}` });
         if (FREE_TEXT.has(name) || (name === 'source' && path === '/api/v1/feedback')) {
           expect([path, name, result.status]).toEqual([path, name, 200]);
         } else {
@@ -501,7 +500,7 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
     for (const missing of ['name', 'aggregation', 'bucket']) {
       const query = new URLSearchParams('name=requests&aggregation=sum&bucket=1m');
       query.delete(missing);
-      const result = await send(receiver.url, { method: 'GET', path: `/api/v1/metrics/aggregate?${query}` });
+      const result = await send(receiver.url, { method: 'GET', path: `/api/v1/metrics/aggregate?${query.toString()}` });
       expect([result.status, errorOf(result)]).toEqual([
         400,
         { message: `parameter ${missing} is required`, parameter: missing },
