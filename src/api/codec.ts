@@ -1,5 +1,6 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { OtelBridgeError } from '../errors';
+import { pointer } from '../records/attribute-check';
 import {
   ATTRIBUTE_MAP_KIND,
   ATTRIBUTE_VALUE_KIND,
@@ -69,7 +70,6 @@ interface Node {
   decode(json: unknown, path: string, issues: CodecIssue[]): unknown;
 }
 
-const pointer = (key: string): string => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 
@@ -144,9 +144,10 @@ const NULL: Node = {
   },
 };
 
-function revived(revive: (json: never) => unknown, json: unknown, path: string, issues: CodecIssue[]): unknown {
+/** A typed JSON value, or the reviver's reason why it is none, as an issue. */
+function revived(json: unknown, path: string, issues: CodecIssue[]): unknown {
   try {
-    return revive(json as never);
+    return reviveTypedValue(json);
   } catch (error) {
     issues.push({ path, message: `is not typed JSON: ${error instanceof Error ? error.message : String(error)}` });
     return json;
@@ -158,7 +159,7 @@ const ATTRIBUTE_VALUE: Node = {
   encode: (value) => encodeTypedValue(value as AttributeValue),
   holds: () => true,
   reads: () => true,
-  decode: (json, path, issues) => revived(reviveTypedValue, json, path, issues),
+  decode: revived,
 };
 
 const ATTRIBUTE_MAP: Node = {
@@ -173,7 +174,7 @@ const ATTRIBUTE_MAP: Node = {
       return json;
     }
     const map: Record<string, unknown> = {};
-    for (const key in json) map[key] = revived(reviveTypedValue, json[key], `${path}${pointer(key)}`, issues);
+    for (const key in json) map[key] = revived(json[key], `${path}${pointer(key)}`, issues);
     return map;
   },
 };

@@ -14,11 +14,7 @@ export class ApiError extends ReceiverError {
     message: string,
     options: { parameter?: string; issues?: readonly ValidationIssue[]; retryAfterSeconds?: number } = {},
   ) {
-    super(
-      status,
-      message,
-      options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds },
-    );
+    super(status, message, { retryAfterSeconds: options.retryAfterSeconds });
     this.parameter = options.parameter ?? null;
     this.issues = options.issues ?? [];
   }

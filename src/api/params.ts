@@ -1,6 +1,12 @@
 import { CONTEXT_FIELDS, LOG_LEVELS, METRIC_TYPES, SCORE_SOURCES, SPAN_TYPES, STATUS_CODES } from '../records/types';
 import { reviveTypedMap } from '../storage/typed-json';
-import { MAX_PER_PAGE } from '../storage/types';
+import {
+  MAX_PER_PAGE,
+  METRIC_AGGREGATE_FIELDS,
+  METRIC_AGGREGATIONS,
+  type ListArgs,
+  type PageRequest,
+} from '../storage/types';
 import { ApiError } from './errors';
 
 /**
@@ -187,9 +193,9 @@ export const METRIC_PARAMS: ParamSpec = { ...METRIC_FILTERS, ...PAGE, name: text
 export const AGGREGATE_PARAMS: ParamSpec = {
   ...METRIC_FILTERS,
   name: text('name'),
-  aggregation: choice(['sum', 'avg', 'min', 'max', 'count'])('aggregation'),
+  aggregation: choice(METRIC_AGGREGATIONS)('aggregation'),
   bucket: duration('bucketSizeNano'),
-  field: choice(['value', 'sum', 'count', 'min', 'max'])('field'),
+  field: choice(METRIC_AGGREGATE_FIELDS)('field'),
   groupBy: texts('groupBy'),
 };
 
@@ -248,18 +254,8 @@ export function parseQuery(
   return parsed;
 }
 
-/** Splits `page`, `perPage` and `order` from the filter. */
-export function listArgs(parsed: Record<string, unknown>): {
-  page?: number;
-  perPage?: number;
-  order?: 'asc' | 'desc';
-  filter: Record<string, unknown>;
-} {
-  const { page, perPage, order, ...filter } = parsed;
-  return {
-    ...(page === undefined ? {} : { page: page as number }),
-    ...(perPage === undefined ? {} : { perPage: perPage as number }),
-    ...(order === undefined ? {} : { order: order as 'asc' | 'desc' }),
-    filter,
-  };
+/** Splits `page`, `perPage` and `order` from the filter; the store applies the defaults of those left out. */
+export function listArgs(parsed: Record<string, unknown>): ListArgs<Record<string, unknown>> {
+  const { page, perPage, order, ...filter } = parsed as PageRequest & Record<string, unknown>;
+  return { page, perPage, order, filter };
 }

@@ -9,6 +9,8 @@ import {
   SpanRecordSchema,
   literals,
   nullable,
+  type Assert,
+  type Same,
 } from '../records/schemas';
 import { METRIC_TYPES } from '../records/types';
 import type { MetricAggregateResult, MetricDescriptor, Pagination, TraceSummary } from '../storage/types';
@@ -78,8 +80,6 @@ export const ScoresWrittenSchema = Type.Object({ scores: Type.Array(ScoreRecordS
 export const FeedbackWrittenSchema = Type.Object({ feedback: Type.Array(FeedbackRecordSchema) });
 
 /** Fails to compile when a schema and the store's type drift apart. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type ApiSchemasMatchTypes = [
   Assert<Same<Static<typeof PaginationSchema>, Pagination>>,
   Assert<Same<Static<typeof TraceSummarySchema>, TraceSummary>>,

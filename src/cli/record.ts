@@ -1,4 +1,5 @@
 import { ConfigurationError, OtelBridgeError } from '../errors';
+import { RECEIVER_DEFAULTS } from '../receiver/server';
 import type { Settings } from './config';
 
 /**
@@ -29,10 +30,10 @@ function numberOrText(text: string): number | string {
 
 function serverUrl(settings: Settings): string {
   if (settings.url) return settings.url.replace(/\/+$/, '');
-  const host = settings.host ?? '127.0.0.1';
+  const host = settings.host ?? RECEIVER_DEFAULTS.host;
   // A server bound to every address is reached on this machine's loopback.
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${settings.port ?? '4318'}`;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${settings.port ?? RECEIVER_DEFAULTS.port}`;
 }
 
 function bodyOf(command: 'score' | 'feedback', settings: Settings): Record<string, unknown> {
@@ -44,8 +45,8 @@ function bodyOf(command: 'score' | 'feedback', settings: Settings): Record<strin
   };
   if (command === 'score') {
     const text = required(settings, 'value', command);
-    const score = Number(text);
-    if (text.trim() === '' || !Number.isFinite(score))
+    const score = numberOrText(text);
+    if (typeof score !== 'number')
       throw new ConfigurationError(`--value must be a number for a score, got ${JSON.stringify(text)}`);
     return {
       ...common,

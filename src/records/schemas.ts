@@ -213,8 +213,8 @@ export const FeedbackRecordSchema = Type.Object({
 });
 
 /** Fails to compile when a schema and its interface drift apart. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Assert<T extends true> = T;
 export type SchemasMatchTypes = [
   Assert<Same<Static<typeof SpanRecordSchema>, SpanRecord>>,
   Assert<Same<Static<typeof LogRecordSchema>, LogRecord>>,

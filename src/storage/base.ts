@@ -21,7 +21,7 @@ import type {
   TraceSummary,
   TracingStrategy,
 } from './types';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
 import { InvalidQueryError } from './errors';
 import { decodeTypedValue } from './typed-json';
 
@@ -254,10 +254,10 @@ export abstract class StoreBase implements ObservabilityStore {
     if (typeof query.bucketSizeNano !== 'bigint' || query.bucketSizeNano <= 0n) {
       throw new InvalidQueryError('bucketSizeNano must be a positive bigint');
     }
-    if (!['sum', 'avg', 'min', 'max', 'count'].includes(query.aggregation)) {
+    if (!METRIC_AGGREGATIONS.includes(query.aggregation)) {
       throw new InvalidQueryError(`aggregation must be sum, avg, min, max or count, got ${String(query.aggregation)}`);
     }
-    if (query.field !== undefined && !['value', 'sum', 'count', 'min', 'max'].includes(query.field)) {
+    if (query.field !== undefined && !METRIC_AGGREGATE_FIELDS.includes(query.field)) {
       throw new InvalidQueryError(`field must be value, sum, count, min or max, got ${String(query.field)}`);
     }
     checkIds(query.filter);

@@ -114,7 +114,11 @@ export interface Trace {
   spans: SpanRecord[];
 }
 
-export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count';
+export const METRIC_AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
+export type MetricAggregation = (typeof METRIC_AGGREGATIONS)[number];
+
+/** The point fields an aggregate can read: `value` of gauges and sums, the rest of histograms and summaries. */
+export const METRIC_AGGREGATE_FIELDS = ['value', 'sum', 'count', 'min', 'max'] as const;
 
 export interface MetricAggregateQuery {
   name: string;
@@ -125,7 +129,7 @@ export interface MetricAggregateQuery {
    * The point field to aggregate: `value` for gauges and sums (the default); `sum`, `count`, `min` or
    * `max` for histograms and summaries.
    */
-  field?: 'value' | 'sum' | 'count' | 'min' | 'max';
+  field?: (typeof METRIC_AGGREGATE_FIELDS)[number];
   /** Attribute keys to split series by. */
   groupBy?: string[];
   filter?: Omit<MetricFilter, 'name'>;
