@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError } from '../errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
+import { SIGNALS } from '../records/types';
 import { BearerToken, applyCors } from '../receiver/access';
 import { receiveBody } from '../receiver/body';
 import { ReceiverError, writeFailure } from '../receiver/errors';
@@ -159,6 +160,11 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
         throw new ApiError(401, 'missing or invalid bearer token');
       }
       memory.admit();
+      // Reads step aside while writes are being retried: a failing store needs its capacity for those.
+      if (route.method === 'GET' && pipeline && SIGNALS.some((signal) => pipeline.writer(signal).isFailing))
+        throw new ApiError(503, 'storage is failing; reads wait until the writes retried now succeed', {
+          retryAfterSeconds,
+        });
       await pipeline?.whenReady();
       const { status, body } = await route.answer({
         store,

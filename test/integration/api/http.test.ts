@@ -283,7 +283,7 @@ describe('the HTTP API: token, CORS, writes and their bad input', () => {
 });
 
 describe('the HTTP API applies the receiver’s backpressure to writes', () => {
-  it('answers 503 with Retry-After while the store fails, and commits the held write once it recovers', async () => {
+  it('answers writes and reads 503 with Retry-After while the store fails, and commits the held write once it recovers', async () => {
     const store = new ScoreOutage({ path: ':memory:' });
     const receiver = await startReceiver({ store, port: 0, retryDelayMs: 50, maxRetryDelayMs: 50, maxRetries: 1000 });
     try {
@@ -294,8 +294,13 @@ describe('the HTTP API applies the receiver’s backpressure to writes', () => {
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('1');
       expect(errorOf(refused).message).toMatch(/storage is failing/);
+      // Reads step aside too, so that the store's capacity goes to the writes being retried.
+      const read = await send(receiver.url, { method: 'GET', path: '/api/v1/traces' });
+      expect([read.status, read.headers['retry-after']]).toEqual([503, '1']);
+      expect(errorOf(read).message).toMatch(/reads wait until the writes retried now succeed/);
       store.failing = false;
       expect((await held).status).toBe(200);
+      expect((await send(receiver.url, { method: 'GET', path: '/api/v1/traces' })).status).toBe(200);
       expect((await store.listScores()).scores.map((score) => score.scorerId)).toEqual(['held']);
     } finally {
       await receiver.close();
