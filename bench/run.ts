@@ -5,6 +5,7 @@ import { createClient } from '@clickhouse/client';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ClickHouseStore, DuckDBStore, logFromSdk, spanFromSdk, type ObservabilityStore } from '../src';
+import { describeReads, viewerReads } from './api-reads';
 import { makeLogs, makeSpans, type Workload } from './data';
 import { decodeRate, protobufjsDecodeRate, protobufjsRecordsRate } from './decoder';
 import { inProcessLogs, inProcessMetrics, inProcessSpans } from './in-process';
@@ -91,11 +92,21 @@ async function receiverRun(
   id: string,
   args: string[],
   requestBodies: Buffer[],
-  options: DriveOptions & { workload: Workload; store: string; limit?: number; note?: string },
+  options: DriveOptions & {
+    workload: Workload;
+    store: string;
+    limit?: number;
+    note?: string;
+    /** Runs viewer reads through the API meanwhile, and compares ingest with this rate without them. */
+    readsBeside?: number;
+  },
 ): Promise<LoadResult> {
   const server = await startServer(args);
   try {
-    const result = await drive(server, requestBodies, SPANS_PER_REQUEST, options);
+    const [result, reads] = await Promise.all([
+      drive(server, requestBodies, SPANS_PER_REQUEST, options),
+      options.readsBeside === undefined ? null : viewerReads(server.url, options.seconds),
+    ]);
     record({
       id,
       path: 'receiver',
@@ -110,6 +121,7 @@ async function receiverRun(
       peakRssMb: result.serverPeakRssMb,
       note: [
         options.note,
+        reads ? describeReads(reads, result.rate, options.readsBeside!) : '',
         result.refused > 0
           ? `${result.refused} requests answered ${options.transport === 'grpc' ? 'RESOURCE_EXHAUSTED/UNAVAILABLE' : '429/503'} and retried`
           : '',
@@ -249,6 +261,15 @@ async function main(): Promise<void> {
     workload: 'http',
     store: 'duckdb',
     limit: limits['limit duckdb http'],
+  });
+  await receiverRun('receiver duckdb http + reads', duckdbArgs(), httpProtobuf, {
+    contentType: PROTOBUF,
+    clients: 8,
+    seconds: 15,
+    workload: 'http',
+    store: 'duckdb',
+    limit: limits['limit duckdb http'],
+    readsBeside: saturated.rate,
   });
   await receiverRun('receiver duckdb grpc proto', duckdbArgs(), httpProtobuf, {
     contentType: PROTOBUF,

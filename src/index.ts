@@ -58,6 +58,11 @@ export {
 export { GRPC_LIMITS, type GrpcLimits } from './receiver/grpc/server';
 export type { TlsOptions } from './receiver/tls';
 export { ReceiverError, IngestError, GRPC_CODE, type GrpcCode } from './receiver/errors';
+export { createApiHandler, API_DEFAULTS, type ApiOptions, type ApiHandler } from './api/handler';
+export { ApiError } from './api/errors';
+export { RECORD_CODECS, codecFor, CodecError, type Codec, type CodecIssue } from './api/codec';
+export type { TraceView } from './api/schemas';
+export { scoreFromEvaluationEvent, EVALUATION_EVENT } from './mapping/evaluation';
 export {
   decodeTraces,
   decodeLogs,

@@ -69,11 +69,30 @@ export const OPTIONS = {
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
+  json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
+  url: {
+    type: 'string',
+    env: 'OTEL_BRIDGE_URL',
+    help: 'score, feedback: the running server (default http://<host>:<port>)',
+  },
+  span: { type: 'string', env: '', help: 'score, feedback: the span judged (default: the whole trace)' },
+  scorer: { type: 'string', env: '', help: 'score: the scorer id' },
+  value: { type: 'string', env: '', help: 'score: the score; feedback: a number, or text' },
+  reason: { type: 'string', env: '', help: 'score: why' },
+  'feedback-type': { type: 'string', env: '', help: 'feedback: thumbs, rating, correction, …' },
+  comment: { type: 'string', env: '', help: 'feedback: a comment' },
+  user: { type: 'string', env: '', help: 'feedback: who gave it (the user id)' },
+  source: { type: 'string', env: '', help: 'score: manual, automated or experiment; feedback: who gave it' },
   help: { type: 'boolean', short: 'h', env: '', help: 'show this help' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
-export type Settings = Partial<Record<Exclude<OptionName, 'help'>, string>> & { help: boolean; positionals: string[] };
+type Flag = 'help' | 'json';
+export type Settings = Partial<Record<Exclude<OptionName, Flag>, string>> & {
+  help: boolean;
+  json: boolean;
+  positionals: string[];
+};
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
   const config: ParseArgsConfig = {
@@ -93,9 +112,13 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   } catch (error) {
     throw new ConfigurationError(error instanceof Error ? error.message : String(error));
   }
-  const settings: Settings = { help: parsed.values.help === true, positionals: parsed.positionals };
+  const settings: Settings = {
+    help: parsed.values.help === true,
+    json: parsed.values.json === true,
+    positionals: parsed.positionals,
+  };
   for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
-    if (name === 'help') continue;
+    if (name === 'help' || name === 'json') continue;
     const value = parsed.values[name] ?? (option.env ? env[option.env] : undefined);
     if (typeof value === 'string' && value !== '') settings[name] = value;
   }
@@ -103,7 +126,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
 }
 
 /** A whole number from a setting, or a clear error naming the flag. */
-export function integerSetting(settings: Settings, name: Exclude<OptionName, 'help'>, min: number): number | undefined {
+export function integerSetting(settings: Settings, name: Exclude<OptionName, Flag>, min: number): number | undefined {
   const text = settings[name];
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -168,8 +191,10 @@ export function helpText(): string {
     'usage: otel-bridge <command> [options]',
     '',
     'commands:',
-    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it',
+    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API',
     '  query <what>             show stored traces | logs | scores | feedback | metrics',
+    '  score                    record a score through a running server (--trace, --scorer, --value)',
+    '  feedback                 record feedback through a running server (--trace, --feedback-type, --value)',
     '',
     'options (flag, or the environment variable in brackets):',
     ...lines,

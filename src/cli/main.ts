@@ -3,6 +3,7 @@ import { ConfigurationError, OtelBridgeError } from '../errors';
 import { OTLP_GRPC_PORT, startReceiver } from '../receiver/server';
 import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
+import { runRecord } from './record';
 
 const MiB = 1024 * 1024;
 /** The serve process is ours alone, so it gets a whole-process memory limit. */
@@ -50,7 +51,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
   });
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
   print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics)${grpc}, store: ${describeStore(store, settings)}`,
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback)${grpc}, store: ${describeStore(store, settings)}`,
   );
   print(`${await stopped}: draining…`);
   await receiver.close();
@@ -74,6 +75,7 @@ export async function run(
     }
     if (command === 'serve') await serve(settings, print);
     else if (command === 'query') await runQuery(settings, rest, print);
+    else if (command === 'score' || command === 'feedback') await runRecord(command, settings, print);
     else throw new ConfigurationError(`unknown command ${JSON.stringify(command)}; see otel-bridge --help`);
     return 0;
   } catch (error) {

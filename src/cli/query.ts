@@ -1,3 +1,6 @@
+import { LISTS, readTraceView } from '../api/reads';
+import { TraceViewSchema } from '../api/schemas';
+import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
@@ -48,12 +51,19 @@ function attributeText(value: AttributeValue): string {
   return String(value);
 }
 
-async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
-  const perPage = integerSetting(settings, 'limit', 1) ?? 20;
-  const filter = {
-    ...(settings.trace ? { traceId: settings.trace } : {}),
-    ...(settings.service ? { serviceName: settings.service } : {}),
+/** `--limit`, `--trace` and `--service` as the arguments of a list. */
+function listArgsOf(settings: Settings) {
+  return {
+    perPage: integerSetting(settings, 'limit', 1) ?? 20,
+    filter: {
+      ...(settings.trace ? { traceId: settings.trace } : {}),
+      ...(settings.service ? { serviceName: settings.service } : {}),
+    },
   };
+}
+
+async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
+  const { perPage, filter } = listArgsOf(settings);
   switch (what) {
     case 'traces': {
       if (settings.trace) {
@@ -123,14 +133,31 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
   }
 }
 
-/** `otel-bridge query <what>`: recent records from the store, as a table. */
+const traceView = codecFor(TraceViewSchema);
+
+/** What `GET /api/v1/traces/{id}` or the list route of `what` answers, as indented JSON. */
+async function showJson(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
+  let json: string;
+  if (what === 'traces' && settings.trace) {
+    const view = await readTraceView(store, settings.trace);
+    if (view === null) throw new ConfigurationError(`no trace ${settings.trace} is stored`);
+    json = traceView.stringify(view);
+  } else {
+    const { read, codec } = LISTS[what] as (typeof LISTS)['logs'];
+    json = codec.stringify(await read(store, listArgsOf(settings)));
+  }
+  // Strings keep every int64 exact, so parsing to indent loses nothing.
+  return JSON.stringify(JSON.parse(json), null, 2);
+}
+
+/** `otel-bridge query <what>`: recent records from the store, as a table, or with `--json` as the API's JSON. */
 export async function runQuery(settings: Settings, args: string[], print: (line: string) => void): Promise<void> {
   const what = args[0] as What | undefined;
   if (!what || !WHAT.includes(what)) throw new ConfigurationError(`query needs one of ${WHAT.join(', ')}`);
   const store = storeFrom(settings);
   try {
     await store.init();
-    print(await show(store, what, settings));
+    print(await (settings.json ? showJson : show)(store, what, settings));
   } finally {
     await store.close();
   }

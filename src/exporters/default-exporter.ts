@@ -58,7 +58,12 @@ export class DefaultExporter {
    * exporters: [exporter.mastra] } } })`; see {@link MastraExporter}.
    */
   readonly mastra: MastraExporter;
-  private readonly pipeline: StorePipeline;
+  /**
+   * What every signal goes through on its way to the store. Mount the HTTP API on it in the app's
+   * own server with `createApiHandler({ pipeline: exporter.pipeline })`: only this process can open
+   * its DuckDB file while it runs.
+   */
+  readonly pipeline: StorePipeline;
   private readonly ownsStorage: boolean;
 
   constructor(options: DefaultExporterOptions = {}) {

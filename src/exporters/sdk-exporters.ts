@@ -1,4 +1,5 @@
 import { OtelBridgeError } from '../errors';
+import { scoresFromEvaluationEvents } from '../mapping/evaluation';
 import { logFromSdk } from '../mapping/sdk/logs';
 import { metricsFromSdk } from '../mapping/sdk/metrics';
 import { spanFromSdk } from '../mapping/sdk/spans';
@@ -44,6 +45,8 @@ class SignalExporter<S extends Signal, Item> {
     private readonly signal: S,
     private readonly toRecords: (item: Item) => RecordOf[S][],
     private readonly onDrop: ((report: DropReport) => void) | undefined,
+    /** Records of other signals that these records also make, committed before the export succeeds. */
+    private readonly derive: (records: RecordOf[S][]) => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   export(items: Item[], resultCallback: (result: ExportResult) => void): void {
@@ -59,8 +62,8 @@ class SignalExporter<S extends Signal, Item> {
       }
     }
     if (mappingError) this.onDrop?.({ signal: this.signal, count: unmapped, reason: 'invalid', error: mappingError });
-    this.pipeline.submit(this.signal, records).then(
-      (outcome) => {
+    Promise.all([this.pipeline.submit(this.signal, records), this.derive(records)]).then(
+      ([outcome]) => {
         if (outcome.rejected.length > 0) {
           resultCallback({ code: FAILED, error: new RecordValidationError(this.signal, outcome.rejected) });
         } else if (mappingError) {
@@ -90,13 +93,23 @@ export class StoreSpanExporter extends SignalExporter<'spans', SdkReadableSpan> 
   }
 }
 
-/** A `LogRecordExporter` that stores log records. */
+/** A `LogRecordExporter` that stores log records, and a score for each GenAI evaluation event among them. */
 export class StoreLogRecordExporter
   extends SignalExporter<'logs', SdkReadableLogRecord>
   implements SdkLogRecordExporter
 {
   constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
-    super(pipeline, 'logs', (log) => [logFromSdk(log)], onDrop);
+    super(
+      pipeline,
+      'logs',
+      (log) => [logFromSdk(log)],
+      onDrop,
+      (logs) => {
+        // A score the store refuses is reported to onDrop by the pipeline; the logs themselves are stored.
+        const scores = scoresFromEvaluationEvents(logs);
+        return scores.length === 0 ? Promise.resolve() : pipeline.submit('scores', scores);
+      },
+    );
   }
 }
 

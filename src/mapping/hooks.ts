@@ -69,40 +69,66 @@ function validated<T>(signal: 'scores' | 'feedback', record: T): T {
   return record;
 }
 
+/** A score record's fields as given, typed already; what is left out gets its default. */
+export type ScoreDraft = Partial<ScoreRecord>;
+/** A feedback record's fields as given, typed already; what is left out gets its default. */
+export type FeedbackDraft = Partial<FeedbackRecord>;
+
+/**
+ * A score record with the defaults filled in: a new UUID, now, `automated`, no tags or metadata.
+ * Not validated: a missing `scorerId` or `score` stays missing, for validation to name.
+ */
+export function scoreWithDefaults(draft: ScoreDraft): ScoreRecord {
+  return {
+    scoreId: draft.scoreId ?? randomUUID(),
+    timeUnixNano: draft.timeUnixNano ?? nowUnixNano(),
+    traceId: draft.traceId ?? null,
+    spanId: draft.spanId ?? null,
+    scorerId: draft.scorerId!,
+    scorerName: draft.scorerName ?? null,
+    scorerVersion: draft.scorerVersion ?? null,
+    score: draft.score!,
+    reason: draft.reason ?? null,
+    source: draft.source ?? 'automated',
+    serviceName: draft.serviceName ?? null,
+    ...contextOf(draft),
+    tags: draft.tags ?? [],
+    metadata: draft.metadata ?? {},
+  };
+}
+
+/** A feedback record with the defaults filled in: a new UUID, now, from `user`. Not validated. */
+export function feedbackWithDefaults(draft: FeedbackDraft): FeedbackRecord {
+  return {
+    feedbackId: draft.feedbackId ?? randomUUID(),
+    timeUnixNano: draft.timeUnixNano ?? nowUnixNano(),
+    traceId: draft.traceId ?? null,
+    spanId: draft.spanId ?? null,
+    source: draft.source ?? 'user',
+    feedbackType: draft.feedbackType!,
+    value: draft.value!,
+    comment: draft.comment ?? null,
+    serviceName: draft.serviceName ?? null,
+    ...contextOf(draft),
+    tags: draft.tags ?? [],
+    metadata: draft.metadata ?? {},
+  };
+}
+
 /** Builds a score record, or throws a {@link RecordValidationError} that names the bad field. */
 export function scoreFromInput(input: ScoreInput): ScoreRecord {
-  return validated('scores', {
-    ...contextOf(input),
-    scoreId: input.scoreId ?? randomUUID(),
-    timeUnixNano: timeOf(input.timestamp),
-    traceId: input.traceId ?? null,
-    spanId: input.spanId ?? null,
-    scorerId: input.scorerId,
-    scorerName: input.scorerName ?? null,
-    scorerVersion: input.scorerVersion ?? null,
-    score: input.score,
-    reason: input.reason ?? null,
-    source: input.source ?? 'automated',
-    serviceName: input.serviceName ?? null,
-    tags: input.tags ?? [],
-    metadata: toAttributeMap(input.metadata),
-  });
+  const { timestamp, metadata, ...fields } = input;
+  return validated(
+    'scores',
+    scoreWithDefaults({ ...fields, timeUnixNano: timeOf(timestamp), metadata: toAttributeMap(metadata) }),
+  );
 }
 
 /** Builds a feedback record, or throws a {@link RecordValidationError} that names the bad field. */
 export function feedbackFromInput(input: FeedbackInput): FeedbackRecord {
-  return validated('feedback', {
-    ...contextOf(input),
-    feedbackId: input.feedbackId ?? randomUUID(),
-    timeUnixNano: timeOf(input.timestamp),
-    traceId: input.traceId ?? null,
-    spanId: input.spanId ?? null,
-    source: input.source ?? 'user',
-    feedbackType: input.feedbackType,
-    value: input.value,
-    comment: input.comment ?? null,
-    serviceName: input.serviceName ?? null,
-    tags: input.tags ?? [],
-    metadata: toAttributeMap(input.metadata),
-  });
+  const { timestamp, metadata, ...fields } = input;
+  return validated(
+    'feedback',
+    feedbackWithDefaults({ ...fields, timeUnixNano: timeOf(timestamp), metadata: toAttributeMap(metadata) }),
+  );
 }

@@ -20,7 +20,7 @@ function tooLarge(limit: number, what: string): ReceiverError {
  * without the rest being read into memory. `take` is told of each chunk before it is kept, and may
  * refuse it by throwing.
  */
-export function readRaw(request: IncomingMessage, limit: number, take: (bytes: number) => void): Promise<Buffer> {
+function readRaw(request: IncomingMessage, limit: number, take: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit, 'request body'));
   return new Promise((resolve, reject) => {
@@ -71,7 +71,7 @@ function decompressionError(error: unknown, encoding: string, limit: number): Re
  * Undoes `Content-Encoding`. The output is capped at `limit` bytes, so a decompression bomb gets a
  * 413 and never the memory it asks for; zlib works off the event loop.
  */
-export async function decompress(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+async function decompress(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
   const options = { maxOutputLength: limit };
   try {
     switch (encoding) {
@@ -97,4 +97,23 @@ export async function decompress(body: Buffer, encoding: string, limit: number):
   } catch (error) {
     throw decompressionError(error, encoding, limit);
   }
+}
+
+/**
+ * Reads a request body and undoes its `Content-Encoding`, both within `limit` bytes. `take` is told
+ * of every byte held (the raw chunks as they arrive, then the decompressed copy) and may refuse by
+ * throwing.
+ */
+export async function receiveBody(
+  request: IncomingMessage,
+  limit: number,
+  take: (bytes: number) => void,
+): Promise<Buffer> {
+  const raw = await readRaw(request, limit, take);
+  const encoding = String(request.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  const body = await decompress(raw, encoding, limit);
+  if (body !== raw) take(body.length);
+  return body;
 }

@@ -1,4 +1,6 @@
 import { OtelBridgeError } from '../errors';
+import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
+import { StorageError, StoreClosedError } from '../storage/errors';
 
 /** gRPC status codes: what OTLP/gRPC answers with, and what OTLP/HTTP puts in a `google.rpc.Status` body. */
 export const GRPC_CODE = {
@@ -101,4 +103,36 @@ export class ReceiverError extends IngestError {
     super(GRPC_BY_STATUS[status] ?? GRPC_CODE.INTERNAL, message, { ...options, httpStatus: status }, `HTTP_${status}`);
     this.status = status;
   }
+}
+
+/**
+ * What a failure of the pipeline or the store means for the client, whatever the route (OTLP over
+ * HTTP or gRPC, or the HTTP API): come back later (with a delay), or do not retry. Anything not
+ * already an {@link IngestError} becomes one.
+ */
+export function toIngestError(error: unknown, retryAfterSeconds: number): IngestError {
+  if (error instanceof IngestError) return error;
+  if (error instanceof BufferFullError) {
+    return error.oversized
+      ? new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { httpStatus: 413, cause: error })
+      : new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { retryAfterSeconds, cause: error });
+  }
+  if (error instanceof WriterShutdownError)
+    return new IngestError(GRPC_CODE.UNAVAILABLE, 'the receiver is shutting down', { retryAfterSeconds, cause: error });
+  if (error instanceof WriteDroppedError) {
+    const permanent = error.cause instanceof StorageError && !error.cause.retryable;
+    return permanent
+      ? new IngestError(GRPC_CODE.INTERNAL, error.message, { cause: error })
+      : new IngestError(GRPC_CODE.UNAVAILABLE, `storage is unavailable: ${error.message}`, {
+          retryAfterSeconds,
+          cause: error,
+        });
+  }
+  // A read that the store could not answer now (the API's).
+  if (error instanceof StoreClosedError || (error instanceof StorageError && error.retryable))
+    return new IngestError(GRPC_CODE.UNAVAILABLE, `storage is unavailable: ${error.message}`, {
+      retryAfterSeconds,
+      cause: error,
+    });
+  return new IngestError(GRPC_CODE.INTERNAL, error instanceof Error ? error.message : String(error), { cause: error });
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { scoresFromEvaluationEvents } from '../mapping/evaluation';
 import {
   decodeLogs,
   decodeMetrics,
@@ -8,12 +8,11 @@ import {
   type OtlpEncoding,
   type OtlpSignal,
 } from '../mapping/otlp';
-import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../pipeline/errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
-import type { Signal } from '../records/types';
-import { StorageError } from '../storage/errors';
-import { GRPC_CODE, IngestError } from './errors';
-import type { MemoryBudget } from './memory';
+import type { LogRecord, Signal } from '../records/types';
+import { BearerToken } from './access';
+import { GRPC_CODE, IngestError, toIngestError } from './errors';
+import type { Holding, MemoryBudget } from './memory';
 
 export interface IngestSettings {
   pipeline: StorePipeline;
@@ -45,46 +44,20 @@ const ROUTES: Record<OtlpSignal, Route> = {
   metrics: { signal: 'metrics', decode: decodeMetrics as Route['decode'] },
 };
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/**
- * What a failure of the pipeline or the store means for the client: come back later (with a delay),
- * or do not retry. Anything not already an {@link IngestError} is one of these.
- */
-export function toIngestError(error: unknown, retryAfterSeconds: number): IngestError {
-  if (error instanceof IngestError) return error;
-  if (error instanceof BufferFullError) {
-    return error.oversized
-      ? new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { httpStatus: 413, cause: error })
-      : new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { retryAfterSeconds, cause: error });
-  }
-  if (error instanceof WriterShutdownError)
-    return new IngestError(GRPC_CODE.UNAVAILABLE, 'the receiver is shutting down', { retryAfterSeconds, cause: error });
-  if (error instanceof WriteDroppedError) {
-    const permanent = error.cause instanceof StorageError && !error.cause.retryable;
-    return permanent
-      ? new IngestError(GRPC_CODE.INTERNAL, error.message, { cause: error })
-      : new IngestError(GRPC_CODE.UNAVAILABLE, `storage is unavailable: ${error.message}`, {
-          retryAfterSeconds,
-          cause: error,
-        });
-  }
-  return new IngestError(GRPC_CODE.INTERNAL, error instanceof Error ? error.message : String(error), { cause: error });
-}
-
 /**
  * The transport-neutral half of the receiver, behind both OTLP/HTTP and OTLP/gRPC: authentication,
  * admission (memory and store state), the memory budget of request bytes, decoding, submission to
- * the pipeline and the partial-success outcome. A transport only frames requests, undoes their
+ * the pipeline (with a score for each GenAI evaluation event among logs) and the partial-success
+ * outcome. A transport only frames requests, undoes their
  * compression and maps {@link IngestError}s to its statuses.
  */
 export class IngestCore {
   private readonly settings: IngestSettings;
-  private readonly tokenDigest: Buffer | null;
+  private readonly token: BearerToken;
 
   constructor(settings: IngestSettings) {
     this.settings = settings;
-    this.tokenDigest = settings.authToken === null ? null : digest(settings.authToken);
+    this.token = new BearerToken(settings.authToken);
   }
 
   /** What any failure means for the client, as an {@link IngestError} with this receiver's retry delay. */
@@ -92,15 +65,9 @@ export class IngestCore {
     return toIngestError(error, this.settings.retryAfterSeconds);
   }
 
-  /**
-   * Refuses with UNAUTHENTICATED unless `authorization` is `Bearer <token>` (when a token is set).
-   * Compares digests, so that neither the token's content nor its length leaks through timing.
-   */
+  /** Refuses with UNAUTHENTICATED unless `authorization` is `Bearer <token>` (when a token is set). */
   authenticate(authorization: string | undefined): void {
-    if (this.tokenDigest === null) return;
-    const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-    if (match === null || !timingSafeEqual(digest(match[1]!.trim()), this.tokenDigest))
-      throw new IngestError(GRPC_CODE.UNAUTHENTICATED, 'missing or invalid bearer token');
+    this.token.check(authorization);
   }
 
   /**
@@ -117,15 +84,11 @@ export class IngestCore {
   }
 
   /**
-   * Takes `bytes` for a request from the memory budget, until {@link release}: refuses with
-   * RESOURCE_EXHAUSTED when they do not fit. For a transport that receives outside {@link ingest}.
+   * What one request holds in the memory budget until it settles: refuses with RESOURCE_EXHAUSTED
+   * when its bytes do not fit. For a transport that receives outside {@link ingest}.
    */
-  reserve(bytes: number): void {
-    this.settings.memory.reserve(bytes);
-  }
-
-  release(bytes: number): void {
-    this.settings.memory.release(bytes);
+  hold(): Holding {
+    return this.settings.memory.hold();
   }
 
   /**
@@ -143,13 +106,10 @@ export class IngestCore {
   ): Promise<IngestOutcome> {
     const { pipeline } = this.settings;
     const route = ROUTES[signal];
-    let held = 0;
+    const held = this.hold();
     try {
       this.admit(signal);
-      const body = await receive((bytes) => {
-        this.reserve(bytes);
-        held += bytes;
-      });
+      const body = await receive(held.take);
       let decoded: DecodeResult<never>;
       try {
         decoded = route.decode(body, encoding);
@@ -158,7 +118,10 @@ export class IngestCore {
           throw new IngestError(GRPC_CODE.INVALID_ARGUMENT, error.message, { cause: error });
         throw error;
       }
-      const outcome = await pipeline.submit(route.signal, decoded.records);
+      const [outcome] = await Promise.all([
+        pipeline.submit(route.signal, decoded.records),
+        signal === 'logs' ? this.submitEvaluationScores(decoded.records) : null,
+      ]);
       const storeProblem = outcome.rejected[0];
       return {
         accepted: outcome.accepted,
@@ -173,7 +136,13 @@ export class IngestCore {
     } catch (error) {
       throw this.refusal(error);
     } finally {
-      this.release(held);
+      held.release();
     }
+  }
+
+  /** GenAI evaluation events become scores too; a score the store refuses is reported to onDrop. */
+  private async submitEvaluationScores(logs: readonly LogRecord[]): Promise<void> {
+    const scores = scoresFromEvaluationEvents(logs);
+    if (scores.length > 0) await this.settings.pipeline.submit('scores', scores);
   }
 }

@@ -48,7 +48,7 @@ export class MemoryBudget {
   }
 
   /** Takes `bytes` from the budget for a request, or refuses it with RESOURCE_EXHAUSTED (429). */
-  reserve(bytes: number): void {
+  private reserve(bytes: number): void {
     if (this.used + bytes > this.maxInFlightBytes && this.used > 0) {
       throw new IngestError(
         GRPC_CODE.RESOURCE_EXHAUSTED,
@@ -61,9 +61,38 @@ export class MemoryBudget {
     this.used += bytes;
   }
 
-  release(bytes: number): void {
+  private release(bytes: number): void {
     this.used -= bytes;
   }
+
+  /**
+   * What one request holds: `take` reserves bytes as it reads (and throws when they do not fit),
+   * `release` gives them all back once it is answered.
+   */
+  hold(): Holding {
+    let held = 0;
+    return {
+      take: (bytes) => {
+        this.reserve(bytes);
+        held += bytes;
+      },
+      release: () => {
+        this.release(held);
+        held = 0;
+      },
+      get bytes() {
+        return held;
+      },
+    };
+  }
+}
+
+/** The bytes one request holds in a {@link MemoryBudget}. */
+export interface Holding {
+  take: (bytes: number) => void;
+  release: () => void;
+  /** Bytes held now. */
+  readonly bytes: number;
 }
 
 function mib(bytes: number): string {

@@ -1,3 +1,4 @@
+import { createApiHandler } from '../api/handler';
 import { ConfigurationError } from '../errors';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
@@ -45,7 +46,10 @@ export interface ReceiverOptions extends PipelineOptions {
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
-  /** When set, every OTLP request must carry `Authorization: Bearer <token>` (a header, or gRPC metadata). */
+  /**
+   * When set, every OTLP and API request must carry `Authorization: Bearer <token>` (a header, or
+   * gRPC metadata).
+   */
   authToken?: string;
   /** Origins that browsers may send from; `*` for any. Default none (no CORS headers). */
   corsAllowedOrigins?: string[];
@@ -90,7 +94,9 @@ function checkPort(name: string, value: number): void {
 /**
  * Starts an OTLP receiver on a store: OTLP/HTTP (`POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
  * protobuf or JSON, and `GET /health`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
- * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core.
+ * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core. The HTTP
+ * port also serves the HTTP API (`/api/v1/…`, `POST /v1/scores`, `POST /v1/feedback`; see
+ * {@link createApiHandler}), on the same token, CORS origins and memory budget.
  *
  * @example
  * ```ts
@@ -128,19 +134,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
     );
   }
-  const core = new IngestCore({
-    pipeline,
-    memory: new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds),
-    authToken: settings.authToken ?? null,
-    retryAfterSeconds: settings.retryAfterSeconds,
-  });
+  const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);
+  const { authToken, corsAllowedOrigins = [], retryAfterSeconds } = settings;
+  const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds });
   const http = await startHttpTransport(
-    new OtlpHttpHandler({
-      core,
-      pipeline,
-      maxBodyBytes: settings.maxBodyBytes,
-      corsAllowedOrigins: settings.corsAllowedOrigins ?? [],
-    }),
+    new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins }),
+    createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds }),
     settings.host,
     settings.port,
     tls,

@@ -15,7 +15,8 @@ export interface AttributeProblem {
   message: string;
 }
 
-const pointer = (key: string): string => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+/** A JSON-pointer step to `key`, escaped as RFC 6901 says. */
+export const pointer = (key: string): string => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 function isPlainObject(value: object): boolean {
   const prototype: unknown = Object.getPrototypeOf(value);

@@ -31,20 +31,23 @@ const NULLABLE_STRING = Type.Union([Type.String(), Type.Null()]);
 const FINITE = Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE });
 
 // OTLP doubles may be NaN or infinite (Prometheus marks staleness with NaN); TypeBox's Number refuses both.
-TypeRegistry.Set('OtelBridgeDouble', (_schema, value) => typeof value === 'number');
-const DOUBLE = Type.Unsafe<number>({ [Kind]: 'OtelBridgeDouble' });
+export const DOUBLE_KIND = 'OtelBridgeDouble';
+TypeRegistry.Set(DOUBLE_KIND, (_schema, value) => typeof value === 'number');
+export const DoubleSchema = Type.Unsafe<number>({ [Kind]: DOUBLE_KIND });
+const DOUBLE = DoubleSchema;
 
 type Literals<T extends readonly string[]> = TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
-const literals = <T extends readonly string[]>(values: T): Literals<T> =>
+export const literals = <T extends readonly string[]>(values: T): Literals<T> =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as Literals<T>;
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const ATTRIBUTE_VALUE_KIND = 'OtelBridgeAttributeValue';
 export const ATTRIBUTE_MAP_KIND = 'OtelBridgeAttributeMap';
 TypeRegistry.Set(ATTRIBUTE_VALUE_KIND, (_schema, value) => isAttributeValue(value));
 TypeRegistry.Set(ATTRIBUTE_MAP_KIND, (_schema, value) => isAttributeMap(value));
 export const AttributeValueSchema = Type.Unsafe<AttributeValue>({ [Kind]: ATTRIBUTE_VALUE_KIND });
-const ATTRIBUTES = Type.Unsafe<AttributeMap>({ [Kind]: ATTRIBUTE_MAP_KIND });
+export const AttributeMapSchema = Type.Unsafe<AttributeMap>({ [Kind]: ATTRIBUTE_MAP_KIND });
+const ATTRIBUTES = AttributeMapSchema;
 
 const RESOURCE = Type.Object({
   attributes: ATTRIBUTES,
@@ -213,8 +216,8 @@ export const FeedbackRecordSchema = Type.Object({
 });
 
 /** Fails to compile when a schema and its interface drift apart. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Assert<T extends true> = T;
 export type SchemasMatchTypes = [
   Assert<Same<Static<typeof SpanRecordSchema>, SpanRecord>>,
   Assert<Same<Static<typeof LogRecordSchema>, LogRecord>>,

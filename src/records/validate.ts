@@ -1,5 +1,6 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Kind, type TSchema } from '@sinclair/typebox';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { OtelBridgeError } from '../errors';
 import { attributeMapProblem, attributeValueProblem } from './attribute-check';
 import {
@@ -133,6 +134,37 @@ export function findInvalidRecords<S extends Signal>(signal: S, records: readonl
     if (problem) issues.push({ index, ...problem });
   }
   return issues;
+}
+
+/** The member error that says most about a failed union: not "expected null" for a nullable field. */
+function unionDetail(error: ValueError): ValueError {
+  for (const member of error.errors) {
+    const first = member.First();
+    if (first && first.type !== ValueErrorType.Null)
+      return first.type === ValueErrorType.Union ? unionDetail(first) : first;
+  }
+  return error;
+}
+
+/**
+ * Every problem with one record, one per field (the first found there), for callers that answer
+ * with all of them at once, such as the HTTP API. {@link findInvalidRecords} stops at the first.
+ */
+export function recordFieldIssues<S extends Signal>(signal: S, record: unknown): { path: string; message: string }[] {
+  const { check, semantic } = VALIDATORS[signal] as Validator<RecordOf[S]>;
+  if (check.Check(record)) {
+    const problem = semantic?.(record as RecordOf[S]);
+    return problem ? [problem] : [];
+  }
+  const byPath = new Map<string, string>();
+  for (const found of check.Errors(record)) {
+    const error = found.type === ValueErrorType.Union ? unionDetail(found) : found;
+    const inner = attributeProblemAt(error.schema, error.value);
+    const path = found.path + (inner?.path ?? '');
+    const message = found.value === undefined ? 'is required' : (inner?.message ?? error.message);
+    if (!byPath.has(path)) byPath.set(path, message);
+  }
+  return [...byPath].map(([path, message]) => ({ path, message }));
 }
 
 /** Throws a {@link RecordValidationError} that names every invalid record and its first bad field. */

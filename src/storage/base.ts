@@ -6,6 +6,7 @@ import type {
   LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
+  MetricDescriptor,
   MetricFilter,
   MetricSeries,
   ObservabilityStore,
@@ -14,12 +15,13 @@ import type {
   SignalStrategy,
   StrategyHint,
   TimeBound,
+  TimeRange,
   Trace,
   TraceFilter,
   TraceSummary,
   TracingStrategy,
 } from './types';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
 import { InvalidQueryError } from './errors';
 import { decodeTypedValue } from './typed-json';
 import { preferredCopies } from './precedence';
@@ -188,6 +190,10 @@ export abstract class StoreBase implements ObservabilityStore {
   protected abstract queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
   protected abstract queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>>;
   protected abstract queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>>;
+  /** Distinct service names of spans, logs and metrics in the range, sorted. */
+  protected abstract queryServices(range: TimeRange): Promise<string[]>;
+  /** Distinct (name, type, unit) of metric points in the range, sorted. */
+  protected abstract queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]>;
 
   /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
   async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
@@ -249,10 +255,10 @@ export abstract class StoreBase implements ObservabilityStore {
     if (typeof query.bucketSizeNano !== 'bigint' || query.bucketSizeNano <= 0n) {
       throw new InvalidQueryError('bucketSizeNano must be a positive bigint');
     }
-    if (!['sum', 'avg', 'min', 'max', 'count'].includes(query.aggregation)) {
+    if (!METRIC_AGGREGATIONS.includes(query.aggregation)) {
       throw new InvalidQueryError(`aggregation must be sum, avg, min, max or count, got ${String(query.aggregation)}`);
     }
-    if (query.field !== undefined && !['value', 'sum', 'count', 'min', 'max'].includes(query.field)) {
+    if (query.field !== undefined && !METRIC_AGGREGATE_FIELDS.includes(query.field)) {
       throw new InvalidQueryError(`field must be value, sum, count, min or max, got ${String(query.field)}`);
     }
     checkIds(query.filter);
@@ -271,5 +277,13 @@ export abstract class StoreBase implements ObservabilityStore {
     checkIds(args.filter);
     const { pagination, items } = paginated(page, await this.queryFeedback(args.filter ?? {}, page));
     return { pagination, feedback: items };
+  }
+
+  listServices(range: TimeRange = {}): Promise<string[]> {
+    return this.queryServices(range);
+  }
+
+  listMetricDescriptors(range: TimeRange = {}): Promise<MetricDescriptor[]> {
+    return this.queryMetricDescriptors(range);
   }
 }

@@ -69,18 +69,30 @@ export function encodeTypedValue(value: AttributeValue): string {
   return encodeValue(value);
 }
 
+// Strict, because typed JSON also comes from clients (the HTTP API): BigInt() would take "0x1f" and
+// " 7 ", Number() turns any text into NaN, and base64 decoding skips characters it does not know.
+const DECIMAL_INT = /^-?\d+$/;
+const SPECIAL_DOUBLES = new Map<unknown, number>([
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ['-Infinity', Number.NEGATIVE_INFINITY],
+  ['-0', -0],
+]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 function decodeTagged(object: Record<string, unknown>): AttributeValue {
   const keys = Object.keys(object);
   if (keys.length === 1) {
     const tag = keys[0]!;
     const inner = object[tag];
-    if (tag === '$int' && typeof inner === 'string') return BigInt(inner);
-    if (tag === '$double') return typeof inner === 'string' ? Number(inner) : (inner as number);
-    if (tag === '$bytes' && typeof inner === 'string') {
+    if (tag === '$int' && typeof inner === 'string' && DECIMAL_INT.test(inner)) return BigInt(inner);
+    if (tag === '$double' && typeof inner === 'number') return inner;
+    if (tag === '$double' && SPECIAL_DOUBLES.has(inner)) return SPECIAL_DOUBLES.get(inner)!;
+    if (tag === '$bytes' && typeof inner === 'string' && BASE64.test(inner)) {
       const bytes = Buffer.from(inner, 'base64');
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
-    if (tag === '$map' && inner !== null && typeof inner === 'object')
+    if (tag === '$map' && inner !== null && typeof inner === 'object' && !Array.isArray(inner))
       return reviveTypedMap(inner as Record<string, unknown>);
   }
   throw new TypeError(`not a typed JSON value: ${JSON.stringify(object)}`);
@@ -90,7 +102,11 @@ function decodeTagged(object: Record<string, unknown>): AttributeValue {
 export function reviveTypedValue(value: unknown): AttributeValue {
   switch (typeof value) {
     case 'number':
-      return Number.isInteger(value) ? BigInt(value) : value;
+      if (!Number.isInteger(value)) return value;
+      // JSON.parse has already rounded a plain integer beyond 2^53: it must come as {"$int":"…"}.
+      if (!Number.isSafeInteger(value))
+        throw new TypeError(`the integer ${value} is beyond ±2^53; write it as {"$int":"<decimal>"}`);
+      return BigInt(value);
     case 'object':
       if (value === null) return null;
       if (Array.isArray(value)) return value.map(reviveTypedValue);

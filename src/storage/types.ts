@@ -119,7 +119,11 @@ export interface Trace {
   spans: SpanRecord[];
 }
 
-export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count';
+export const METRIC_AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
+export type MetricAggregation = (typeof METRIC_AGGREGATIONS)[number];
+
+/** The point fields an aggregate can read: `value` of gauges and sums, the rest of histograms and summaries. */
+export const METRIC_AGGREGATE_FIELDS = ['value', 'sum', 'count', 'min', 'max'] as const;
 
 export interface MetricAggregateQuery {
   name: string;
@@ -130,7 +134,7 @@ export interface MetricAggregateQuery {
    * The point field to aggregate: `value` for gauges and sums (the default); `sum`, `count`, `min` or
    * `max` for histograms and summaries.
    */
-  field?: 'value' | 'sum' | 'count' | 'min' | 'max';
+  field?: (typeof METRIC_AGGREGATE_FIELDS)[number];
   /** Attribute keys to split series by. */
   groupBy?: string[];
   filter?: Omit<MetricFilter, 'name'>;
@@ -144,6 +148,16 @@ export interface MetricSeries {
 
 export interface MetricAggregateResult {
   series: MetricSeries[];
+}
+
+/** A time range, for the reads of distinct values. */
+export type TimeRange = Pick<CommonFilter, 'from' | 'to'>;
+
+/** A metric that points were recorded for, as a picker lists it. */
+export interface MetricDescriptor {
+  name: string;
+  type: MetricType;
+  unit: string;
 }
 
 /**
@@ -186,4 +200,8 @@ export interface ObservabilityStore {
   aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
   listScores(args?: ListArgs<ScoreFilter>): Promise<{ pagination: Pagination; scores: ScoreRecord[] }>;
   listFeedback(args?: ListArgs<FeedbackFilter>): Promise<{ pagination: Pagination; feedback: FeedbackRecord[] }>;
+  /** The service names that sent spans, logs or metrics (in `range`, by record time), sorted. */
+  listServices(range?: TimeRange): Promise<string[]>;
+  /** Each distinct metric name, type and unit that points were recorded for (in `range`), sorted. */
+  listMetricDescriptors(range?: TimeRange): Promise<MetricDescriptor[]>;
 }

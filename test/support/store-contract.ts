@@ -852,6 +852,54 @@ export function describeStoreContract(
       });
     });
 
+    describe('distinct values, for filter pickers', () => {
+      it('lists the services of spans, logs and metrics once each, sorted, within a time range', async () => {
+        await store.batchCreateSpans({
+          spans: [
+            makeSpan({ serviceName: 'web', resource: resource('web') }),
+            makeSpan({ serviceName: 'web', resource: resource('web') }),
+          ],
+        });
+        await store.batchCreateLogs({
+          logs: [makeLog({ serviceName: 'billing', resource: resource('billing'), timeUnixNano: BASE_TIME + 10n })],
+        });
+        await store.batchRecordMetrics({
+          metrics: [makeMetric({ serviceName: 'api', resource: resource('api'), timeUnixNano: BASE_TIME - 10n })],
+        });
+        await store.batchCreateScores({ scores: [makeScore({ serviceName: 'scorer-only' })] });
+        expect(await store.listServices()).toEqual(['api', 'billing', 'web']);
+        expect(await store.listServices({ from: BASE_TIME })).toEqual(['billing', 'web']);
+        expect(await store.listServices({ from: BASE_TIME, to: BASE_TIME + 10n })).toEqual(['web']);
+        expect(await store.listServices({ from: BASE_TIME + 11n })).toEqual([]);
+      });
+
+      it('lists each metric name, type and unit once, sorted, within a time range', async () => {
+        await store.batchRecordMetrics({
+          metrics: [
+            makeMetric({ name: 'requests', unit: '{request}' }),
+            makeMetric({ name: 'requests', unit: '{request}', attributes: { route: '/b' } }),
+            makeMetric({
+              name: 'latency',
+              type: 'gauge',
+              temporality: null,
+              isMonotonic: null,
+              value: 1.5,
+              unit: 'ms',
+              timeUnixNano: BASE_TIME + 5n,
+            }),
+          ],
+        });
+        expect(await store.listMetricDescriptors()).toEqual([
+          { name: 'latency', type: 'gauge', unit: 'ms' },
+          { name: 'requests', type: 'sum', unit: '{request}' },
+        ]);
+        expect(await store.listMetricDescriptors({ from: BASE_TIME + 1n })).toEqual([
+          { name: 'latency', type: 'gauge', unit: 'ms' },
+        ]);
+        expect(await store.listMetricDescriptors({ to: BASE_TIME })).toEqual([]);
+      });
+    });
+
     describe('scores and feedback', () => {
       it('stores scores and feedback attached to a span, and reads them back by trace', async () => {
         const trace = traceId();

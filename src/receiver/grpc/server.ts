@@ -100,19 +100,14 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
   return (method, call) => {
     const signal = signals.get(method.path);
     const stream = streamOf(call);
-    let held = 0;
+    const held = core.hold();
     let answered = false;
     let received = false;
     let timer: NodeJS.Timeout | null = null;
     const settle = () => {
       answered = true;
       if (timer !== null) clearTimeout(timer);
-      core.release(held);
-      held = 0;
-    };
-    const hold = (bytes: number) => {
-      core.reserve(bytes);
-      held += bytes;
+      held.release();
     };
     /** Answers the call ourselves; its stream stays paused, so the client's further bytes wait in HTTP/2 flow control. */
     const refuse = (status: { code: number; details: string; metadata?: Metadata }) => {
@@ -124,7 +119,7 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
     stream.on('data', (chunk: Buffer) => {
       if (answered) return;
       try {
-        hold(chunk.length);
+        held.take(chunk.length);
       } catch (error) {
         refuse(statusOf(core.refusal(error)));
       }
@@ -155,7 +150,7 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
             try {
               // An inflated message is held beside the compressed frames it came in; an uncompressed
               // one is those frames.
-              if (message.length > held) hold(message.length);
+              if (message.length > held.bytes) held.take(message.length);
             } catch (error) {
               return refuse(statusOf(core.refusal(error)));
             }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OtlpEncoding, OtlpSignal } from '../../mapping/otlp';
 import type { StorePipeline } from '../../pipeline/store-pipeline';
-import { decompress, readRaw } from '../body';
+import { applyCors } from '../access';
+import { receiveBody } from '../body';
 import { ReceiverError } from '../errors';
 import type { IngestCore } from '../ingest';
 import { CONTENT_TYPES, exportResponse, statusResponse } from '../responses';
@@ -48,7 +49,7 @@ export class OtlpHttpHandler {
           404,
           `no such path ${JSON.stringify(path)}; OTLP/HTTP paths are ${Object.keys(ROUTES).join(', ')}`,
         );
-      this.applyCors(request, response);
+      applyCors(request, response, this.settings.corsAllowedOrigins, 'POST, OPTIONS');
       if (request.method === 'OPTIONS') return this.send(response, 204, null, null);
       if (request.method !== 'POST') {
         response.setHeader('Allow', 'POST, OPTIONS');
@@ -82,16 +83,9 @@ export class OtlpHttpHandler {
     signal: OtlpSignal,
     encoding: OtlpEncoding,
   ): Promise<void> {
-    const { maxBodyBytes } = this.settings;
-    const contentEncoding = String(request.headers['content-encoding'] ?? '')
-      .trim()
-      .toLowerCase();
-    const outcome = await this.settings.core.ingest(signal, encoding, async (hold) => {
-      const raw = await readRaw(request, maxBodyBytes, hold);
-      const body = await decompress(raw, contentEncoding, maxBodyBytes);
-      if (body !== raw) hold(body.length);
-      return body;
-    });
+    const outcome = await this.settings.core.ingest(signal, encoding, (hold) =>
+      receiveBody(request, this.settings.maxBodyBytes, hold),
+    );
     this.send(response, 200, encoding, exportResponse(signal, encoding, outcome.rejected, outcome.errorMessage));
   }
 
@@ -117,20 +111,6 @@ export class OtlpHttpHandler {
         error: error instanceof Error ? error.message : String(error),
         signals,
       });
-    }
-  }
-
-  private applyCors(request: IncomingMessage, response: ServerResponse): void {
-    const origin = request.headers.origin;
-    const allowed = this.settings.corsAllowedOrigins;
-    if (!origin || allowed.length === 0) return;
-    if (!allowed.includes('*') && !allowed.includes(origin)) return;
-    response.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
-    response.setHeader('Vary', 'Origin');
-    if (request.method === 'OPTIONS') {
-      response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
-      response.setHeader('Access-Control-Max-Age', '86400');
     }
   }
 

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { ApiHandler } from '../../api/handler';
 import type { TlsFiles } from '../tls';
 import type { OtlpHttpHandler } from './handler';
 
-/** A listening OTLP/HTTP transport. */
+/** A listening OTLP/HTTP transport (with the HTTP API). */
 export interface HttpTransport {
   /** `http://host:port`, or `https://` with TLS. */
   readonly url: string;
@@ -23,8 +24,10 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+/** Serves OTLP/HTTP and, on the same port, the HTTP API: the API answers its own paths, OTLP the rest. */
 export async function startHttpTransport(
   handler: OtlpHttpHandler,
+  api: ApiHandler,
   host: string,
   port: number,
   tls: TlsFiles | null,
@@ -37,7 +40,7 @@ export async function startHttpTransport(
       active--;
       if (active === 0) idle?.();
     });
-    void handler.handle(request, response);
+    if (!api(request, response)) void handler.handle(request, response);
   };
   const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   const address = await listen(server, port, host);

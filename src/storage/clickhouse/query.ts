@@ -54,7 +54,7 @@ export function attributeOrNull(where: Where, key: string): string {
   return `if(mapContains(attributes_map, ${bound}), attributes_map[${bound}], NULL)`;
 }
 
-function commonWhere(filter: CommonFilter, time: string): Where {
+export function commonWhere(filter: CommonFilter, time: string): Where {
   const where = new Where();
   // Bounds stay constants beside the bare column, so the partition key and the primary key prune.
   if (filter.from !== undefined)

@@ -10,10 +10,12 @@ import type {
   LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
+  MetricDescriptor,
   MetricFilter,
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
+  TimeRange,
   TraceFilter,
   TraceSummary,
   TracingStrategy,
@@ -22,6 +24,7 @@ import { storageError } from './errors';
 import {
   Where,
   attributeOrNull,
+  commonWhere,
   feedbackWhere,
   logWhere,
   metricWhere,
@@ -361,6 +364,30 @@ export class ClickHouseStore extends StoreBase {
 
   protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
     return this.records('listFeedback', 'feedback', feedbackWhere(filter), page);
+  }
+
+  protected async queryServices(range: TimeRange): Promise<string[]> {
+    const where = commonWhere(range, 'time');
+    const rows = await this.read(
+      'listServices',
+      `SELECT DISTINCT service_name FROM (
+         SELECT service_name, ${timeColumn('spans')} AS time FROM ${this.schema.table('spans')}
+         UNION ALL SELECT service_name, ${timeColumn('logs')} FROM ${this.schema.table('logs')}
+         UNION ALL SELECT service_name, ${timeColumn('metrics')} FROM ${this.schema.table('metrics')})
+       ${where.sql} ORDER BY service_name`,
+      where.params,
+    );
+    return rows.map(([name]) => name as string);
+  }
+
+  protected async queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]> {
+    const where = commonWhere(range, timeColumn('metrics'));
+    const rows = await this.read(
+      'listMetricDescriptors',
+      `SELECT DISTINCT name, type, unit FROM ${this.schema.table('metrics')} ${where.sql} ORDER BY name, type, unit`,
+      where.params,
+    );
+    return rows.map(([name, type, unit]) => ({ name, type, unit }) as MetricDescriptor);
   }
 
   protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {

@@ -16,10 +16,12 @@ import type {
   LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
+  MetricDescriptor,
   MetricFilter,
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
+  TimeRange,
   TraceFilter,
   TraceSummary,
   TracingStrategy,
@@ -30,6 +32,7 @@ import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physica
 import {
   Where,
   type SqlValue,
+  commonWhere,
   feedbackWhere,
   jsonPointer,
   logWhere,
@@ -338,6 +341,30 @@ export class DuckDBStore extends StoreBase {
         value: row[1 + groupBy.length] as number | null,
       })),
     );
+  }
+
+  protected async queryServices(range: TimeRange): Promise<string[]> {
+    const where = commonWhere(range, 'time_unix_nano');
+    const rows = await this.read(
+      'listServices',
+      `SELECT DISTINCT service_name FROM (
+         SELECT service_name, start_time_unix_nano AS time_unix_nano FROM ${TABLES.spans}
+         UNION ALL SELECT service_name, time_unix_nano FROM ${TABLES.logs}
+         UNION ALL SELECT service_name, time_unix_nano FROM ${TABLES.metrics})
+       ${where.sql} ORDER BY service_name`,
+      where.params,
+    );
+    return rows.map(([name]) => name as string);
+  }
+
+  protected async queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]> {
+    const where = commonWhere(range, 'time_unix_nano');
+    const rows = await this.read(
+      'listMetricDescriptors',
+      `SELECT DISTINCT name, type, unit FROM ${TABLES.metrics} ${where.sql} ORDER BY name, type, unit`,
+      where.params,
+    );
+    return rows.map(([name, type, unit]) => ({ name, type, unit }) as MetricDescriptor);
   }
 
   /** Pages over a subquery that already applies `where`, re-binding its parameters. */

@@ -11,6 +11,9 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { run } from '../../../src/cli/main';
 import { freePort } from '../../support/ports';
+import { codecFor } from '../../../src/api/codec';
+import { FeedbackListSchema, ScoreListSchema, TraceListSchema, TraceViewSchema } from '../../../src/api/schemas';
+import { apiGet } from '../../support/api';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -165,11 +168,144 @@ describe('otel-bridge command line', () => {
         ['--port', '0', '--grpc-port', '0', '--duckdb-path', ':memory:'],
         directory,
       );
-      expect(output()).toMatch(/\(OTLP\/HTTP: \/v1\/traces \/v1\/logs \/v1\/metrics\), store:/);
+      expect(output()).toMatch(
+        /\(OTLP\/HTTP: \/v1\/traces \/v1\/logs \/v1\/metrics; API: \/api\/v1, \/v1\/scores, \/v1\/feedback\), store:/,
+      );
       expect(output()).not.toMatch(/gRPC/);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("records scores and feedback through a running serve, and query --json prints the API's JSON", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      const { child, url } = await serve(['--port', '0', '--grpc-port', '0', '--token', 'cli-secret'], directory);
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'cli-api' }),
+        spanProcessors: [
+          new BatchSpanProcessor(
+            new OTLPTraceExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer cli-secret' } }),
+          ),
+        ],
+      });
+      const span = provider.getTracer('cli').startSpan('answer');
+      span.end();
+      await provider.shutdown();
+      const { traceId, spanId } = span.spanContext();
+
+      const client = ['--url', url, '--token', 'cli-secret', '--trace', traceId];
+      const score = await runCli([
+        'score',
+        ...client,
+        '--span',
+        spanId,
+        '--scorer',
+        'relevance',
+        '--value',
+        '0.9',
+        '--reason',
+        'on topic',
+      ]);
+      expect(score.err).toEqual([]);
+      expect(score.code).toBe(0);
+      expect(JSON.parse(score.out.join('\n'))).toMatchObject({
+        traceId,
+        spanId,
+        scorerId: 'relevance',
+        score: 0.9,
+        reason: 'on topic',
+      });
+      const feedback = await runCli([
+        'feedback',
+        ...client,
+        '--feedback-type',
+        'thumbs',
+        '--value',
+        '1',
+        '--user',
+        'u-1',
+      ]);
+      expect(feedback.code).toBe(0);
+      const correction = await runCli([
+        'feedback',
+        ...client,
+        '--feedback-type',
+        'correction',
+        '--value',
+        'Kyoto',
+        '--comment',
+        'not Tokyo',
+      ]);
+      expect(correction.code).toBe(0);
+
+      // Read while serve runs, as curl would.
+      const auth = { Authorization: 'Bearer cli-secret' };
+      const live = await apiGet(url, `/api/v1/feedback?traceId=${traceId}&order=asc`, FeedbackListSchema, auth);
+      expect(live.feedback.map((item) => [item.feedbackType, item.value, item.userId])).toEqual([
+        ['thumbs', 1, 'u-1'],
+        ['correction', 'Kyoto', null],
+      ]);
+      const liveScores = await apiGet(url, '/api/v1/scores?perPage=20', ScoreListSchema, auth);
+
+      const refused = await runCli([
+        'score',
+        '--url',
+        url,
+        '--token',
+        'wrong',
+        '--trace',
+        traceId,
+        '--scorer',
+        'x',
+        '--value',
+        '1',
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.err.join('\n')).toMatch(/the server answered 401: missing or invalid bearer token/);
+      const invalid = await runCli(['score', ...client, '--scorer', 'x', '--value', 'high']);
+      expect(invalid.err.join('\n')).toMatch(/--value must be a number for a score, got "high"/);
+      const missing = await runCli(['feedback', ...client, '--value', '1']);
+      expect(missing.err.join('\n')).toMatch(/feedback needs --feedback-type/);
+      const badTrace = await runCli([
+        'score',
+        '--url',
+        url,
+        '--token',
+        'cli-secret',
+        '--trace',
+        'nope',
+        '--scorer',
+        'x',
+        '--value',
+        '1',
+      ]);
+      expect(badTrace.err.join('\n')).toMatch(/the server answered 400: invalid scores: \/traceId/);
+
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const gone = await runCli(['score', ...client, '--scorer', 'x', '--value', '1']);
+      expect(gone.err.join('\n')).toMatch(/no otel-bridge server answered at http:\/\/127\.0\.0\.1:\d+\/v1\/scores/);
+
+      const path = ['--duckdb-path', join(directory, 'otel-bridge.duckdb')];
+      const scores = await runCli(['query', 'scores', '--json', ...path]);
+      expect(scores.code).toBe(0);
+      expect(codecFor(ScoreListSchema).parse(JSON.parse(scores.out.join('\n'))).value).toEqual(liveScores);
+      const traces = codecFor(TraceListSchema).parse(
+        JSON.parse((await runCli(['query', 'traces', '--json', ...path])).out.join('\n')),
+      );
+      expect(traces.issues).toEqual([]);
+      expect(traces.value.traces.map((trace) => [trace.traceId, trace.name])).toEqual([[traceId, 'answer']]);
+      const view = codecFor(TraceViewSchema).parse(
+        JSON.parse((await runCli(['query', 'traces', '--trace', traceId, '--json', ...path])).out.join('\n')),
+      ).value;
+      expect(view.spans.map((item) => item.spanId)).toEqual([spanId]);
+      expect(view.scores.map((item) => item.scorerId)).toEqual(['relevance']);
+      expect(view.feedback).toEqual(live.feedback);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -32,4 +32,22 @@ describe('typed JSON', () => {
   it('refuses JSON that is not typed JSON, rather than guessing', () => {
     expect(() => decodeTypedValue('{"a":1,"b":2}')).toThrow(/not a typed JSON value/);
   });
+
+  it.each([
+    ['a hex int', '{"$int":"0x1f"}'],
+    ['an int with spaces', '{"$int":" 7 "}'],
+    ['an int as a number', '{"$int":7}'],
+    ['a double as arbitrary text', '{"$double":"lots"}'],
+    ['bytes that are not base64', '{"$bytes":"not base64!"}'],
+    ['a map that is a list', '{"$map":[1]}'],
+  ])('refuses %s, which a lenient parse would turn into some other value', (_what, json) => {
+    expect(() => decodeTypedValue(json)).toThrow(/not a typed JSON value/);
+  });
+
+  it('refuses a plain integer beyond 2^53, which JSON.parse has already rounded', () => {
+    expect(() => decodeTypedValue('9007199254740993')).toThrow(/beyond ±2\^53; write it as \{"\$int"/);
+    expect(decodeTypedValue('9007199254740991')).toBe(9_007_199_254_740_991n);
+    expect(decodeTypedValue('{"$double":"-0"}')).toBe(-0);
+    expect(decodeTypedValue('{"$bytes":""}')).toEqual(new Uint8Array([]));
+  });
 });
