@@ -1,5 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -103,13 +104,13 @@ async function expectScoreOnJudgedSpan(
 }
 
 describe('GenAI evaluation events become scores on the span they judge', () => {
-  describe('over the receiver, from the OpenTelemetry JS logs exporters', () => {
+  describe('over the receiver, from the OpenTelemetry JS logs exporters (OTLP/HTTP and OTLP/gRPC)', () => {
     let store: DuckDBStore;
     let receiver: ReceiverHandle;
 
     beforeAll(async () => {
       store = new DuckDBStore({ path: ':memory:' });
-      receiver = await startReceiver({ store, port: 0 });
+      receiver = await startReceiver({ store, port: 0, grpcPort: 0 });
     });
 
     afterAll(async () => {
@@ -117,15 +118,16 @@ describe('GenAI evaluation events become scores on the span they judge', () => {
       await store.close();
     });
 
-    it.each([
-      ['protobuf', ProtoLogExporter],
-      ['json', JsonLogExporter],
-    ])('%s', async (encoding, Exporter) => {
-      const service = `evaluated-${encoding}`;
+    it.each<[string, () => LogRecordExporter]>([
+      ['protobuf', () => new ProtoLogExporter({ url: `${receiver.url}/v1/logs` })],
+      ['json', () => new JsonLogExporter({ url: `${receiver.url}/v1/logs` })],
+      ['grpc', () => new GrpcLogExporter({ url: `http://${receiver.grpcAddress}` })],
+    ])('%s', async (transport, logExporter) => {
+      const service = `evaluated-${transport}`;
       const turn = await judgedTurn(
         service,
         new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }),
-        new Exporter({ url: `${receiver.url}/v1/logs` }),
+        logExporter(),
       );
       await expectScoreOnJudgedSpan(store, turn, service);
       // And the API shows it on that span of the trace.
