@@ -14,16 +14,15 @@ const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'tls');
 const tls = { certFile: join(FIXTURES, 'cert.pem'), keyFile: join(FIXTURES, 'key.pem') };
 const ca = readFileSync(tls.certFile);
 
-function postHttps(url: string, body: Buffer): Promise<number> {
+function overHttps(url: string, path: string, body?: Buffer): Promise<{ status: number; text: string }> {
+  const headers = body ? { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length } : {};
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/traces`,
-      { method: 'POST', ca, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length } },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
+    const req = request(`${url}${path}`, { method: body ? 'POST' : 'GET', ca, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -35,8 +34,13 @@ describe('the receiver over TLS', () => {
     const receiver = await startReceiver({ store, port: 0, grpcPort: 0, tls });
     try {
       expect(receiver.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      const overHttps = sdkSpans(1);
-      expect(await postHttps(receiver.url, tracesBody(overHttps, 'protobuf'))).toBe(200);
+      const viaHttps = sdkSpans(1);
+      expect((await overHttps(receiver.url, '/v1/traces', tracesBody(viaHttps, 'protobuf'))).status).toBe(200);
+      // The HTTP API shares the HTTPS port.
+      const traceId = viaHttps[0]!.spanContext().traceId;
+      const view = await overHttps(receiver.url, `/api/v1/traces/${traceId}`);
+      expect(view.status).toBe(200);
+      expect((JSON.parse(view.text) as { traceId: string }).traceId).toBe(traceId);
 
       // By name, as clients are usually configured, which the certificate names too.
       const grpcAddress = `localhost:${receiver.grpcPort!}`;
@@ -56,7 +60,7 @@ describe('the receiver over TLS', () => {
       await provider.forceFlush();
       await provider.shutdown();
 
-      for (const span of [...overHttps, ...overGrpc])
+      for (const span of [...viaHttps, ...overGrpc])
         expect(await store.getTrace(span.spanContext().traceId)).not.toBeNull();
       expect((await store.listTraces({ filter: { name: 'over tls' } })).traces).toHaveLength(1);
 
