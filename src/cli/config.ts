@@ -43,7 +43,11 @@ export const OPTIONS = {
     help: 'PEM certificate file: serve HTTPS and gRPC with TLS',
   },
   'tls-key': { type: 'string', env: 'OTEL_BRIDGE_TLS_KEY', help: 'PEM private key file of --tls-cert' },
-  token: { type: 'string', env: 'OTEL_BRIDGE_TOKEN', help: 'require Authorization: Bearer <token>' },
+  token: {
+    type: 'string',
+    env: 'OTEL_BRIDGE_TOKEN',
+    help: 'serve: require Authorization: Bearer <token>; score, feedback: send it',
+  },
   'cors-origin': {
     type: 'string',
     env: 'OTEL_BRIDGE_CORS_ORIGINS',
@@ -73,7 +77,7 @@ export const OPTIONS = {
   url: {
     type: 'string',
     env: 'OTEL_BRIDGE_URL',
-    help: 'score, feedback: the running server (default http://<host>:<port>)',
+    help: 'score, feedback: the running server (default http://<host>:<port>; https://… with TLS)',
   },
   span: { type: 'string', env: '', help: 'score, feedback: the span judged (default: the whole trace)' },
   scorer: { type: 'string', env: '', help: 'score: the scorer id' },
