@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { definedOnly } from '../options';
 import { SIGNALS, type RecordOf, type Signal } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
@@ -145,10 +146,6 @@ export class StorePipeline {
       BatchWriterStats
     >;
   }
-}
-
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function writeTo<S extends Signal>(

@@ -1,3 +1,4 @@
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../records/primitives';
 import { assertValidRecords } from '../records/validate';
 import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal, type SpanRecord } from '../records/types';
 import type {
@@ -37,9 +38,6 @@ export interface PageOf<T> {
   items: T[];
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-
 export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
   const page = args.page ?? 0;
   const perPage = args.perPage ?? DEFAULT_PER_PAGE;
@@ -77,12 +75,12 @@ export function admittedLevels(filter: LogFilter): LogLevel[] | null {
 }
 
 export function checkTraceId(traceId: string): void {
-  if (!TRACE_ID.test(traceId))
+  if (!TRACE_ID_PATTERN.test(traceId))
     throw new InvalidQueryError(`traceId must be 32 lowercase hex digits, got ${JSON.stringify(traceId)}`);
 }
 
 export function checkSpanId(spanId: string): void {
-  if (!SPAN_ID.test(spanId))
+  if (!SPAN_ID_PATTERN.test(spanId))
     throw new InvalidQueryError(`spanId must be 16 lowercase hex digits, got ${JSON.stringify(spanId)}`);
 }
 

@@ -1,3 +1,4 @@
+import { INT64_MAX, formatUnixNano } from '../../records/primitives';
 import { decodeRow, type Cell, type Column, type ColumnType } from '../columns';
 
 /**
@@ -15,22 +16,16 @@ import { decodeRow, type Cell, type Column, type ColumnType } from '../columns';
  * nothing passes through a lossy JavaScript number; times are selected as integer nanoseconds.
  */
 
-/** The last nanosecond that DateTime64(9) can hold: the int64 maximum. */
-const MAX_TIME_NANO = 2n ** 63n - 1n;
-
 /** A value that the engine cannot store, such as a time beyond DateTime64(9). */
 export class UnstorableValueError extends RangeError {}
 
 /**
- * Formats nanoseconds since the epoch as DateTime64(9) text in UTC, `2023-11-14 22:13:20.123456789`.
- * A bare number would not do: recent ClickHouse versions read it as seconds.
+ * Nanoseconds since the epoch as DateTime64(9) text, whose last nanosecond is the int64 maximum. A
+ * bare number would not do: recent ClickHouse versions read it as seconds.
  */
-export function formatTime(nano: bigint): string {
-  if (nano < 0n || nano > MAX_TIME_NANO) throw new UnstorableValueError(`time ${nano} ns is outside DateTime64(9)`);
-  const seconds = nano / 1_000_000_000n;
-  const iso = new Date(Number(seconds) * 1000).toISOString();
-  const fraction = String(nano - seconds * 1_000_000_000n).padStart(9, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction}`;
+function formatTime(nano: bigint): string {
+  if (nano < 0n || nano > INT64_MAX) throw new UnstorableValueError(`time ${nano} ns is outside DateTime64(9)`);
+  return formatUnixNano(nano);
 }
 
 function formatDouble(value: number): string {

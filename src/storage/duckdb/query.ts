@@ -1,5 +1,6 @@
 import { CONTEXT_FIELDS } from '../../records/types';
 import type { AttributeValue } from '../../records/types';
+import { jsonPointer } from '../../records/primitives';
 import { admittedLevels, toUnixNano } from '../base';
 import { snakeCase } from '../columns';
 import { encodeTypedValue } from '../typed-json';
@@ -38,11 +39,6 @@ export class Where {
   get sql(): string {
     return this.conditions.length === 0 ? '' : `WHERE ${this.conditions.join(' AND ')}`;
   }
-}
-
-/** JSON pointer to a top-level key, escaped as RFC 6901 says. */
-export function jsonPointer(key: string): string {
-  return `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 /** The condition that a typed-JSON map holds `key` with exactly `value`. */

@@ -1,3 +1,4 @@
+import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
 import {
@@ -26,16 +27,7 @@ import type {
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
 import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalName } from './schema';
-import {
-  Where,
-  type SqlValue,
-  feedbackWhere,
-  jsonPointer,
-  logWhere,
-  metricWhere,
-  scoreWhere,
-  traceWhere,
-} from './query';
+import { Where, type SqlValue, feedbackWhere, logWhere, metricWhere, scoreWhere, traceWhere } from './query';
 
 export interface DuckDBStoreOptions {
   /** A database file, or `:memory:`. Default: `otel-bridge.duckdb` in the working directory. */
