@@ -1,6 +1,6 @@
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../records/primitives';
 import { assertValidRecords } from '../records/validate';
-import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal, type SpanRecord } from '../records/types';
+import type { RecordOf, Signal, SpanRecord } from '../records/types';
 import type {
   FeedbackFilter,
   ListArgs,
@@ -14,7 +14,6 @@ import type {
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
-  TimeBound,
   Trace,
   TraceFilter,
   TraceSummary,
@@ -22,6 +21,7 @@ import type {
 } from './types';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
 import { InvalidQueryError } from './errors';
+import { FILTERS, type FilterOf, type Predicate } from './filters';
 import { decodeTypedValue } from './typed-json';
 
 /** A page request with its defaults applied and its bounds checked. */
@@ -30,6 +30,14 @@ export interface ResolvedPage {
   perPage: number;
   offset: number;
   order: 'asc' | 'desc';
+}
+
+/** A signal whose list returns whole records: every one but spans, whose list is of trace summaries. */
+export type RecordSignal = Exclude<Signal, 'spans'>;
+
+/** A list's operation name in errors: `listLogs`, `listScores`, … */
+export function listOperation(signal: RecordSignal): string {
+  return `list${signal[0]!.toUpperCase()}${signal.slice(1)}`;
 }
 
 /** What a store's query returns before the base class adds the pagination block. */
@@ -49,29 +57,6 @@ export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
   if (order !== 'asc' && order !== 'desc')
     throw new InvalidQueryError(`order must be 'asc' or 'desc', got ${String(order)}`);
   return { page, perPage, offset: page * perPage, order };
-}
-
-/** Nanoseconds since the epoch for a filter bound. */
-export function toUnixNano(bound: TimeBound): bigint {
-  if (typeof bound === 'bigint') return bound;
-  const ms = bound.getTime();
-  if (Number.isNaN(ms)) throw new InvalidQueryError('time bound is an invalid Date');
-  return BigInt(ms) * 1_000_000n;
-}
-
-/** The levels a log filter admits, or `null` for all of them. */
-export function admittedLevels(filter: LogFilter): LogLevel[] | null {
-  let levels: LogLevel[] | null = filter.level === undefined ? null : [filter.level].flat();
-  if (filter.minLevel !== undefined) {
-    const floor = LOG_LEVELS.indexOf(filter.minLevel);
-    if (floor < 0) throw new InvalidQueryError(`unknown minLevel ${String(filter.minLevel)}`);
-    const severe = LOG_LEVELS.slice(floor);
-    levels = levels ? levels.filter((level) => severe.includes(level)) : [...severe];
-  }
-  for (const level of levels ?? []) {
-    if (!LOG_LEVELS.includes(level)) throw new InvalidQueryError(`unknown level ${String(level)}`);
-  }
-  return levels;
 }
 
 export function checkTraceId(traceId: string): void {
@@ -179,12 +164,19 @@ export abstract class StoreBase implements ObservabilityStore {
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
   /** Every stored span of a trace, in any order, duplicates allowed. */
   protected abstract queryTraceSpans(traceId: string): Promise<SpanRecord[]>;
-  protected abstract queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
-  protected abstract queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>>;
-  protected abstract queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>>;
-  protected abstract queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
-  protected abstract queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>>;
-  protected abstract queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>>;
+  /** One page of root spans that match every predicate, each span once. */
+  protected abstract queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>>;
+  /** One page of a signal's records that match every predicate; a record with an identity once. */
+  protected abstract queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>>;
+  /** The aggregate of the metric points that match every predicate (the query's name included). */
+  protected abstract queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult>;
 
   /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
   async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
@@ -224,21 +216,25 @@ export abstract class StoreBase implements ObservabilityStore {
   async listTraces(args: ListArgs<TraceFilter> = {}) {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryTraces(args.filter ?? {}, page));
+    const { pagination, items } = paginated(page, await this.queryTraces(FILTERS.spans(args.filter ?? {}), page));
     return { pagination, traces: items };
   }
 
-  async listLogs(args: ListArgs<LogFilter> = {}) {
+  /** Checks a list's arguments, and reads the page of records its filter's predicates select. */
+  private async list<S extends RecordSignal>(signal: S, args: ListArgs<FilterOf[S]>) {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryLogs(args.filter ?? {}, page));
+    const predicates = FILTERS[signal](args.filter ?? {});
+    return paginated(page, await this.queryRecords(signal, predicates, page));
+  }
+
+  async listLogs(args: ListArgs<LogFilter> = {}) {
+    const { pagination, items } = await this.list('logs', args);
     return { pagination, logs: items };
   }
 
   async listMetrics(args: ListArgs<MetricFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryMetrics(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('metrics', args);
     return { pagination, metrics: items };
   }
 
@@ -253,20 +249,16 @@ export abstract class StoreBase implements ObservabilityStore {
       throw new InvalidQueryError(`field must be value, sum, count, min or max, got ${String(query.field)}`);
     }
     checkIds(query.filter);
-    return this.queryMetricAggregate(query);
+    return this.queryMetricAggregate(query, FILTERS.metrics({ ...query.filter, name: query.name }));
   }
 
   async listScores(args: ListArgs<ScoreFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryScores(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('scores', args);
     return { pagination, scores: items };
   }
 
   async listFeedback(args: ListArgs<FeedbackFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryFeedback(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('feedback', args);
     return { pagination, feedback: items };
   }
 }

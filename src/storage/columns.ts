@@ -536,6 +536,27 @@ export const COLUMNS: { [K in Signal]: Column<RecordOf[K]>[] } = {
   feedback: FEEDBACK_COLUMNS,
 };
 
+/** The column of a record's time, per signal: time filters, ordering and buckets use it. */
+export const TIME_COLUMNS: Record<Signal, string> = {
+  spans: 'start_time',
+  logs: 'time',
+  metrics: 'time',
+  scores: 'time',
+  feedback: 'time',
+};
+
+/**
+ * The columns that identify a record, per signal: a record written twice (a retried batch) reads
+ * once. Logs and metrics have no identity, so a store keeps them at least once.
+ */
+export const IDENTITY_COLUMNS: Record<Signal, readonly string[]> = {
+  spans: ['trace_id', 'span_id'],
+  logs: [],
+  metrics: [],
+  scores: ['score_id'],
+  feedback: ['feedback_id'],
+};
+
 /** Span columns that a trace list leaves out, as `TraceSummary` does: payloads, resource and scope. */
 const TRACE_PAYLOAD_COLUMNS = new Set([
   'input',

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
-import { COLUMNS, type Column, type ColumnType } from '../columns';
+import { COLUMNS, IDENTITY_COLUMNS, TIME_COLUMNS, type Column, type ColumnType } from '../columns';
 
 /**
  * The ClickHouse schema, generated from the shared column model (`COLUMNS`).
@@ -128,16 +128,14 @@ export function modelColumns(signal: Signal): Column<unknown>[] {
   return COLUMNS[signal] as Column<unknown>[];
 }
 
-const ATTRIBUTES_MAP = 'attributes_map';
+/** The string map that the server materialises from `attributes`, for attribute filters and groups. */
+export const ATTRIBUTES_MAP = 'attributes_map';
 const ROW_HASH = 'row_hash';
 
 /** Where a table keeps the time of a row, and how rows are ordered, identified and sharded. */
 interface TableLayout {
-  time: string;
   /** Low-cardinality columns that lead the sorting key. */
   dimensions: string[];
-  /** The columns that identify a row; they end the sorting key. */
-  identity: string[];
   /** A function of columns that a retried row repeats exactly, so that the copy lands on the same shard. */
   shardingKey: string;
   /** Columns with a `bloom_filter` skip index. */
@@ -152,45 +150,35 @@ const CONTEXT_IDS = ['run_id', 'session_id', 'thread_id', 'user_id'];
 
 const LAYOUTS: Record<Signal, TableLayout> = {
   spans: {
-    time: 'start_time',
     dimensions: ['service_name'],
-    identity: ['trace_id', 'span_id'],
     shardingKey: 'cityHash64(trace_id)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
     attributeMap: true,
     messageSearch: false,
   },
   logs: {
-    time: 'time',
     dimensions: ['service_name', 'level'],
-    identity: [ROW_HASH],
     shardingKey: 'cityHash64(time, message)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
     attributeMap: true,
     messageSearch: true,
   },
   metrics: {
-    time: 'time',
     dimensions: ['service_name', 'name'],
-    identity: [ROW_HASH],
     shardingKey: 'cityHash64(name, time, attributes)',
     bloomFiltered: ['trace_id'],
     attributeMap: true,
     messageSearch: false,
   },
   scores: {
-    time: 'time',
     dimensions: ['scorer_id'],
-    identity: ['score_id'],
     shardingKey: 'cityHash64(score_id)',
     bloomFiltered: ['trace_id'],
     attributeMap: false,
     messageSearch: false,
   },
   feedback: {
-    time: 'time',
     dimensions: ['feedback_type'],
-    identity: ['feedback_id'],
     shardingKey: 'cityHash64(feedback_id)',
     bloomFiltered: ['trace_id'],
     attributeMap: false,
@@ -198,19 +186,18 @@ const LAYOUTS: Record<Signal, TableLayout> = {
   },
 };
 
-/** The time column of a signal's table: filters, ordering and buckets use it. */
-export function timeColumn(signal: Signal): string {
-  return LAYOUTS[signal].time;
-}
-
-/** The columns that identify a row of a signal, for a deterministic order among equal times. */
+/**
+ * The columns that identify a row of a signal: the model's identity, or for logs and metrics, which
+ * have none, a hash of the whole row. They end the sorting key, and order rows of equal times.
+ */
 export function identityColumns(signal: Signal): readonly string[] {
-  return LAYOUTS[signal].identity;
+  const identity = IDENTITY_COLUMNS[signal];
+  return identity.length > 0 ? identity : [ROW_HASH];
 }
 
 /** Columns that ClickHouse derives from the model's columns; never inserted. */
 function derivedColumns(signal: Signal): ColumnDefinition[] {
-  const { attributeMap, identity } = LAYOUTS[signal];
+  const { attributeMap } = LAYOUTS[signal];
   const derived: ColumnDefinition[] = [];
   if (attributeMap) {
     const type = 'Map(LowCardinality(String), String)';
@@ -219,7 +206,7 @@ function derivedColumns(signal: Signal): ColumnDefinition[] {
       sql: `${ATTRIBUTES_MAP} ${type} MATERIALIZED CAST(JSONExtractKeysAndValuesRaw(attributes), '${type}') CODEC(ZSTD(1))`,
     });
   }
-  if (identity.includes(ROW_HASH)) {
+  if (identityColumns(signal).includes(ROW_HASH)) {
     const all = modelColumns(signal).map((column) => column.name);
     derived.push({
       name: ROW_HASH,
@@ -316,6 +303,7 @@ export class ClickHouseSchema {
   /** The signal's table, with its Distributed twin in a cluster. */
   createTable(signal: Signal): string[] {
     const layout = LAYOUTS[signal];
+    const time = TIME_COLUMNS[signal];
     const body = [...columnDefinitions(signal).map((column) => column.sql), ...indexDefinitions(signal)];
     const local = this.tables[signal];
     const settings = ['ttl_only_drop_parts = 1'];
@@ -324,8 +312,8 @@ export class ClickHouseSchema {
     const statements = [
       `CREATE TABLE IF NOT EXISTS ${this.qualified(local)}${this.onCluster()} (\n  ${body.join(',\n  ')}\n)
 ENGINE = ${this.engine('ReplacingMergeTree')}
-PARTITION BY toDate32(${layout.time})
-ORDER BY (${[...layout.dimensions, layout.time, ...layout.identity].join(', ')})${this.ttl(signal, layout.time)}
+PARTITION BY toDate32(${time})
+ORDER BY (${[...layout.dimensions, time, ...identityColumns(signal)].join(', ')})${this.ttl(signal, time)}
 SETTINGS ${settings.join(', ')}`,
     ];
     if (this.cluster) statements.push(this.distributed(local, layout.shardingKey));

@@ -2,35 +2,22 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
-import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
+import { StoreBase, listOperation, toMetricSeries, type PageOf, type RecordSignal, type ResolvedPage } from '../base';
+import { COLUMNS, INPUT_PREVIEW_LENGTH, TIME_COLUMNS, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
+import type { Predicate } from '../filters';
 import { StoreClosedError } from '../errors';
 import type {
-  FeedbackFilter,
-  LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
-  MetricFilter,
-  ScoreFilter,
   SignalStrategy,
   StrategyHint,
-  TraceFilter,
   TraceSummary,
   TracingStrategy,
 } from '../types';
 import { storageError } from './errors';
-import {
-  Where,
-  attributeOrNull,
-  feedbackWhere,
-  logWhere,
-  metricWhere,
-  scoreWhere,
-  traceSpansQuery,
-  traceWhere,
-} from './query';
+import { Params, attributeOrNull, traceSpansQuery, where } from './query';
 import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
-import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns, timeColumn } from './schema';
+import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns } from './schema';
 
 /** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
 export interface ClickHouseConnectionOptions {
@@ -280,33 +267,24 @@ export class ClickHouseStore extends StoreBase {
     operation: string,
     signal: Signal,
     list: string,
-    where: Where,
+    predicates: readonly Predicate[],
     page: ResolvedPage,
   ): Promise<{ total: number; rows: unknown[][] }> {
+    const params = new Params();
+    const filter = where(predicates, params);
     const table = `${this.schema.table(signal)} FINAL`;
-    const order = [timeColumn(signal), ...identityColumns(signal)]
+    const order = [TIME_COLUMNS[signal], ...identityColumns(signal)]
       .map((column) => `${column} ${page.order}`)
       .join(', ');
     const [counted, rows] = await Promise.all([
-      this.read(operation, `SELECT count() FROM ${table} ${where.sql}`, where.params),
+      this.read(operation, `SELECT count() FROM ${table} ${filter}`, params.values),
       this.read(
         operation,
-        `SELECT ${list} FROM ${table} ${where.sql} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-        { ...where.params, limit: page.perPage, offset: page.offset },
+        `SELECT ${list} FROM ${table} ${filter} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+        { ...params.values, limit: page.perPage, offset: page.offset },
       ),
     ]);
     return { total: Number(counted[0]?.[0] ?? 0), rows };
-  }
-
-  private async records<S extends Signal>(
-    operation: string,
-    signal: S,
-    where: Where,
-    page: ResolvedPage,
-  ): Promise<PageOf<RecordOf[S]>> {
-    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    const { total, rows } = await this.page(operation, signal, selectList(columns), where, page);
-    return { total, items: rows.map((row) => decodeRecord(columns, row)) };
   }
 
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
@@ -315,9 +293,9 @@ export class ClickHouseStore extends StoreBase {
     return rows.map((row) => decodeRecord(COLUMNS.spans, row));
   }
 
-  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+  protected async queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
-    const { total, rows } = await this.page('listTraces', 'spans', list, traceWhere(filter), page);
+    const { total, rows } = await this.page('listTraces', 'spans', list, predicates, page);
     const items = rows.map((row) => {
       const summary = decodeRecord(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
       summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
@@ -326,37 +304,35 @@ export class ClickHouseStore extends StoreBase {
     return { total, items };
   }
 
-  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
-    return this.records('listLogs', 'logs', logWhere(filter), page);
+  protected async queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const { total, rows } = await this.page(listOperation(signal), signal, selectList(columns), predicates, page);
+    return { total, items: rows.map((row) => decodeRecord(columns, row)) };
   }
 
-  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
-    return this.records('listMetrics', 'metrics', metricWhere(filter), page);
-  }
-
-  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
-    return this.records('listScores', 'scores', scoreWhere(filter), page);
-  }
-
-  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
-    return this.records('listFeedback', 'feedback', feedbackWhere(filter), page);
-  }
-
-  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
-    const where = metricWhere({ ...query.filter, name: query.name });
+  protected async queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult> {
+    const params = new Params();
+    const filter = where(predicates, params);
     const field = query.field ?? 'value';
-    const bucket = where.bind(query.bucketSizeNano, 'Int64');
+    const bucket = params.bind(query.bucketSizeNano, 'Int64');
     const groupBy = query.groupBy ?? [];
-    const groups = groupBy.map((key, i) => `${attributeOrNull(where, key)} AS g${i}`);
+    const groups = groupBy.map((key, i) => `${attributeOrNull(params, key)} AS g${i}`);
     const keys = ['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ');
     // Buckets align to the epoch; the aggregate is a double, NULL where a bucket has no values.
     const rows = await this.read(
       'aggregateMetrics',
-      `SELECT intDiv(toUnixTimestamp64Nano(${timeColumn('metrics')}), ${bucket}) * ${bucket} AS bucket,
+      `SELECT intDiv(toUnixTimestamp64Nano(${TIME_COLUMNS.metrics}), ${bucket}) * ${bucket} AS bucket,
          ${[...groups, `toFloat64(${query.aggregation}(${field})) AS aggregate`].join(', ')}
-       FROM ${this.schema.table('metrics')} FINAL ${where.sql}
+       FROM ${this.schema.table('metrics')} FINAL ${filter}
        GROUP BY ${keys} ORDER BY ${keys}`,
-      where.params,
+      params.values,
     );
     return toMetricSeries(
       groupBy,

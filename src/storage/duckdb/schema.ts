@@ -33,6 +33,18 @@ export function physicalName(column: Column<unknown>): string {
   return column.type === 'time' ? `${column.name}_unix_nano` : column.name;
 }
 
+/** The SELECT list of columns, by their physical names. */
+export function selectList(columns: readonly Column<never>[]): string {
+  return columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
+}
+
+/** The physical name of a signal's model column, given by its model name. */
+export function physicalColumn(signal: Signal, name: string): string {
+  const column = (COLUMNS[signal] as Column<unknown>[]).find((candidate) => candidate.name === name);
+  if (!column) throw new Error(`the ${signal} model has no column ${name}`);
+  return physicalName(column);
+}
+
 function createTable(signal: Signal): string {
   const columns = COLUMNS[signal] as Column<unknown>[];
   // A string list is NULL when empty (see the engine), so its column is nullable.

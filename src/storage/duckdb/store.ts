@@ -1,9 +1,11 @@
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, type PageOf, type ResolvedPage } from '../base';
+import { StoreBase, listOperation, toMetricSeries, type PageOf, type RecordSignal, type ResolvedPage } from '../base';
 import {
   COLUMNS,
+  IDENTITY_COLUMNS,
   INPUT_PREVIEW_LENGTH,
+  TIME_COLUMNS,
   TRACE_SUMMARY_COLUMNS,
   decodeRow,
   type Cell,
@@ -11,23 +13,19 @@ import {
   type ColumnType,
 } from '../columns';
 import { StorageError, StoreClosedError } from '../errors';
+import type { Predicate } from '../filters';
 import type {
-  FeedbackFilter,
-  LogFilter,
   MetricAggregateQuery,
   MetricAggregateResult,
-  MetricFilter,
-  ScoreFilter,
   SignalStrategy,
   StrategyHint,
-  TraceFilter,
   TraceSummary,
   TracingStrategy,
 } from '../types';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
-import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalName } from './schema';
-import { Where, type SqlValue, feedbackWhere, logWhere, metricWhere, scoreWhere, traceWhere } from './query';
+import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalColumn, selectList } from './schema';
+import { Params, type SqlValue, where } from './query';
 
 export interface DuckDBStoreOptions {
   /** A database file, or `:memory:`. Default: `otel-bridge.duckdb` in the working directory. */
@@ -220,26 +218,6 @@ export class DuckDBStore extends StoreBase {
     );
   }
 
-  private async page<R>(
-    operation: string,
-    columns: readonly Column<R>[],
-    from: string,
-    where: Where,
-    timeColumn: string,
-    page: ResolvedPage,
-  ): Promise<PageOf<R>> {
-    const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${from} ${where.sql}`, where.params)) as [
-      [bigint],
-    ];
-    const rows = await this.read(
-      operation,
-      `SELECT ${list} FROM ${from} ${where.sql} ORDER BY ${timeColumn} ${page.order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      where.params,
-    );
-    return { total: Number(total), items: rows.map((row) => this.decode(columns, row)) };
-  }
-
   /** Finds the trace's start-time range through the ranges index, then reads only those span rows. */
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
     const [[from, to]] = (await this.read(
@@ -248,69 +226,87 @@ export class DuckDBStore extends StoreBase {
       [traceId],
     )) as [[bigint | null, bigint | null]];
     if (from === null || to === null) return [];
-    const list = COLUMNS.spans.map((column) => physicalName(column as Column<unknown>)).join(', ');
     const rows = await this.read(
       'getTrace',
-      `SELECT ${list} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
+      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
       [traceId, from, to],
     );
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
-  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const where = traceWhere(filter);
-    const list = TRACE_SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where.sql}
-      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
-    const [[total]] = (await this.read('listTraces', `SELECT count(*) FROM ${roots}`, where.params)) as [[bigint]];
+  /**
+   * The total count and one page of `source`: a table or subquery that already applies the
+   * predicates bound in `params`.
+   */
+  private async page(
+    operation: string,
+    source: string,
+    select: string,
+    order: string,
+    params: Params,
+    page: ResolvedPage,
+  ): Promise<{ total: number; rows: unknown[][] }> {
+    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${source}`, params.values)) as [[bigint]];
     const rows = await this.read(
-      'listTraces',
-      `SELECT * FROM ${roots} ORDER BY start_time_unix_nano ${page.order}, trace_id LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      where.params,
+      operation,
+      `SELECT ${select} FROM ${source} ORDER BY ${order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
+      params.values,
     );
+    return { total: Number(total), rows };
+  }
+
+  protected async queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const params = new Params();
+    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where('spans', predicates, params)}
+      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
+    const order = `start_time_unix_nano ${page.order}, trace_id`;
+    const { total, rows } = await this.page('listTraces', roots, '*', order, params, page);
     const items = rows.map((row) => {
       const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
       summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
       return summary;
     });
-    return { total: Number(total), items };
+    return { total, items };
   }
 
-  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
-    return this.page('listLogs', COLUMNS.logs, TABLES.logs, logWhere(filter), 'time_unix_nano', page);
+  /** Records with an identity are read once each, whichever copy comes first. */
+  protected async queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
+    const params = new Params();
+    const matching = `${TABLES[signal]} ${where(signal, predicates, params)}`;
+    const identity = IDENTITY_COLUMNS[signal];
+    const source =
+      identity.length === 0
+        ? matching
+        : `(SELECT * FROM ${matching} QUALIFY row_number() OVER (PARTITION BY ${identity.join(', ')}) = 1)`;
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const order = `${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}`;
+    const { total, rows } = await this.page(listOperation(signal), source, selectList(columns), order, params, page);
+    return { total, items: rows.map((row) => this.decode(columns, row)) };
   }
 
-  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
-    return this.page('listMetrics', COLUMNS.metrics, TABLES.metrics, metricWhere(filter), 'time_unix_nano', page);
-  }
-
-  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
-    const where = scoreWhere(filter);
-    const unique = `(SELECT * FROM ${TABLES.scores} ${where.sql} QUALIFY row_number() OVER (PARTITION BY score_id) = 1)`;
-    return this.pageWith('listScores', COLUMNS.scores, unique, where, page);
-  }
-
-  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
-    const where = feedbackWhere(filter);
-    const unique = `(SELECT * FROM ${TABLES.feedback} ${where.sql} QUALIFY row_number() OVER (PARTITION BY feedback_id) = 1)`;
-    return this.pageWith('listFeedback', COLUMNS.feedback, unique, where, page);
-  }
-
-  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
-    const where = metricWhere({ ...query.filter, name: query.name });
+  protected async queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult> {
+    const params = new Params();
+    const filter = where('metrics', predicates, params);
     const field = `"${query.field ?? 'value'}"`;
-    const bucket = where.bind(query.bucketSizeNano);
+    const bucket = params.bind(query.bucketSizeNano);
     const groupBy = query.groupBy ?? [];
     const groups = groupBy.map(
-      (key, i) => `json_extract(attributes, ${where.bind(jsonPointer(key))})::VARCHAR AS g${i}`,
+      (key, i) => `json_extract(attributes, ${params.bind(jsonPointer(key))})::VARCHAR AS g${i}`,
     );
     const aggregate = query.aggregation === 'count' ? `count(${field})` : `${query.aggregation}(${field})`;
     const rows = await this.read(
       'aggregateMetrics',
       `SELECT (time_unix_nano // ${bucket}) * ${bucket} AS bucket, ${[...groups, `${aggregate}::DOUBLE AS value`].join(', ')}
-       FROM ${TABLES.metrics} ${where.sql}
+       FROM ${TABLES.metrics} ${filter}
        GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
-      where.params,
+      params.values,
     );
     return toMetricSeries(
       groupBy,
@@ -320,18 +316,5 @@ export class DuckDBStore extends StoreBase {
         value: row[1 + groupBy.length] as number | null,
       })),
     );
-  }
-
-  /** Pages over a subquery that already applies `where`, re-binding its parameters. */
-  private pageWith<R>(
-    operation: string,
-    columns: readonly Column<R>[],
-    subquery: string,
-    where: Where,
-    page: ResolvedPage,
-  ): Promise<PageOf<R>> {
-    const bound = new Where();
-    bound.params.push(...where.params);
-    return this.page(operation, columns, subquery, bound, 'time_unix_nano', page);
   }
 }
