@@ -20,7 +20,8 @@ import type {
   TracingStrategy,
 } from './types';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './types';
-import { InvalidQueryError } from './errors';
+import { decodeRow, TRACE_SUMMARY_COLUMNS, type Cell, type Column, type ColumnType } from './columns';
+import { InvalidQueryError, StorageError, StoreClosedError } from './errors';
 import { FILTERS, type FilterOf, type Predicate } from './filters';
 import { decodeTypedValue } from './typed-json';
 
@@ -144,21 +145,120 @@ function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagi
   };
 }
 
-/**
- * What every store shares: validation before any write, argument checks and pagination. A store
- * implements the `insert` and `query*` methods for its engine.
- */
-export abstract class StoreBase implements ObservabilityStore {
-  abstract readonly kind: string;
-  abstract readonly tracingStrategy: StrategyHint<TracingStrategy>;
-  abstract readonly logsStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly metricsStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly scoresStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly feedbackStrategy: StrategyHint<SignalStrategy>;
+/** The strategies a store takes: `tracing` for spans, `signals` for logs, metrics, scores and feedback alike. */
+export interface StoreStrategies {
+  tracing: StrategyHint<TracingStrategy>;
+  signals: StrategyHint<SignalStrategy>;
+}
 
-  abstract init(): Promise<void>;
-  abstract close(): Promise<void>;
+const copyHint = <T extends string>(hint: StrategyHint<T>): StrategyHint<T> => ({
+  preferred: hint.preferred,
+  supported: [...hint.supported],
+});
+
+/**
+ * What every store shares: opening once and closing, strategy hints, validation before any write,
+ * argument checks, filters as neutral predicates, pagination and row decoding. A store supplies
+ * its connection (`connect`, `disconnect`), its cell decoding (`toCell`), and the `insert` and
+ * `query*` methods for its engine.
+ *
+ * `Connection` is what `connect` opens: a client, an engine handle, the memory store's tables.
+ */
+export abstract class StoreBase<Connection = unknown> implements ObservabilityStore {
+  abstract readonly kind: string;
+  protected abstract readonly strategies: StoreStrategies;
+  private connection: Connection | null = null;
+  private opening: Promise<void> | null = null;
+
+  get tracingStrategy(): StrategyHint<TracingStrategy> {
+    return copyHint(this.strategies.tracing);
+  }
+  get logsStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get metricsStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get scoresStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get feedbackStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+
+  /** Opens the engine and creates what is missing of the schema; called once until `close`. */
+  protected abstract connect(): Promise<Connection>;
+  /** Releases what `connect` opened. */
+  protected abstract disconnect(connection: Connection): Promise<void>;
   abstract ping(): Promise<void>;
+  /** The canonical cell (see `columns.ts`) of a value of a column type, as the engine returned it. */
+  protected abstract toCell(type: ColumnType, value: unknown): Cell;
+
+  /**
+   * Opens the store once, however often it is called; a failed attempt is forgotten, so the next
+   * call tries again. Fails with a {@link StorageError}.
+   */
+  init(): Promise<void> {
+    this.opening ??= this.connect().then(
+      (connection) => {
+        this.connection = connection;
+      },
+      (error: unknown) => {
+        this.opening = null;
+        throw this.storageError('init', error);
+      },
+    );
+    return this.opening;
+  }
+
+  /** Waits for an `init` under way, then releases the connection; a no-op on a store that is not open. */
+  async close(): Promise<void> {
+    const opening = this.opening;
+    if (!opening) return;
+    await opening.catch(() => undefined);
+    const connection = this.connection;
+    this.connection = null;
+    this.opening = null;
+    if (connection !== null) await this.disconnect(connection);
+  }
+
+  /** The open connection; a {@link StoreClosedError} before `init` and after `close`. */
+  protected connected(): Connection {
+    if (this.connection === null) throw new StoreClosedError(this.kind);
+    return this.connection;
+  }
+
+  /** Whether a failure of the engine may pass when retried. No failure does, unless a store says so. */
+  protected isRetryable(_error: unknown): boolean {
+    return false;
+  }
+
+  /** Wraps a failure of the engine in a {@link StorageError} that keeps the engine's message. */
+  protected storageError(operation: string, error: unknown): StorageError {
+    if (error instanceof StorageError) return error;
+    const { message } = (error ?? {}) as { message?: unknown };
+    return new StorageError({
+      store: this.kind,
+      operation,
+      retryable: this.isRetryable(error),
+      message: typeof message === 'string' ? message : String(error),
+      cause: error,
+    });
+  }
+
+  /** A record from an engine row whose values are in the order of `columns`. */
+  protected decode<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
+    const cells: Cell[] = new Array<Cell>(columns.length);
+    for (let i = 0; i < columns.length; i++) cells[i] = this.toCell(columns[i]!.type, row[i]);
+    return decodeRow(columns, cells);
+  }
+
+  /** A trace list's row: the values of {@link TRACE_SUMMARY_COLUMNS}, then the input preview. */
+  protected decodeSummary(row: readonly unknown[]): TraceSummary {
+    const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
+    summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
+    return summary;
+  }
 
   /** Writes a batch of valid records of one signal, all or nothing. */
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
@@ -178,8 +278,8 @@ export abstract class StoreBase implements ObservabilityStore {
     predicates: readonly Predicate[],
   ): Promise<MetricAggregateResult>;
 
-  /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
-  async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+  /** Validates, then inserts: every write method comes through here. */
+  private async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
     if (records.length === 0) return;
     assertValidRecords(signal, records);
     await this.insert(signal, records);

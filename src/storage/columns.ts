@@ -536,6 +536,15 @@ export const COLUMNS: { [K in Signal]: Column<RecordOf[K]>[] } = {
   feedback: FEEDBACK_COLUMNS,
 };
 
+/** The table of each signal. */
+export const TABLE_NAMES: Record<Signal, string> = {
+  spans: 'otel_spans',
+  logs: 'otel_logs',
+  metrics: 'otel_metrics',
+  scores: 'otel_scores',
+  feedback: 'otel_feedback',
+};
+
 /** The column of a record's time, per signal: time filters, ordering and buckets use it. */
 export const TIME_COLUMNS: Record<Signal, string> = {
   spans: 'start_time',

@@ -1,5 +1,5 @@
 import { INT64_MAX, formatUnixNano } from '../../records/primitives';
-import { decodeRow, type Cell, type Column, type ColumnType } from '../columns';
+import type { Cell, Column, ColumnType } from '../columns';
 
 /**
  * How model rows travel to ClickHouse and back.
@@ -105,7 +105,7 @@ export function selectList(columns: readonly Column<never>[]): string {
     .join(', ');
 }
 
-/** The output settings that {@link decodeRecord} relies on. */
+/** The output settings that {@link toCell} relies on. */
 export const EXACT_JSON_OUTPUT = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_denormals: 1,
@@ -125,8 +125,11 @@ export function readDouble(value: unknown): number {
   }
 }
 
-/** Converts a JSON output value of a column into the canonical cell of its type (see `columns.ts`). */
-function toCell(type: ColumnType, value: unknown): Cell {
+/**
+ * Converts a JSON output value of a column, selected with {@link selectList}, into the canonical cell
+ * of its type (see `columns.ts`).
+ */
+export function toCell(type: ColumnType, value: unknown): Cell {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'time':
@@ -143,12 +146,4 @@ function toCell(type: ColumnType, value: unknown): Cell {
     default:
       return value as Cell;
   }
-}
-
-/** Builds a record from a row selected with {@link selectList}, in the order of `columns`. */
-export function decodeRecord<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
-  return decodeRow(
-    columns,
-    columns.map((column, i) => toCell(column.type, row[i])),
-  );
 }

@@ -51,14 +51,6 @@ export function checkIdentifier(what: string, name: string): string {
   return name;
 }
 
-export const DEFAULT_TABLES: Record<Signal, string> = {
-  spans: 'otel_spans',
-  logs: 'otel_logs',
-  metrics: 'otel_metrics',
-  scores: 'otel_scores',
-  feedback: 'otel_feedback',
-};
-
 const BASE_TYPES: Record<ColumnType, string> = {
   string: 'String',
   json: 'String',

@@ -2,22 +2,31 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, listOperation, toMetricSeries, type PageOf, type RecordSignal, type ResolvedPage } from '../base';
-import { COLUMNS, INPUT_PREVIEW_LENGTH, TIME_COLUMNS, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
+import {
+  StoreBase,
+  listOperation,
+  toMetricSeries,
+  type PageOf,
+  type RecordSignal,
+  type ResolvedPage,
+  type StoreStrategies,
+} from '../base';
+import {
+  COLUMNS,
+  INPUT_PREVIEW_LENGTH,
+  TABLE_NAMES,
+  TIME_COLUMNS,
+  TRACE_SUMMARY_COLUMNS,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
 import type { Predicate } from '../filters';
-import { StoreClosedError } from '../errors';
-import type {
-  MetricAggregateQuery,
-  MetricAggregateResult,
-  SignalStrategy,
-  StrategyHint,
-  TraceSummary,
-  TracingStrategy,
-} from '../types';
-import { storageError } from './errors';
+import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+import { isRetryable } from './errors';
 import { Params, attributeOrNull, traceSpansQuery, where } from './query';
-import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
-import { ClickHouseSchema, DEFAULT_TABLES, identityColumns, modelColumns } from './schema';
+import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
+import { ClickHouseSchema, identityColumns, modelColumns } from './schema';
 
 /** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
 export interface ClickHouseConnectionOptions {
@@ -80,21 +89,24 @@ const INPUT_PREVIEW = `leftUTF8(if(JSONType(input) = 'String', JSONExtractString
  * (over HTTP, or in-process through chdb's connection). See `schema.ts` for the table design and for
  * how duplicates are kept out of reads.
  */
-export class ClickHouseStore extends StoreBase {
+export class ClickHouseStore extends StoreBase<ClickHouseClient> {
   readonly kind = 'clickhouse';
   readonly schema: ClickHouseSchema;
-  private readonly connect: () => ClickHouseClient;
+  /** Spans arrive finished, so they are only ever inserted; every signal is written in batches. */
+  protected readonly strategies: StoreStrategies = {
+    tracing: { preferred: 'insert-only', supported: ['insert-only'] },
+    signals: { preferred: 'batch', supported: ['batch'] },
+  };
+  private readonly newClient: () => ClickHouseClient;
   private readonly ownsClient: boolean;
   /** Insert settings over the defaults: the cluster's, then the caller's. */
   private readonly insertOverrides: ClickHouseSettings;
-  private client: ClickHouseClient | null = null;
-  private opening: Promise<void> | null = null;
 
   constructor(options: ClickHouseStoreOptions = {}) {
     super();
     this.schema = new ClickHouseSchema({
       database: options.database ?? 'otel',
-      tables: { ...DEFAULT_TABLES, ...options.tables },
+      tables: { ...TABLE_NAMES, ...options.tables },
       cluster: options.cluster ?? null,
       retentionDays: options.retentionDays ?? {},
     });
@@ -103,30 +115,13 @@ export class ClickHouseStore extends StoreBase {
     this.insertOverrides = { ...cluster, ...options.insertSettings };
     if (options.client) {
       const client = options.client;
-      this.connect = () => client;
+      this.newClient = () => client;
       this.ownsClient = false;
     } else {
       const { url, username, password } = options;
-      this.connect = () => createClient({ url, username, password });
+      this.newClient = () => createClient({ url, username, password });
       this.ownsClient = true;
     }
-  }
-
-  /** Spans arrive finished, so they are only ever inserted. */
-  get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'insert-only', supported: ['insert-only'] };
-  }
-  get logsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get metricsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get scoresStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get feedbackStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
   }
 
   /**
@@ -139,23 +134,19 @@ export class ClickHouseStore extends StoreBase {
    * (change retention with `ALTER TABLE … MODIFY TTL`). When the span table is older than its side
    * table, the side table is filled from the stored spans, so getTrace finds them.
    */
-  init(): Promise<void> {
-    this.opening ??= this.open().catch((error: unknown) => {
-      this.opening = null;
-      throw storageError('init', error);
-    });
-    return this.opening;
-  }
-
-  private async open(): Promise<void> {
-    const client = this.connect();
+  protected async connect(): Promise<ClickHouseClient> {
+    const client = this.newClient();
     try {
       await this.createSchema(client);
     } catch (error) {
       if (this.ownsClient) await client.close();
       throw error;
     }
-    this.client = client;
+    return client;
+  }
+
+  protected async disconnect(client: ClickHouseClient): Promise<void> {
+    if (this.ownsClient) await client.close();
   }
 
   private async createSchema(client: ClickHouseClient): Promise<void> {
@@ -205,28 +196,21 @@ export class ClickHouseStore extends StoreBase {
     return columns;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    if (!opening) return;
-    await opening.catch(() => undefined);
-    const client = this.client;
-    this.client = null;
-    this.opening = null;
-    if (client && this.ownsClient) await client.close();
-  }
-
   async ping(): Promise<void> {
-    const result = await this.active().ping();
-    if (!result.success) throw storageError('ping', result.error);
+    const result = await this.connected().ping();
+    if (!result.success) throw this.storageError('ping', result.error);
   }
 
-  private active(): ClickHouseClient {
-    if (!this.client) throw new StoreClosedError('clickhouse');
-    return this.client;
+  protected override isRetryable(error: unknown): boolean {
+    return isRetryable(error);
+  }
+
+  protected toCell(type: ColumnType, value: unknown): Cell {
+    return toCell(type, value);
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const client = this.active();
+    const client = this.connected();
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     try {
       const body = toTabSeparated(columns, records);
@@ -243,12 +227,12 @@ export class ClickHouseStore extends StoreBase {
         },
       });
     } catch (error) {
-      throw storageError(`insert ${signal}`, error);
+      throw this.storageError(`insert ${signal}`, error);
     }
   }
 
   private async read(operation: string, query: string, params: Record<string, unknown>): Promise<unknown[][]> {
-    const client = this.active();
+    const client = this.connected();
     try {
       const result = await client.query({
         query,
@@ -258,7 +242,7 @@ export class ClickHouseStore extends StoreBase {
       });
       return await result.json<unknown[]>();
     } catch (error) {
-      throw storageError(operation, error);
+      throw this.storageError(operation, error);
     }
   }
 
@@ -290,18 +274,13 @@ export class ClickHouseStore extends StoreBase {
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
     const { sql, params } = traceSpansQuery(this.schema, selectList(modelColumns('spans')), traceId);
     const rows = await this.read('getTrace', sql, params);
-    return rows.map((row) => decodeRecord(COLUMNS.spans, row));
+    return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
   protected async queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
     const { total, rows } = await this.page('listTraces', 'spans', list, predicates, page);
-    const items = rows.map((row) => {
-      const summary = decodeRecord(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
-      return summary;
-    });
-    return { total, items };
+    return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
   protected async queryRecords<S extends RecordSignal>(
@@ -311,7 +290,7 @@ export class ClickHouseStore extends StoreBase {
   ): Promise<PageOf<RecordOf[S]>> {
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     const { total, rows } = await this.page(listOperation(signal), signal, selectList(columns), predicates, page);
-    return { total, items: rows.map((row) => decodeRecord(columns, row)) };
+    return { total, items: rows.map((row) => this.decode(columns, row)) };
   }
 
   protected async queryMetricAggregate(

@@ -1,14 +1,5 @@
-import { COLUMNS, type Column, type ColumnType } from '../columns';
+import { COLUMNS, TABLE_NAMES, type Column, type ColumnType } from '../columns';
 import type { Signal } from '../../records/types';
-
-/** Table names, one per signal. */
-export const TABLES: Record<Signal, string> = {
-  spans: 'otel_spans',
-  logs: 'otel_logs',
-  metrics: 'otel_metrics',
-  scores: 'otel_scores',
-  feedback: 'otel_feedback',
-};
 
 const DUCKDB_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -58,7 +49,7 @@ function createTable(signal: Signal): string {
       (column) =>
         `${column.name} TIMESTAMP_NS GENERATED ALWAYS AS (make_timestamp_ns(${physicalName(column)})) VIRTUAL`,
     );
-  return `CREATE TABLE IF NOT EXISTS ${TABLES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
+  return `CREATE TABLE IF NOT EXISTS ${TABLE_NAMES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
 }
 
 /**
@@ -74,15 +65,15 @@ export const TRACE_RANGES = 'otel_trace_ranges';
  * trace id in the small tables.
  */
 export const SCHEMA_STATEMENTS: string[] = [
-  ...(Object.keys(TABLES) as Signal[]).map(createTable),
+  ...(Object.keys(TABLE_NAMES) as Signal[]).map(createTable),
   `CREATE TABLE IF NOT EXISTS ${TRACE_RANGES} (trace_id VARCHAR NOT NULL, min_start_unix_nano BIGINT NOT NULL, max_start_unix_nano BIGINT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS ${TRACE_RANGES}_trace_id ON ${TRACE_RANGES} (trace_id)`,
-  `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLES.scores} (trace_id)`,
-  `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLES.feedback} (trace_id)`,
+  `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLE_NAMES.scores} (trace_id)`,
+  `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLE_NAMES.feedback} (trace_id)`,
 ];
 
 /** Fills the trace ranges of spans stored before the ranges table existed. */
 export const TRACE_RANGES_BACKFILL = {
   table: TRACE_RANGES,
-  sql: `INSERT INTO ${TRACE_RANGES} SELECT trace_id, min(start_time_unix_nano), max(start_time_unix_nano) FROM ${TABLES.spans} GROUP BY trace_id`,
+  sql: `INSERT INTO ${TRACE_RANGES} SELECT trace_id, min(start_time_unix_nano), max(start_time_unix_nano) FROM ${TABLE_NAMES.spans} GROUP BY trace_id`,
 };

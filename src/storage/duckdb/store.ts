@@ -1,30 +1,30 @@
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, listOperation, toMetricSeries, type PageOf, type RecordSignal, type ResolvedPage } from '../base';
+import {
+  StoreBase,
+  listOperation,
+  toMetricSeries,
+  type PageOf,
+  type RecordSignal,
+  type ResolvedPage,
+  type StoreStrategies,
+} from '../base';
 import {
   COLUMNS,
   IDENTITY_COLUMNS,
   INPUT_PREVIEW_LENGTH,
+  TABLE_NAMES,
   TIME_COLUMNS,
   TRACE_SUMMARY_COLUMNS,
-  decodeRow,
   type Cell,
   type Column,
   type ColumnType,
 } from '../columns';
-import { StorageError, StoreClosedError } from '../errors';
 import type { Predicate } from '../filters';
-import type {
-  MetricAggregateQuery,
-  MetricAggregateResult,
-  SignalStrategy,
-  StrategyHint,
-  TraceSummary,
-  TracingStrategy,
-} from '../types';
+import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
-import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalColumn, selectList } from './schema';
+import { SCHEMA_STATEMENTS, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalColumn, selectList } from './schema';
 import { Params, type SqlValue, where } from './query';
 
 export interface DuckDBStoreOptions {
@@ -66,31 +66,11 @@ function traceRanges(spans: readonly SpanRecord[]): TableRows {
   };
 }
 
-/** Converts what DuckDB returns into the canonical cell of the column's type. */
-function toCell(type: ColumnType, value: unknown): Cell {
-  if (value === null || value === undefined) return type === 'string_list' ? [] : null;
-  switch (type) {
-    case 'uint64':
-      return Number(value);
-    case 'float64_list':
-    case 'uint64_list':
-      return JSON.parse(value as string) as number[];
-    case 'int64':
-      return typeof value === 'bigint' ? value : BigInt(value as number);
-    default:
-      return value as Cell;
-  }
-}
-
 const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
   ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
+/** DuckDB's failures that may pass when retried: write conflicts, locks, memory and I/O pressure. */
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
-
-function storageError(operation: string, error: unknown): StorageError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new StorageError({ store: 'duckdb', operation, retryable: RETRYABLE.test(message), message, cause: error });
-}
 
 /**
  * The embedded store: one DuckDB file (or memory) for all five signals.
@@ -100,12 +80,15 @@ function storageError(operation: string, error: unknown): StorageError {
  * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
  * connection per signal: all or nothing, and the signals write in parallel.
  */
-export class DuckDBStore extends StoreBase {
+export class DuckDBStore extends StoreBase<EngineClient> {
   readonly kind = 'duckdb';
   readonly path: string;
+  /** Spans arrive finished, so they are only ever inserted. */
+  protected readonly strategies: StoreStrategies = {
+    tracing: { preferred: 'insert-only', supported: ['insert-only'] },
+    signals: { preferred: 'batch', supported: ['batch', 'realtime'] },
+  };
   private readonly options: DuckDBStoreOptions;
-  private engine: EngineClient | null = null;
-  private opening: Promise<void> | null = null;
 
   constructor(options: DuckDBStoreOptions = {}) {
     super();
@@ -113,32 +96,7 @@ export class DuckDBStore extends StoreBase {
     this.path = options.path ?? 'otel-bridge.duckdb';
   }
 
-  /** Spans arrive finished, so they are only ever inserted. */
-  get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'insert-only', supported: ['insert-only'] };
-  }
-  get logsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get metricsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get scoresStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get feedbackStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-
-  init(): Promise<void> {
-    this.opening ??= this.open().catch((error: unknown) => {
-      this.opening = null;
-      throw storageError('init', error);
-    });
-    return this.opening;
-  }
-
-  private async open(): Promise<void> {
+  protected async connect(): Promise<EngineClient> {
     const config: Record<string, string> = {
       checkpoint_threshold: this.options.checkpointThreshold ?? '128MB',
       memory_limit: this.options.memoryLimit ?? '64MB',
@@ -157,17 +115,10 @@ export class DuckDBStore extends StoreBase {
       engine.release();
       throw error;
     }
-    this.engine = engine;
+    return engine;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    if (!opening) return;
-    await opening.catch(() => undefined);
-    const engine = this.engine;
-    this.engine = null;
-    this.opening = null;
-    if (!engine) return;
+  protected async disconnect(engine: EngineClient): Promise<void> {
     try {
       await engine.call({ op: 'close' });
     } finally {
@@ -179,43 +130,51 @@ export class DuckDBStore extends StoreBase {
     await this.read('ping', 'SELECT 1', []);
   }
 
-  private active(): EngineClient {
-    if (!this.engine) throw new StoreClosedError('duckdb');
-    return this.engine;
+  protected override isRetryable(error: unknown): boolean {
+    return RETRYABLE.test(error instanceof Error ? error.message : String(error));
+  }
+
+  /** Converts what DuckDB returns into the canonical cell of the column's type. */
+  protected toCell(type: ColumnType, value: unknown): Cell {
+    if (value === null || value === undefined) return type === 'string_list' ? [] : null;
+    switch (type) {
+      case 'uint64':
+        return Number(value);
+      case 'float64_list':
+      case 'uint64_list':
+        return JSON.parse(value as string) as number[];
+      case 'int64':
+        return typeof value === 'bigint' ? value : BigInt(value as number);
+      default:
+        return value as Cell;
+    }
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const engine = this.active();
+    const engine = this.connected();
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
     const rows: TableRows = {
-      table: TABLES[signal],
+      table: TABLE_NAMES[signal],
       types: columns.map((column) => column.type),
       columns: columns.map((column) => records.map((record) => column.get(record))),
       rowCount: records.length,
     };
     const companions = signal === 'spans' ? [traceRanges(records as readonly SpanRecord[])] : [];
     try {
-      await engine.call({ op: 'insert', table: TABLES[signal], rows, with: companions });
+      await engine.call({ op: 'insert', table: TABLE_NAMES[signal], rows, with: companions });
     } catch (error) {
-      throw storageError(`insert ${signal}`, error);
+      throw this.storageError(`insert ${signal}`, error);
     }
   }
 
   private async read(operation: string, sql: string, params: SqlValue[]): Promise<unknown[][]> {
-    const engine = this.active();
+    const engine = this.connected();
     try {
       return (await engine.call({ op: 'query', sql, params })) as unknown[][];
     } catch (error) {
-      throw storageError(operation, error);
+      throw this.storageError(operation, error);
     }
-  }
-
-  private decode<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
-    return decodeRow(
-      columns,
-      columns.map((column, i) => toCell(column.type, row[i])),
-    );
   }
 
   /** Finds the trace's start-time range through the ranges index, then reads only those span rows. */
@@ -228,7 +187,7 @@ export class DuckDBStore extends StoreBase {
     if (from === null || to === null) return [];
     const rows = await this.read(
       'getTrace',
-      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
+      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLE_NAMES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1`,
       [traceId, from, to],
     );
     return rows.map((row) => this.decode(COLUMNS.spans, row));
@@ -257,16 +216,11 @@ export class DuckDBStore extends StoreBase {
 
   protected async queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const params = new Params();
-    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLES.spans} ${where('spans', predicates, params)}
+    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLE_NAMES.spans} ${where('spans', predicates, params)}
       QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
     const order = `start_time_unix_nano ${page.order}, trace_id`;
     const { total, rows } = await this.page('listTraces', roots, '*', order, params, page);
-    const items = rows.map((row) => {
-      const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
-      return summary;
-    });
-    return { total, items };
+    return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
   /** Records with an identity are read once each, whichever copy comes first. */
@@ -276,7 +230,7 @@ export class DuckDBStore extends StoreBase {
     page: ResolvedPage,
   ): Promise<PageOf<RecordOf[S]>> {
     const params = new Params();
-    const matching = `${TABLES[signal]} ${where(signal, predicates, params)}`;
+    const matching = `${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
     const identity = IDENTITY_COLUMNS[signal];
     const source =
       identity.length === 0
@@ -304,7 +258,7 @@ export class DuckDBStore extends StoreBase {
     const rows = await this.read(
       'aggregateMetrics',
       `SELECT (time_unix_nano // ${bucket}) * ${bucket} AS bucket, ${[...groups, `${aggregate}::DOUBLE AS value`].join(', ')}
-       FROM ${TABLES.metrics} ${filter}
+       FROM ${TABLE_NAMES.metrics} ${filter}
        GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
       params.values,
     );

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../../src/errors';
 import type { Signal } from '../../../src/records/types';
-import { COLUMNS, type Column } from '../../../src/storage/columns';
+import { COLUMNS, TABLE_NAMES, type Column } from '../../../src/storage/columns';
 import { StorageError } from '../../../src/storage/errors';
-import { storageError } from '../../../src/storage/clickhouse/errors';
+import { isRetryable } from '../../../src/storage/clickhouse/errors';
 import { Params, traceSpansQuery, where } from '../../../src/storage/clickhouse/query';
 import { FILTERS, type FilterOf } from '../../../src/storage/filters';
 import { toTabSeparated } from '../../../src/storage/clickhouse/rows';
-import { ClickHouseSchema, DEFAULT_TABLES, clickhouseType } from '../../../src/storage/clickhouse/schema';
+import { ClickHouseSchema, clickhouseType } from '../../../src/storage/clickhouse/schema';
 import { ClickHouseStore, type ClickHouseStoreSettings } from '../../../src/storage/clickhouse/store';
 import {
   closeChdbClient,
@@ -446,11 +446,11 @@ describe('ClickHouseStore on chdb', () => {
   describe('cluster mode', () => {
     const cluster = new ClickHouseSchema({
       database: 'obs',
-      tables: DEFAULT_TABLES,
+      tables: TABLE_NAMES,
       cluster: 'prod',
       retentionDays: { spans: 14 },
     });
-    const single = new ClickHouseSchema({ database: 'obs', tables: DEFAULT_TABLES, cluster: null, retentionDays: {} });
+    const single = new ClickHouseSchema({ database: 'obs', tables: TABLE_NAMES, cluster: null, retentionDays: {} });
     const statements = (schema: ClickHouseSchema) => [
       schema.createDatabase(),
       ...(['spans', 'logs', 'metrics', 'scores', 'feedback'] as const).flatMap((signal) => schema.createTable(signal)),
@@ -589,7 +589,7 @@ describe('ClickHouseStore on chdb', () => {
         .query({ query })
         .then((result) => result.text())
         .catch((e: unknown) => e);
-      expect(storageError('query', error).retryable).toBe(retryable);
+      expect(isRetryable(error)).toBe(retryable);
     });
   });
 });
