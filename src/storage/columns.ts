@@ -256,8 +256,8 @@ type S = RecordOf['spans'];
  */
 type Payload = 'input' | 'output';
 const REF_JSON: Record<Payload, string> = { input: '{"$ref":"input"}', output: '{"$ref":"output"}' };
-/** References met while decoding an attribute map, until its input and output columns are read. */
-const pendingRefs = new WeakMap<S['attributes'], [string, Payload][]>();
+/** The references of a decoded attribute map: which keys hold the input or the output. */
+const payloadRefs = new WeakMap<S['attributes'], [string, Payload][]>();
 
 function encodeSpanAttributes(span: S): string {
   const { input, output } = span;
@@ -283,21 +283,32 @@ function decodeSpanAttributes(cell: string): S['attributes'] {
     parsed[key] = null;
   }
   const attributes = reviveTypedMap(parsed);
-  if (refs) pendingRefs.set(attributes, refs);
+  if (refs) payloadRefs.set(attributes, refs);
   return attributes;
 }
 
-/** The input or output column; reading it also fills the attributes that refer to it. */
+/**
+ * Puts the payloads decoded so far into the attribute keys that refer to them. The attributes and
+ * the payload columns each call it once decoded, so the columns may come in any order.
+ */
+function fillPayloadRefs(record: Partial<S>): void {
+  const refs = record.attributes && payloadRefs.get(record.attributes);
+  if (!refs) return;
+  for (const [key, payload] of refs) {
+    const value = record[payload];
+    if (value !== undefined) record.attributes![key] = value;
+  }
+}
+
+/** The input or output column. */
 function payloadColumn(payload: Payload): Column<S> {
   return column<S>(
     payload,
     'json',
     (r) => (r[payload] === null ? null : encodeTypedValue(r[payload])),
     (r, cell) => {
-      const value = cell === null ? null : decodeTypedValue(cell as string);
-      r[payload] = value;
-      const refs = r.attributes && pendingRefs.get(r.attributes);
-      if (refs) for (const [key, ref] of refs) if (ref === payload) r.attributes![key] = value;
+      r[payload] = cell === null ? null : decodeTypedValue(cell as string);
+      fillPayloadRefs(r);
     },
     { nullable: true },
   );
@@ -334,6 +345,7 @@ export const SPAN_COLUMNS: Column<S>[] = [
   ...resourceAndScope<S>(),
   column<S>('attributes', 'json', encodeSpanAttributes, (r, cell) => {
     r.attributes = decodeSpanAttributes(cell as string);
+    fillPayloadRefs(r);
   }),
   field<S, 'droppedAttributesCount'>('dropped_attributes_count', 'droppedAttributesCount', 'uint32'),
   column<S>(
