@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
-import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
+import { OPTIONS, describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 
 const MiB = 1024 * 1024;
-/** The serve process is ours alone, so it gets a whole-process memory limit. */
-const DEFAULT_MEMORY_LIMIT_MB = 512;
 
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
   const store = storeFrom(settings);
@@ -21,7 +19,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
     maxInFlightBytes: maxInFlightMb === undefined ? undefined : maxInFlightMb * MiB,
-    memoryLimitBytes: (memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * MiB,
+    memoryLimitBytes: (memoryLimitMb ?? OPTIONS['memory-limit-mb'].default) * MiB,
     maxBufferSize: integerSetting(settings, 'max-buffer', 1),
     maxBatchSize: integerSetting(settings, 'max-batch', 1),
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
@@ -30,7 +28,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     throw error;
   });
   print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics), store: ${describeStore(store, settings)}`,
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics), store: ${describeStore(settings)}`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -28,20 +28,21 @@ import { Params, attributeOrNull, traceSpansQuery, where } from './query';
 import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
 import { ClickHouseSchema, identityColumns, modelColumns } from './schema';
 
-/** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
+/**
+ * Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on
+ * `close()`. {@link CLICKHOUSE_DEFAULTS} says what an option left out means.
+ */
 export interface ClickHouseConnectionOptions {
-  /** Default `http://localhost:8123`. */
   url?: string;
-  /** Default `default`. */
   username?: string;
   password?: string;
 }
 
 /** Everything about the store but the connection. */
 export interface ClickHouseStoreSettings {
-  /** The database that holds the tables; created by `init()` when missing. Default `otel`. */
+  /** The database that holds the tables; created by `init()` when missing. */
   database?: string;
-  /** Table names per signal. Default `otel_spans`, `otel_logs`, `otel_metrics`, `otel_scores`, `otel_feedback`. */
+  /** Table names per signal, over the defaults (`otel_spans`, `otel_logs`, …). */
   tables?: Partial<Record<Signal, string>>;
   /**
    * Days to keep each signal, as a table TTL on whole daily partitions (`ttl_only_drop_parts = 1`).
@@ -59,6 +60,12 @@ export interface ClickHouseStoreSettings {
    */
   insertSettings?: ClickHouseSettings;
 }
+
+export const CLICKHOUSE_DEFAULTS = {
+  url: 'http://localhost:8123',
+  username: 'default',
+  database: 'otel',
+} as const satisfies ClickHouseConnectionOptions & ClickHouseStoreSettings;
 
 /** Either a ready client, which the store leaves open on `close()`, or where to connect. */
 export type ClickHouseStoreOptions = ClickHouseStoreSettings &
@@ -105,7 +112,7 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
   constructor(options: ClickHouseStoreOptions = {}) {
     super();
     this.schema = new ClickHouseSchema({
-      database: options.database ?? 'otel',
+      database: options.database ?? CLICKHOUSE_DEFAULTS.database,
       tables: { ...TABLE_NAMES, ...options.tables },
       cluster: options.cluster ?? null,
       retentionDays: options.retentionDays ?? {},
@@ -118,7 +125,7 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
       this.newClient = () => client;
       this.ownsClient = false;
     } else {
-      const { url, username, password } = options;
+      const { url = CLICKHOUSE_DEFAULTS.url, username = CLICKHOUSE_DEFAULTS.username, password } = options;
       this.newClient = () => createClient({ url, username, password });
       this.ownsClient = true;
     }

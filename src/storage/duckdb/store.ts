@@ -1,3 +1,4 @@
+import { definedOnly } from '../../options';
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import {
@@ -27,23 +28,30 @@ import type { TableRows } from './engine';
 import { SCHEMA_STATEMENTS, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalColumn, selectList } from './schema';
 import { Params, type SqlValue, where } from './query';
 
+/** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {
-  /** A database file, or `:memory:`. Default: `otel-bridge.duckdb` in the working directory. */
+  /** A database file (relative to the working directory), or `:memory:`. */
   path?: string;
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. Default `128MB`.
+   * appended data in memory until then.
    */
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
   threads?: number;
   /**
-   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk). Default `64MB`,
-   * instead of DuckDB's 80% of the machine, so that a long-running process stays bounded.
+   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk): less than DuckDB's
+   * 80% of the machine, so that a long-running process stays bounded.
    */
   memoryLimit?: string;
 }
+
+export const DUCKDB_DEFAULTS = {
+  path: 'otel-bridge.duckdb',
+  checkpointThreshold: '128MB',
+  memoryLimit: '64MB',
+} as const satisfies DuckDBStoreOptions;
 
 /** One row per trace of a batch: the earliest and latest span start. */
 function traceRanges(spans: readonly SpanRecord[]): TableRows {
@@ -88,18 +96,18 @@ export class DuckDBStore extends StoreBase<EngineClient> {
     tracing: { preferred: 'insert-only', supported: ['insert-only'] },
     signals: { preferred: 'batch', supported: ['batch', 'realtime'] },
   };
-  private readonly options: DuckDBStoreOptions;
+  private readonly options: DuckDBStoreOptions & { [K in keyof typeof DUCKDB_DEFAULTS]: string };
 
   constructor(options: DuckDBStoreOptions = {}) {
     super();
-    this.options = options;
-    this.path = options.path ?? 'otel-bridge.duckdb';
+    this.options = { ...DUCKDB_DEFAULTS, ...definedOnly(options) };
+    this.path = this.options.path;
   }
 
   protected async connect(): Promise<EngineClient> {
     const config: Record<string, string> = {
-      checkpoint_threshold: this.options.checkpointThreshold ?? '128MB',
-      memory_limit: this.options.memoryLimit ?? '64MB',
+      checkpoint_threshold: this.options.checkpointThreshold,
+      memory_limit: this.options.memoryLimit,
     };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const engine = new EngineClient();
