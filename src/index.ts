@@ -3,7 +3,8 @@
  * applications.
  *
  * - {@link DefaultExporter}: SDK exporters and score/feedback hooks in one object.
- * - {@link DuckDBStore}: the embedded default store.
+ * - {@link DuckDBStore}: the embedded default store; {@link ClickHouseStore} for production;
+ *   {@link MemoryStore}, bounded and in memory, as a test double.
  * - {@link ObservabilityStore}: the read and write contract every store implements.
  */
 export { OtelBridgeError, ConfigurationError } from './errors';
@@ -37,9 +38,11 @@ export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipel
 export * from './storage/types';
 export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
-export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { DuckDBStore, DUCKDB_DEFAULTS, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { MemoryStore, MEMORY_DEFAULTS, type MemoryStoreOptions, type MemoryTableStats } from './storage/memory/store';
 export {
   ClickHouseStore,
+  CLICKHOUSE_DEFAULTS,
   type ClickHouseStoreOptions,
   type ClickHouseStoreSettings,
   type ClickHouseConnectionOptions,

@@ -600,6 +600,22 @@ export const TRACE_SUMMARY_COLUMNS: Column<S>[] = SPAN_COLUMNS.filter(
 /** How many characters of a span's input a trace list shows (`TraceSummary.inputPreview`). */
 export const INPUT_PREVIEW_LENGTH = 100;
 
+/**
+ * The preview of a span's input from its cell: a string input as the string itself, anything else
+ * as its typed JSON, cut to {@link INPUT_PREVIEW_LENGTH} characters (code points). The SQL stores
+ * compute the same in their dialect.
+ */
+export function inputPreview(inputCell: string | null): string | null {
+  if (inputCell === null) return null;
+  // Typed JSON spells a string, and only a string, with a leading quote.
+  const text = inputCell.startsWith('"') ? (JSON.parse(inputCell) as string) : inputCell;
+  let end = 0;
+  for (let count = 0; count < INPUT_PREVIEW_LENGTH && end < text.length; count++) {
+    end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
 /** Builds a record from canonical cells, given in the order of `columns`. */
 export function decodeRow<R>(columns: readonly Column<R>[], cells: readonly Cell[]): R {
   const record: Partial<R> = {};

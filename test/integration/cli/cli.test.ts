@@ -7,6 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { run } from '../../../src/cli/main';
+import { MEMORY_DEFAULTS } from '../../../src/storage/memory/store';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -79,7 +80,34 @@ describe('otel-bridge command line', () => {
     const port = await runCli(['serve', '--port', 'eighty']);
     expect(port.err.join('\n')).toMatch(/--port must be a whole number >= 0, got "eighty"/);
     const store = await runCli(['query', 'traces', '--store', 'postgres']);
-    expect(store.err.join('\n')).toMatch(/--store must be duckdb or clickhouse/);
+    expect(store.err.join('\n')).toMatch(/--store must be duckdb, clickhouse or memory, got "postgres"/);
+  });
+
+  it('serves --store memory: it acknowledges what it stored, and drains on SIGTERM', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      const { child, url, output } = await serve(['--port', '0', '--store', 'memory'], directory);
+      expect(output()).toContain(
+        `store: memory (at most ${MEMORY_DEFAULTS.maxRecordsPerSignal} records per signal, lost on exit)`,
+      );
+      const exporter = new OTLPTraceExporter({ url: `${url}/v1/traces` });
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+      provider.getTracer('cli').startSpan('in memory').end();
+      const exported = new Promise<number>((resolve) => {
+        const original = exporter.export.bind(exporter);
+        exporter.export = (spans, done) => original(spans, (result) => (resolve(result.code), done(result)));
+      });
+      await provider.forceFlush();
+      // The receiver answers 200 only once the records are committed to the store.
+      expect(await exported).toBe(0);
+      await provider.shutdown();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).not.toMatch(/dropped/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('serves with no options into ./otel-bridge.duckdb, drains on SIGTERM, and the data is queryable', async () => {
