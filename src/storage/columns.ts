@@ -58,6 +58,8 @@ export interface Column<R> {
   nullable: boolean;
   /** Few distinct values: worth dictionary encoding (`LowCardinality` in ClickHouse). */
   lowCardinality: boolean;
+  /** What rows stored before the column existed read, when its type's blank would not do (see {@link blankCell}). */
+  blank?: string | number | bigint | boolean;
   get: (record: R) => Cell;
   set: (record: Partial<R>, cell: Cell) => void;
 }
@@ -67,6 +69,7 @@ type Draft<R> = Partial<R> & Record<string, unknown>;
 interface ColumnOptions {
   nullable?: boolean;
   lowCardinality?: boolean;
+  blank?: Column<unknown>['blank'];
 }
 
 /** A column that holds one record field as it is. */
@@ -81,6 +84,7 @@ function field<R, K extends keyof R & string>(
     type,
     nullable: options.nullable ?? false,
     lowCardinality: options.lowCardinality ?? false,
+    ...(options.blank === undefined ? {} : { blank: options.blank }),
     get: (record) => record[key] as Cell,
     set: (record, cell) => {
       (record as Record<string, unknown>)[key] = cell;
@@ -100,6 +104,7 @@ function column<R>(
     type,
     nullable: options.nullable ?? false,
     lowCardinality: options.lowCardinality ?? false,
+    ...(options.blank === undefined ? {} : { blank: options.blank }),
     get,
     set,
   };
@@ -614,6 +619,47 @@ export function inputPreview(inputCell: string | null): string | null {
     end += text.codePointAt(end)! > 0xffff ? 2 : 1;
   }
   return text.slice(0, end);
+}
+
+const EMPTY_DETAILS = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+
+/** An empty value for every field that a non-nullable JSON column encodes. */
+const BLANK_RECORD = {
+  resource: EMPTY_DETAILS,
+  scope: { name: '', version: '', ...EMPTY_DETAILS },
+  attributes: {},
+  metadata: {},
+  events: [],
+  links: [],
+  exemplars: [],
+  body: null,
+};
+
+const TYPE_BLANKS: Record<Exclude<ColumnType, 'json'>, Cell> = {
+  string: '',
+  time: 0n,
+  int64: 0n,
+  int32: 0,
+  uint8: 0,
+  uint32: 0,
+  uint64: 0,
+  float64: 0,
+  bool: false,
+  string_list: [],
+  float64_list: [],
+  uint64_list: [],
+};
+
+/**
+ * The cell that a row stored before a column existed reads, which both stores make the default of
+ * a column they add to an older table: `null` when the column is nullable, else the column's own
+ * `blank`, else for JSON the encoding of an empty value (which decodes cleanly, as `''` would not),
+ * else zero, `''`, `false` or an empty list.
+ */
+export function blankCell(column: Column<unknown>): Cell {
+  if (column.nullable) return null;
+  if (column.blank !== undefined) return column.blank;
+  return column.type === 'json' ? column.get(BLANK_RECORD) : TYPE_BLANKS[column.type];
 }
 
 /** Builds a record from canonical cells, given in the order of `columns`. */

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
-import { COLUMNS, IDENTITY_COLUMNS, TIME_COLUMNS, type Column, type ColumnType } from '../columns';
+import { COLUMNS, IDENTITY_COLUMNS, TIME_COLUMNS, blankCell, type Column, type ColumnType } from '../columns';
 
 /**
  * The ClickHouse schema, generated from the shared column model (`COLUMNS`).
@@ -81,27 +81,15 @@ function literal(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const EMPTY_DETAILS = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
-
 /**
- * An empty value for every field that a non-nullable JSON column encodes. A row stored before such a
- * column was added reads back as the column's encoding of this empty value, which decodes cleanly;
- * ClickHouse's own default, `''`, would not.
+ * A column's DEFAULT: for a non-nullable JSON column, or one with its own blank, what rows stored
+ * before the column was added read (see {@link blankCell}); ClickHouse's type defaults (zero, `''`,
+ * an empty array, `NULL`) already are the blank of the rest.
  */
-const BLANK_RECORD = {
-  resource: EMPTY_DETAILS,
-  scope: { name: '', version: '', ...EMPTY_DETAILS },
-  attributes: {},
-  metadata: {},
-  events: [],
-  links: [],
-  exemplars: [],
-  body: null,
-};
-
 function defaultClause(column: Column<unknown>): string {
-  if (column.type !== 'json' || column.nullable) return '';
-  return ` DEFAULT ${literal(column.get(BLANK_RECORD) as string)}`;
+  if (column.nullable || (column.type !== 'json' && column.blank === undefined)) return '';
+  const blank = blankCell(column);
+  return ` DEFAULT ${typeof blank === 'string' ? literal(blank) : String(blank)}`;
 }
 
 /** A column as the DDL declares it. */

@@ -25,7 +25,18 @@ import type { Predicate } from '../filters';
 import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
-import { SCHEMA_STATEMENTS, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalColumn, selectList } from './schema';
+import {
+  SCHEMA_STATEMENTS,
+  TABLE_COLUMNS_QUERY,
+  TRACE_RANGES,
+  TRACE_RANGES_BACKFILL,
+  addMissingColumns,
+  appendOrder,
+  physicalColumn,
+  selectList,
+  tableColumns,
+  type AppendOrder,
+} from './schema';
 import { Params, type SqlValue, where } from './query';
 
 /** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
@@ -88,7 +99,13 @@ const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
  * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
  * connection per signal: all or nothing, and the signals write in parallel.
  */
-export class DuckDBStore extends StoreBase<EngineClient> {
+/** An open database: the engine, and the order in which its tables take columns. */
+interface OpenDatabase {
+  engine: EngineClient;
+  appendColumns: AppendOrder;
+}
+
+export class DuckDBStore extends StoreBase<OpenDatabase> {
   readonly kind = 'duckdb';
   readonly path: string;
   /** Spans arrive finished, so they are only ever inserted. */
@@ -104,7 +121,11 @@ export class DuckDBStore extends StoreBase<EngineClient> {
     this.path = this.options.path;
   }
 
-  protected async connect(): Promise<EngineClient> {
+  /**
+   * Opens the file, creates what is missing of the schema, and adds to an older table the columns
+   * it lacks (see {@link addMissingColumns}): the rows already stored read those columns' blanks.
+   */
+  protected async connect(): Promise<OpenDatabase> {
     const config: Record<string, string> = {
       checkpoint_threshold: this.options.checkpointThreshold,
       memory_limit: this.options.memoryLimit,
@@ -119,14 +140,19 @@ export class DuckDBStore extends StoreBase<EngineClient> {
         statements: SCHEMA_STATEMENTS,
         backfills: [TRACE_RANGES_BACKFILL],
       });
+      const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
+      let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      const additions = addMissingColumns(existing);
+      for (const statement of additions) await run(statement);
+      if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      return { engine, appendColumns: appendOrder(existing) };
     } catch (error) {
       engine.release();
       throw error;
     }
-    return engine;
   }
 
-  protected async disconnect(engine: EngineClient): Promise<void> {
+  protected async disconnect({ engine }: OpenDatabase): Promise<void> {
     try {
       await engine.call({ op: 'close' });
     } finally {
@@ -159,8 +185,8 @@ export class DuckDBStore extends StoreBase<EngineClient> {
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const engine = this.connected();
-    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const { engine, appendColumns } = this.connected();
+    const columns = appendColumns[signal];
     // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
     const rows: TableRows = {
       table: TABLE_NAMES[signal],
@@ -177,7 +203,7 @@ export class DuckDBStore extends StoreBase<EngineClient> {
   }
 
   private async read(operation: string, sql: string, params: SqlValue[]): Promise<unknown[][]> {
-    const engine = this.connected();
+    const { engine } = this.connected();
     try {
       return (await engine.call({ op: 'query', sql, params })) as unknown[][];
     } catch (error) {

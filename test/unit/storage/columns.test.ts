@@ -1,4 +1,4 @@
-import { SPAN_COLUMNS, decodeRow } from '../../../src/storage/columns';
+import { COLUMNS, SPAN_COLUMNS, blankCell, decodeRow, type Column } from '../../../src/storage/columns';
 import type { SpanRecord } from '../../../src/records/types';
 import { makeSpan } from '../../support/records';
 
@@ -45,5 +45,28 @@ describe('the span row model', () => {
       ],
     ];
     for (const columns of orders) expect(roundTrip(span, columns)).toEqual(span);
+  });
+});
+
+describe('the blank of a column, which rows stored before it existed read', () => {
+  const column = (signal: keyof typeof COLUMNS, name: string) =>
+    (COLUMNS[signal] as Column<unknown>[]).find((candidate) => candidate.name === name)!;
+
+  it('is null, an empty value that decodes cleanly, or the type zero', () => {
+    expect(blankCell(column('spans', 'model'))).toBeNull();
+    expect(blankCell(column('spans', 'trace_state'))).toBe('');
+    expect(blankCell(column('spans', 'dropped_links_count'))).toBe(0);
+    expect(blankCell(column('logs', 'observed_time'))).toBe(0n);
+    expect(blankCell(column('spans', 'tags'))).toEqual([]);
+    expect(blankCell(column('spans', 'metadata'))).toBe('{}');
+    expect(blankCell(column('spans', 'events'))).toBe('[]');
+    expect(blankCell(column('logs', 'body'))).toBe('null');
+    const resource = blankCell(column('spans', 'resource')) as string;
+    expect(JSON.parse(resource)).toEqual({ attributes: {}, droppedAttributesCount: 0, schemaUrl: '' });
+  });
+
+  it("is a column's own blank when it declares one", () => {
+    const origin = { ...column('spans', 'name'), name: 'origin', lowCardinality: true, blank: 'otel' };
+    expect(blankCell(origin)).toBe('otel');
   });
 });
