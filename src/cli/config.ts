@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigurationError } from '../errors';
 import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
 import { RECEIVER_DEFAULTS } from '../receiver/server';
-import { wholeNumberSetting, type StoreFactory, type StoreOption, type StoreSettings } from '../storage/factory';
+import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
 import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
 import type { ObservabilityStore } from '../storage/types';
 
@@ -16,13 +16,18 @@ interface OptionSpec extends StoreOption {
 
 const [DEFAULT_FACTORY] = STORE_FACTORIES;
 
-/** `duckdb (default), clickhouse (default when --clickhouse-url is set)`: every registered store. */
+/** `a, b or c`. */
+const oneOf = (words: readonly string[]): string =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`;
+
+/** `duckdb (default), clickhouse (default when --clickhouse-url is set) or memory`: every registered store. */
 function storeChoices(): string {
-  const choices = STORE_FACTORIES.map((factory: StoreFactory) => {
-    if (factory === DEFAULT_FACTORY) return `${factory.kind} (default)`;
-    return factory.impliedBy ? `${factory.kind} (default when --${factory.impliedBy} is set)` : factory.kind;
-  });
-  return `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}`;
+  return oneOf(
+    STORE_FACTORIES.map((factory: StoreFactory) => {
+      if (factory === DEFAULT_FACTORY) return `${factory.kind} (default)`;
+      return factory.impliedBy ? `${factory.kind} (default when --${factory.impliedBy} is set)` : factory.kind;
+    }),
+  );
 }
 
 /** Every registered store's options, in the order of the registry. */
@@ -116,11 +121,6 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   return settings;
 }
 
-/** A whole number from a setting, or a clear error naming the flag. */
-export function integerSetting(settings: Settings, name: Exclude<OptionName, 'help'>, min: number): number | undefined {
-  return wholeNumberSetting(settings, name, min);
-}
-
 /** The factory of the store the settings name: `--store`, else the one a set option implies, else the default. */
 function factoryFor(settings: Settings): StoreFactory {
   const factories: readonly StoreFactory[] = STORE_FACTORIES;
@@ -130,10 +130,8 @@ function factoryFor(settings: Settings): StoreFactory {
     DEFAULT_FACTORY.kind;
   const factory = factories.find((candidate) => candidate.kind === kind);
   if (!factory) {
-    const kinds = factories.map((candidate) => candidate.kind);
-    throw new ConfigurationError(
-      `--store must be ${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)!}, got ${JSON.stringify(kind)}`,
-    );
+    const kinds = oneOf(factories.map((candidate) => candidate.kind));
+    throw new ConfigurationError(`--store must be ${kinds}, got ${JSON.stringify(kind)}`);
   }
   return factory;
 }

@@ -1,27 +1,28 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
-import { OPTIONS, describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
+import { wholeNumberSetting } from '../options';
+import { OPTIONS, describeStore, helpText, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 
 const MiB = 1024 * 1024;
 
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
   const store = storeFrom(settings);
-  const maxBodyMb = integerSetting(settings, 'max-body-mb', 1);
-  const maxInFlightMb = integerSetting(settings, 'max-in-flight-mb', 1);
-  const memoryLimitMb = integerSetting(settings, 'memory-limit-mb', 64);
+  const maxBodyMb = wholeNumberSetting(settings, 'max-body-mb', 1);
+  const maxInFlightMb = wholeNumberSetting(settings, 'max-in-flight-mb', 1);
+  const memoryLimitMb = wholeNumberSetting(settings, 'memory-limit-mb', 64);
   const receiver = await startReceiver({
     store,
     host: settings.host,
-    port: integerSetting(settings, 'port', 0),
+    port: wholeNumberSetting(settings, 'port', 0),
     authToken: settings.token,
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
     maxInFlightBytes: maxInFlightMb === undefined ? undefined : maxInFlightMb * MiB,
     memoryLimitBytes: (memoryLimitMb ?? OPTIONS['memory-limit-mb'].default) * MiB,
-    maxBufferSize: integerSetting(settings, 'max-buffer', 1),
-    maxBatchSize: integerSetting(settings, 'max-batch', 1),
+    maxBufferSize: wholeNumberSetting(settings, 'max-buffer', 1),
+    maxBatchSize: wholeNumberSetting(settings, 'max-batch', 1),
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
   }).catch(async (error: unknown) => {
     await store.close();

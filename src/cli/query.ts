@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
-import { OPTIONS, integerSetting, storeFrom, type Settings } from './config';
+import { wholeNumberSetting } from '../options';
+import { OPTIONS, storeFrom, type Settings } from './config';
 import { formatUnixNano } from '../records/primitives';
 import { formatDuration, renderTable } from './table';
 
@@ -42,7 +43,7 @@ function attributeText(value: AttributeValue): string {
 }
 
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
-  const perPage = integerSetting(settings, 'limit', 1) ?? OPTIONS.limit.default;
+  const perPage = wholeNumberSetting(settings, 'limit', 1) ?? OPTIONS.limit.default;
   const filter = {
     ...(settings.trace ? { traceId: settings.trace } : {}),
     ...(settings.service ? { serviceName: settings.service } : {}),

@@ -1,4 +1,3 @@
-import { ConfigurationError } from '../errors';
 import type { ObservabilityStore } from './types';
 
 /**
@@ -37,7 +36,7 @@ export interface StoreFactory<Name extends string = string> {
   options: { readonly [N in Name]: StoreOption };
   /** An option that, when set, chooses this store without `--store` (a ClickHouse URL does). */
   impliedBy?: NoInfer<Name>;
-  /** A store, not yet initialised; a setting it cannot use is a {@link ConfigurationError} naming the option. */
+  /** A store, not yet initialised; a setting it cannot use is a `ConfigurationError` naming the option. */
   create(settings: StoreSettings<NoInfer<Name>>): ObservabilityStore;
   /** Where the store keeps its data, for people: `duckdb otel-bridge.duckdb`. */
   describe(settings: StoreSettings<NoInfer<Name>>): string;
@@ -46,19 +45,4 @@ export interface StoreFactory<Name extends string = string> {
 /** A factory, with its option names kept as types so that `create` and `describe` can only read those. */
 export function defineStoreFactory<Name extends string>(factory: StoreFactory<Name>): StoreFactory<Name> {
   return factory;
-}
-
-/** A whole number from a setting, or a {@link ConfigurationError} naming its flag. */
-export function wholeNumberSetting<Name extends string>(
-  settings: StoreSettings<Name>,
-  name: Name,
-  min: number,
-): number | undefined {
-  const text = settings[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
-  }
-  return value;
 }

@@ -1,7 +1,8 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../errors';
 import { SIGNALS } from '../../records/types';
-import { defineStoreFactory, wholeNumberSetting } from '../factory';
+import { wholeNumberSetting } from '../../options';
+import { defineStoreFactory } from '../factory';
 import { CLICKHOUSE_DEFAULTS, ClickHouseStore } from './store';
 
 const CHDB_PREFIX = 'chdb:';

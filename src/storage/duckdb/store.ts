@@ -92,6 +92,13 @@ const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_ext
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
 
 /**
+ * A subquery of the rows that `select` reads, one per identity of the signal, whichever copy comes
+ * first: a record written twice reads once.
+ */
+const once = (signal: Signal, select: string): string =>
+  `(${select} QUALIFY row_number() OVER (PARTITION BY ${IDENTITY_COLUMNS[signal].join(', ')}) = 1)`;
+
+/**
  * The embedded store: one DuckDB file (or memory) for all five signals.
  *
  * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
@@ -250,14 +257,15 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
 
   protected async queryTraces(predicates: readonly Predicate[], page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const params = new Params();
-    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLE_NAMES.spans} ${where('spans', predicates, params)}
-      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id) = 1)`;
+    const roots = once(
+      'spans',
+      `SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${TABLE_NAMES.spans} ${where('spans', predicates, params)}`,
+    );
     const order = `start_time_unix_nano ${page.order}, trace_id`;
     const { total, rows } = await this.page('listTraces', roots, '*', order, params, page);
     return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
-  /** Records with an identity are read once each, whichever copy comes first. */
   protected async queryRecords<S extends RecordSignal>(
     signal: S,
     predicates: readonly Predicate[],
@@ -265,11 +273,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
   ): Promise<PageOf<RecordOf[S]>> {
     const params = new Params();
     const matching = `${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
-    const identity = IDENTITY_COLUMNS[signal];
-    const source =
-      identity.length === 0
-        ? matching
-        : `(SELECT * FROM ${matching} QUALIFY row_number() OVER (PARTITION BY ${identity.join(', ')}) = 1)`;
+    const source = IDENTITY_COLUMNS[signal].length === 0 ? matching : once(signal, `SELECT * FROM ${matching}`);
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     const order = `${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}`;
     const { total, rows } = await this.page(listOperation(signal), source, selectList(columns), order, params, page);

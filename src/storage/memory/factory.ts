@@ -1,4 +1,5 @@
-import { defineStoreFactory, wholeNumberSetting } from '../factory';
+import { wholeNumberSetting } from '../../options';
+import { defineStoreFactory } from '../factory';
 import { MEMORY_DEFAULTS, MemoryStore } from './store';
 
 /** `--store memory`: records in the server's memory, bounded, gone when it stops. For demos and tests. */
