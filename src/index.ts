@@ -3,7 +3,8 @@
  * applications.
  *
  * - {@link DefaultExporter}: SDK exporters, score/feedback hooks and a Mastra exporter in one object.
- * - {@link DuckDBStore}: the embedded default store.
+ * - {@link DuckDBStore}: the embedded default store; {@link ClickHouseStore} for production;
+ *   {@link MemoryStore}, bounded and in memory, as a test double.
  * - {@link ObservabilityStore}: the read and write contract every store implements.
  */
 export { OtelBridgeError, ConfigurationError } from './errors';
@@ -40,9 +41,11 @@ export * from './storage/types';
 export { spanPrecedence, preferredCopies } from './storage/precedence';
 export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
-export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { DuckDBStore, DUCKDB_DEFAULTS, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { MemoryStore, MEMORY_DEFAULTS, type MemoryStoreOptions, type MemoryTableStats } from './storage/memory/store';
 export {
   ClickHouseStore,
+  CLICKHOUSE_DEFAULTS,
   type ClickHouseStoreOptions,
   type ClickHouseStoreSettings,
   type ClickHouseConnectionOptions,

@@ -1,6 +1,6 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { OtelBridgeError } from '../errors';
-import { pointer } from '../records/attribute-check';
+import { jsonPointer } from '../records/primitives';
 import {
   ATTRIBUTE_MAP_KIND,
   ATTRIBUTE_VALUE_KIND,
@@ -174,7 +174,7 @@ const ATTRIBUTE_MAP: Node = {
       return json;
     }
     const map: Record<string, unknown> = {};
-    for (const key in json) map[key] = revived(json[key], `${path}${pointer(key)}`, issues);
+    for (const key in json) map[key] = revived(json[key], `${path}${jsonPointer(key)}`, issues);
     return map;
   },
 };
@@ -262,8 +262,9 @@ function object(properties: Record<string, Node>): Node {
       const decoded: Record<string, unknown> = {};
       for (const key in json) {
         const known = fields.get(key);
-        if (known) decoded[key] = known.node.decode(json[key], `${path}${pointer(key)}`, issues);
-        else issues.push({ path: `${path}${pointer(key)}`, message: `is not a known field; the fields are ${names}` });
+        if (known) decoded[key] = known.node.decode(json[key], `${path}${jsonPointer(key)}`, issues);
+        else
+          issues.push({ path: `${path}${jsonPointer(key)}`, message: `is not a known field; the fields are ${names}` });
       }
       return decoded;
     },

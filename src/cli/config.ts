@@ -1,41 +1,63 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../errors';
-import { SIGNALS } from '../records/types';
-import { ClickHouseStore } from '../storage/clickhouse/store';
-import { DuckDBStore } from '../storage/duckdb/store';
+import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
+import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
+import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
+import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
 import type { ObservabilityStore } from '../storage/types';
+
+const MiB = 1024 * 1024;
+
+/** A flag, its environment variable, its help, and the default shown there. */
+interface OptionSpec extends StoreOption {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+const [DEFAULT_FACTORY] = STORE_FACTORIES;
+
+/** `a, b or c`. */
+const oneOf = (words: readonly string[]): string =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`;
+
+/** `duckdb (default), clickhouse (default when --clickhouse-url is set) or memory`: every registered store. */
+function storeChoices(): string {
+  return oneOf(
+    STORE_FACTORIES.map((factory: StoreFactory) => {
+      if (factory === DEFAULT_FACTORY) return `${factory.kind} (default)`;
+      return factory.impliedBy ? `${factory.kind} (default when --${factory.impliedBy} is set)` : factory.kind;
+    }),
+  );
+}
+
+/** Every registered store's options, in the order of the registry. */
+const STORE_OPTIONS = Object.fromEntries(
+  STORE_FACTORIES.flatMap((factory: StoreFactory) =>
+    Object.entries(factory.options).map(([name, option]) => [name, { type: 'string', ...option }]),
+  ),
+) as Record<StoreOptionName, OptionSpec>;
 
 /**
  * Command-line settings. Every flag has an environment variable, so that a container can be
- * configured without arguments; a flag wins over its variable.
+ * configured without arguments; a flag wins over its variable. Each default is written once, beside
+ * its option (a store's in its factory, the receiver's and the pipeline's in theirs), and the help
+ * shows it from there.
  */
 export const OPTIONS = {
-  store: { type: 'string', env: 'OTEL_BRIDGE_STORE', help: 'duckdb (default) or clickhouse' },
-  'duckdb-path': { type: 'string', env: 'OTEL_BRIDGE_DUCKDB_PATH', help: 'DuckDB file (default ./otel-bridge.duckdb)' },
-  'clickhouse-url': {
+  store: { type: 'string', env: 'OTEL_BRIDGE_STORE', help: storeChoices() },
+  ...STORE_OPTIONS,
+  host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on', default: RECEIVER_DEFAULTS.host },
+  port: {
     type: 'string',
-    env: 'CLICKHOUSE_URL',
-    help: 'ClickHouse HTTP URL (http://localhost:8123), or chdb:<dir> for embedded ClickHouse',
+    env: 'OTEL_BRIDGE_PORT',
+    help: 'OTLP/HTTP port to listen on',
+    default: RECEIVER_DEFAULTS.port,
   },
-  'clickhouse-user': { type: 'string', env: 'CLICKHOUSE_USER', help: 'ClickHouse user (default "default")' },
-  'clickhouse-password': { type: 'string', env: 'CLICKHOUSE_PASSWORD', help: 'ClickHouse password' },
-  'clickhouse-database': {
-    type: 'string',
-    env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE',
-    help: 'ClickHouse database (default otel)',
-  },
-  'retention-days': {
-    type: 'string',
-    env: 'OTEL_BRIDGE_RETENTION_DAYS',
-    help: 'ClickHouse TTL for every signal, in days',
-  },
-  host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on (default 127.0.0.1)' },
-  port: { type: 'string', env: 'OTEL_BRIDGE_PORT', help: 'OTLP/HTTP port to listen on (default 4318)' },
   'grpc-port': {
     type: 'string',
     env: 'OTEL_BRIDGE_GRPC_PORT',
-    help: 'OTLP/gRPC port to listen on (default 4317; 0 turns gRPC off)',
+    help: 'OTLP/gRPC port to listen on (0 turns gRPC off)',
+    default: OTLP_GRPC_PORT,
   },
   'tls-cert': {
     type: 'string',
@@ -53,24 +75,38 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_CORS_ORIGINS',
     help: 'comma-separated origins browsers may send from, or *',
   },
-  'max-body-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_BODY_MB', help: 'largest request body in MiB (default 20)' },
+  'max-body-mb': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_BODY_MB',
+    help: 'largest request body in MiB',
+    default: RECEIVER_DEFAULTS.maxBodyBytes / MiB,
+  },
   'max-in-flight-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
-    help: 'request MiB processed at once before 429 (default 32)',
+    help: 'request MiB processed at once before 429',
+    default: RECEIVER_DEFAULTS.maxInFlightBytes / MiB,
   },
+  // The serve process is ours alone, so it gets a whole-process memory limit.
   'memory-limit-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
-    help: 'resident MiB to stay under: above 80% of it requests get 503 (default 512)',
+    help: 'resident MiB to stay under: above 80% of it requests get 503',
+    default: 512,
   },
   'max-buffer': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_BUFFER',
-    help: 'records queued per signal before 429 (default 20000)',
+    help: 'records queued per signal before 429',
+    default: PIPELINE_DEFAULTS.maxBufferSize,
   },
-  'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
-  limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
+  'max-batch': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_BATCH',
+    help: 'records per store write',
+    default: PIPELINE_DEFAULTS.maxBatchSize,
+  },
+  limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query', default: 20 },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
   json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
@@ -88,9 +124,10 @@ export const OPTIONS = {
   user: { type: 'string', env: '', help: 'feedback: who gave it (the user id)' },
   source: { type: 'string', env: '', help: 'score: manual, automated or experiment; feedback: who gave it' },
   help: { type: 'boolean', short: 'h', env: '', help: 'show this help' },
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
+/** The flags that take no value. */
 type Flag = 'help' | 'json';
 export type Settings = Partial<Record<Exclude<OptionName, Flag>, string>> & {
   help: boolean;
@@ -104,9 +141,9 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     allowPositionals: true,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(OPTIONS).map(([name, option]) => [
+      Object.entries(OPTIONS).map(([name, option]: [string, OptionSpec]) => [
         name,
-        'short' in option ? { type: option.type, short: option.short } : { type: option.type },
+        option.short === undefined ? { type: option.type } : { type: option.type, short: option.short },
       ]),
     ),
   };
@@ -121,7 +158,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     json: parsed.values.json === true,
     positionals: parsed.positionals,
   };
-  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     if (name === 'help' || name === 'json') continue;
     const value = parsed.values[name] ?? (option.env ? env[option.env] : undefined);
     if (typeof value === 'string' && value !== '') settings[name] = value;
@@ -129,67 +166,42 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   return settings;
 }
 
-/** A whole number from a setting, or a clear error naming the flag. */
-export function integerSetting(settings: Settings, name: Exclude<OptionName, Flag>, min: number): number | undefined {
-  const text = settings[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-const CHDB_PREFIX = 'chdb:';
-
-/** chdb is optional: an embedded ClickHouse engine, for trying the ClickHouse store without a server. */
-function chdbClient(path: string): ClickHouseClient {
-  let connection: { createChdbConnection: (options: { path: string }) => unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is optional: loaded only for a chdb: URL, and its absence is reported
-    connection = require('chdb/connection') as typeof connection;
-  } catch {
-    throw new ConfigurationError('a chdb: URL needs the chdb package: npm install chdb');
+/** The factory of the store the settings name: `--store`, else the one a set option implies, else the default. */
+function factoryFor(settings: Settings): StoreFactory {
+  const factories: readonly StoreFactory[] = STORE_FACTORIES;
+  const kind =
+    settings.store ??
+    factories.find((factory) => factory.impliedBy !== undefined && settings[factory.impliedBy as OptionName])?.kind ??
+    DEFAULT_FACTORY.kind;
+  const factory = factories.find((candidate) => candidate.kind === kind);
+  if (!factory) {
+    const kinds = oneOf(factories.map((candidate) => candidate.kind));
+    throw new ConfigurationError(`--store must be ${kinds}, got ${JSON.stringify(kind)}`);
   }
-  return createClient({ connection: connection.createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  return factory;
 }
 
-function clickhouseFrom(settings: Settings): ClickHouseStore {
-  const retention = integerSetting(settings, 'retention-days', 1);
-  const common = {
-    database: settings['clickhouse-database'],
-    retentionDays:
-      retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
-  };
-  const url = settings['clickhouse-url'] ?? 'http://localhost:8123';
-  if (url.startsWith(CHDB_PREFIX))
-    return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
-  return new ClickHouseStore({
-    ...common,
-    url,
-    username: settings['clickhouse-user'],
-    password: settings['clickhouse-password'],
-  });
+/** The settings of the stores' options alone. */
+function storeSettings(settings: Settings): StoreSettings<StoreOptionName> {
+  const names = Object.keys(STORE_OPTIONS) as StoreOptionName[];
+  return Object.fromEntries(names.filter((name) => settings[name] !== undefined).map((name) => [name, settings[name]]));
 }
 
 /** The store the settings name, not yet initialised. */
 export function storeFrom(settings: Settings): ObservabilityStore {
-  const kind = settings.store ?? (settings['clickhouse-url'] ? 'clickhouse' : 'duckdb');
-  if (kind === 'duckdb') return new DuckDBStore({ path: settings['duckdb-path'] ?? 'otel-bridge.duckdb' });
-  if (kind === 'clickhouse') return clickhouseFrom(settings);
-  throw new ConfigurationError(`--store must be duckdb or clickhouse, got ${JSON.stringify(kind)}`);
+  return factoryFor(settings).create(storeSettings(settings));
 }
 
-/** Where the store is, for people. */
-export function describeStore(store: ObservabilityStore, settings: Settings): string {
-  return store.kind === 'duckdb'
-    ? `duckdb ${settings['duckdb-path'] ?? 'otel-bridge.duckdb'}`
-    : `clickhouse ${settings['clickhouse-url'] ?? 'http://localhost:8123'}`;
+/** Where the store that the settings name keeps its data, for people. */
+export function describeStore(settings: Settings): string {
+  return factoryFor(settings).describe(storeSettings(settings));
 }
 
 export function helpText(): string {
-  const lines = Object.entries(OPTIONS).map(([name, option]) => {
+  const lines = Object.entries(OPTIONS).map(([name, option]: [string, OptionSpec]) => {
+    const shown = option.default === undefined ? '' : ` (default ${JSON.stringify(option.default)})`;
     const env = option.env ? ` [${option.env}]` : '';
-    return `  --${name.padEnd(20)} ${option.help}${env}`;
+    return `  --${name.padEnd(20)} ${option.help}${shown}${env}`;
   });
   return [
     'usage: otel-bridge <command> [options]',

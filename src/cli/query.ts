@@ -4,8 +4,10 @@ import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
-import { integerSetting, storeFrom, type Settings } from './config';
-import { formatDuration, formatTime, renderTable } from './table';
+import { wholeNumberSetting } from '../options';
+import { formatUnixNano } from '../records/primitives';
+import { OPTIONS, storeFrom, type Settings } from './config';
+import { formatDuration, renderTable } from './table';
 
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
 type What = (typeof WHAT)[number];
@@ -54,7 +56,7 @@ function attributeText(value: AttributeValue): string {
 /** `--limit`, `--trace` and `--service` as the arguments of a list. */
 function listArgsOf(settings: Settings) {
   return {
-    perPage: integerSetting(settings, 'limit', 1) ?? 20,
+    perPage: wholeNumberSetting(settings, 'limit', 1) ?? OPTIONS.limit.default,
     filter: {
       ...(settings.trace ? { traceId: settings.trace } : {}),
       ...(settings.service ? { serviceName: settings.service } : {}),
@@ -72,7 +74,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
       const rows = traces.map((t) => [
-        formatTime(t.startTimeUnixNano),
+        formatUnixNano(t.startTimeUnixNano),
         t.traceId,
         t.serviceName,
         t.name,
@@ -86,7 +88,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'logs': {
       const { logs, pagination } = await store.listLogs({ perPage, filter });
       const rows = logs.map((log) => [
-        formatTime(log.timeUnixNano),
+        formatUnixNano(log.timeUnixNano),
         log.level,
         log.serviceName,
         log.traceId ?? '',
@@ -97,7 +99,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
       const rows = scores.map((score) => [
-        formatTime(score.timeUnixNano),
+        formatUnixNano(score.timeUnixNano),
         score.scorerId,
         String(score.score),
         score.source,
@@ -109,7 +111,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
       const rows = feedback.map((item) => [
-        formatTime(item.timeUnixNano),
+        formatUnixNano(item.timeUnixNano),
         item.feedbackType,
         String(item.value),
         item.userId ?? '',
@@ -121,7 +123,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'metrics': {
       const { metrics, pagination } = await store.listMetrics({ perPage, filter });
       const rows = metrics.map((point) => [
-        formatTime(point.timeUnixNano),
+        formatUnixNano(point.timeUnixNano),
         point.name,
         point.type,
         point.value !== null ? String(point.value) : `count=${point.count} sum=${point.sum}`,

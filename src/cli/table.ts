@@ -15,12 +15,6 @@ export function renderTable(headers: string[], rows: string[][], maxCell = 48): 
   return [line(cells[0]!), line(widths.map((width) => '-'.repeat(width))), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** `2026-11-26 17:56:02.123456789` in UTC, from nanoseconds since the epoch. */
-export function formatTime(unixNano: bigint): string {
-  const iso = new Date(Number(unixNano / 1_000_000n)).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(unixNano % 1_000_000_000n).padStart(9, '0')}`;
-}
-
 export function formatDuration(nanoseconds: bigint): string {
   const ms = Number(nanoseconds) / 1e6;
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`;

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { definedOnly } from '../options';
 import { SIGNALS, type RecordOf, type Signal } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
@@ -80,7 +81,7 @@ export class StorePipeline {
         signal,
         write: async (records) => {
           await this.whenReady();
-          await writeTo(store, signal, records);
+          await WRITE[signal](store, records);
         },
         maxBatchSize: settings.maxBatchSize,
         maxBufferSize: settings.maxBufferSize,
@@ -147,25 +148,11 @@ export class StorePipeline {
   }
 }
 
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-function writeTo<S extends Signal>(
-  store: ObservabilityStore,
-  signal: S,
-  records: readonly RecordOf[S][],
-): Promise<void> {
-  switch (signal) {
-    case 'spans':
-      return store.batchCreateSpans({ spans: records as readonly RecordOf['spans'][] });
-    case 'logs':
-      return store.batchCreateLogs({ logs: records as readonly RecordOf['logs'][] });
-    case 'metrics':
-      return store.batchRecordMetrics({ metrics: records as readonly RecordOf['metrics'][] });
-    case 'scores':
-      return store.batchCreateScores({ scores: records as readonly RecordOf['scores'][] });
-    default:
-      return store.batchCreateFeedback({ feedback: records as readonly RecordOf['feedback'][] });
-  }
-}
+/** The store's batch write for each signal: a signal without one fails to compile. */
+const WRITE: { [S in Signal]: (store: ObservabilityStore, records: readonly RecordOf[S][]) => Promise<void> } = {
+  spans: (store, spans) => store.batchCreateSpans({ spans }),
+  logs: (store, logs) => store.batchCreateLogs({ logs }),
+  metrics: (store, metrics) => store.batchRecordMetrics({ metrics }),
+  scores: (store, scores) => store.batchCreateScores({ scores }),
+  feedback: (store, feedback) => store.batchCreateFeedback({ feedback }),
+};

@@ -1,3 +1,4 @@
+import { isInt64, jsonPointer } from './primitives';
 import type { AttributeMap, AttributeValue } from './types';
 
 /**
@@ -6,17 +7,11 @@ import type { AttributeMap, AttributeValue } from './types';
  * These walk a value once, and say where and why it is not an attribute value.
  */
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /** Where a value breaks the attribute model: a JSON-pointer path below it, and why. */
 export interface AttributeProblem {
   path: string;
   message: string;
 }
-
-/** A JSON-pointer step to `key`, escaped as RFC 6901 says. */
-export const pointer = (key: string): string => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 function isPlainObject(value: object): boolean {
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -31,7 +26,7 @@ export function attributeValueProblem(value: unknown): AttributeProblem | null {
     case 'number':
       return null;
     case 'bigint':
-      return value >= INT64_MIN && value <= INT64_MAX ? null : { path: '', message: 'is an int beyond 64 bits' };
+      return isInt64(value) ? null : { path: '', message: 'is an int beyond 64 bits' };
     case 'object': {
       if (value === null || value instanceof Uint8Array) return null;
       if (Array.isArray(value)) {
@@ -61,7 +56,7 @@ export function attributeMapProblem(map: unknown): AttributeProblem | null {
   }
   for (const key in map) {
     const problem = attributeValueProblem((map as Record<string, unknown>)[key]);
-    if (problem !== null) return { path: `${pointer(key)}${problem.path}`, message: problem.message };
+    if (problem !== null) return { path: `${jsonPointer(key)}${problem.path}`, message: problem.message };
   }
   return null;
 }

@@ -18,11 +18,12 @@ import {
   type SpanRecord,
 } from './types';
 import { isAttributeMap, isAttributeValue } from './attribute-check';
+import { INT64_MAX, INT64_MIN, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from './primitives';
 
 /** Runtime schemas for the records in `./types`. A compile-time check below keeps the two in step. */
 
-const TRACE_ID = Type.String({ pattern: '^[0-9a-f]{32}$' });
-const SPAN_ID = Type.String({ pattern: '^[0-9a-f]{16}$' });
+const TRACE_ID = Type.String({ pattern: TRACE_ID_PATTERN.source });
+const SPAN_ID = Type.String({ pattern: SPAN_ID_PATTERN.source });
 const NON_EMPTY = Type.String({ minLength: 1 });
 const TIME = Type.BigInt({ minimum: 0n });
 const COUNT = Type.Integer({ minimum: 0 });
@@ -153,7 +154,7 @@ export const MetricRecordSchema = Type.Object({
   startTimeUnixNano: TIME,
   attributes: ATTRIBUTES,
   flags: UINT32,
-  value: Type.Union([DOUBLE, Type.BigInt({ minimum: -(2n ** 63n), maximum: 2n ** 63n - 1n }), Type.Null()]),
+  value: Type.Union([DOUBLE, Type.BigInt({ minimum: INT64_MIN, maximum: INT64_MAX }), Type.Null()]),
   count: nullable(COUNT),
   sum: nullable(DOUBLE),
   min: nullable(DOUBLE),

@@ -1,3 +1,4 @@
+import { INT64_MAX, INT64_MIN, isInt64Number } from '../../records/primitives';
 import type { AttributeMap, AttributeValue, ResourceInfo, ScopeInfo } from '../../records/types';
 import { MAX_VALUE_DEPTH, RecordCollector, newResource, newScope, setAttribute, type DecodeResult } from './assembly';
 import { OtlpDecodeError, type OtlpSignal } from './errors';
@@ -89,8 +90,6 @@ export function boolean(value: unknown, key: string): boolean {
 }
 
 const INTEGER = /^-?\d+$/;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 /**
@@ -114,7 +113,7 @@ export const int64 = (value: unknown, key: string): bigint => bigInteger(value, 
  * beyond int64 such as 1e300, which its protobuf serializer sends as a double: so is it kept here.
  */
 function intValue(value: unknown, key: string): bigint | number {
-  if (typeof value === 'number' && Number.isInteger(value) && (value < -(2 ** 63) || value >= 2 ** 63)) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && !isInt64Number(value)) return value;
   return int64(value, key);
 }
 

@@ -1,5 +1,3 @@
-import { StorageError } from '../errors';
-
 /**
  * Server error codes after which the same request may succeed: timeouts, overload, memory pressure,
  * replication hiccups and lost connections. Everything else that the server answers with a code
@@ -54,17 +52,4 @@ export function isRetryable(error: unknown): boolean {
   if (typeof code === 'string')
     return /^\d+$/.test(code) ? RETRYABLE_CODES.has(code) : RETRYABLE_SOCKET_CODES.has(code);
   return typeof message === 'string' && CLIENT_TRANSPORT_MESSAGE.test(message);
-}
-
-/** Wraps any failure of a ClickHouse call in a {@link StorageError} that keeps the server's message. */
-export function storageError(operation: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
-  const { message } = (error ?? {}) as { message?: unknown };
-  return new StorageError({
-    store: 'clickhouse',
-    operation,
-    retryable: isRetryable(error),
-    message: typeof message === 'string' ? message : String(error),
-    cause: error,
-  });
 }

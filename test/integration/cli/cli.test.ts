@@ -14,6 +14,7 @@ import { freePort } from '../../support/ports';
 import { codecFor } from '../../../src/api/codec';
 import { FeedbackListSchema, ScoreListSchema, TraceListSchema, TraceViewSchema } from '../../../src/api/schemas';
 import { apiGet } from '../../support/api';
+import { MEMORY_DEFAULTS } from '../../../src/storage/memory/store';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -89,7 +90,35 @@ describe('otel-bridge command line', () => {
     const tls = await runCli(['serve', '--tls-cert', 'cert.pem']);
     expect(tls.err.join('\n')).toMatch(/--tls-cert and --tls-key go together/);
     const store = await runCli(['query', 'traces', '--store', 'postgres']);
-    expect(store.err.join('\n')).toMatch(/--store must be duckdb or clickhouse/);
+    expect(store.err.join('\n')).toMatch(/--store must be duckdb, clickhouse or memory, got "postgres"/);
+  });
+
+  it('serves --store memory: it acknowledges what it stored, and drains on SIGTERM', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      // --grpc-port 0: no gRPC listener, so that it never takes 4317 from another serve.
+      const { child, url, output } = await serve(['--port', '0', '--grpc-port', '0', '--store', 'memory'], directory);
+      expect(output()).toContain(
+        `store: memory (at most ${MEMORY_DEFAULTS.maxRecordsPerSignal} records per signal, lost on exit)`,
+      );
+      const exporter = new OTLPTraceExporter({ url: `${url}/v1/traces` });
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+      provider.getTracer('cli').startSpan('in memory').end();
+      const exported = new Promise<number>((resolve) => {
+        const original = exporter.export.bind(exporter);
+        exporter.export = (spans, done) => original(spans, (result) => (resolve(result.code), done(result)));
+      });
+      await provider.forceFlush();
+      // The receiver answers 200 only once the records are committed to the store.
+      expect(await exported).toBe(0);
+      await provider.shutdown();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).not.toMatch(/dropped/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('serves OTLP/HTTP and OTLP/gRPC into ./otel-bridge.duckdb, drains on SIGTERM, and the data is queryable', async () => {
