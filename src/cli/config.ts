@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors';
+import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
 import { SIGNALS } from '../records/types';
 import { ClickHouseStore } from '../storage/clickhouse/store';
 import { DuckDBStore } from '../storage/duckdb/store';
@@ -55,6 +58,11 @@ export const OPTIONS = {
     help: 'records queued per signal before 429 (default 20000)',
   },
   'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
+  prices: {
+    type: 'string',
+    env: 'OTEL_BRIDGE_PRICES',
+    help: 'JSON or YAML file of model prices that win over the built-in ones',
+  },
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
@@ -99,6 +107,26 @@ export function integerSetting(settings: Settings, name: Exclude<OptionName, 'he
   if (!Number.isInteger(value) || value < min)
     throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
   return value;
+}
+
+/**
+ * The price overrides of `--prices`: a file with a `prices` list, in YAML or JSON (YAML reads
+ * both), each `{ model, provider?, input, output, cachedInput?, cacheWrite?, reasoning? }` in USD per
+ * million tokens.
+ */
+export function pricesFrom(settings: Settings): PriceOverride[] | undefined {
+  const path = settings.prices;
+  if (path === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`--prices ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const prices =
+    document !== null && typeof document === 'object' ? (document as { prices?: unknown }).prices : undefined;
+  if (prices === undefined) throw new ConfigurationError(`--prices ${path}: expected a "prices" list at the top`);
+  return parsePriceOverrides(prices, `--prices ${path}: prices`);
 }
 
 const CHDB_PREFIX = 'chdb:';
