@@ -252,7 +252,18 @@ interface TokenCounts {
   reasoningTokens: number | null;
 }
 
+const NO_TOKENS: TokenCounts = {
+  inputTokens: null,
+  outputTokens: null,
+  totalTokens: null,
+  cachedInputTokens: null,
+  cacheWriteTokens: null,
+  reasoningTokens: null,
+};
+
 function deriveTokens(get: Lookup): TokenCounts {
+  // Most spans (HTTP, database) have no key this module knows: they skip some thirty lookups.
+  if (get === NOTHING) return NO_TOKENS;
   const usage = asMap(get(MASTRA_USAGE));
   const inputDetails = usage && asMap(usage.inputDetails);
   const outputDetails = usage && asMap(usage.outputDetails);
@@ -275,6 +286,7 @@ const NO_COST: CostFields = { inputCost: null, outputCost: null, totalCost: null
 
 /** A cost the sender reports, marked `reported`; the pipeline estimates the others. */
 function deriveReportedCost(get: Lookup): CostFields {
+  if (get === NOTHING) return NO_COST;
   const inputCost = asCost(get(INPUT_COST));
   const outputCost = asCost(get(OUTPUT_COST));
   let totalCost: number | null = null;
@@ -547,15 +559,41 @@ export function deriveSpanSemantics(
     asText(get('mastra.span.entityType')) ??
     ENTITY_TYPES[spanType] ??
     (firstText(get, GENAI_AGENT_KEYS) !== null ? 'agent' : null);
-  return Object.assign(contextFrom(get, attributes, entityType, entityId, entityName), {
+  const tokens = deriveTokens(get);
+  const cost = deriveReportedCost(get);
+  const context = contextFrom(get, attributes, entityType, entityId, entityName);
+  // One literal of every field: adding the span's fields to the context object (Object.assign, or
+  // spreads) made each span's derivation a quarter slower; this literal is faster than either.
+  return {
+    entityType: context.entityType,
+    entityId: context.entityId,
+    entityName: context.entityName,
+    userId: context.userId,
+    organizationId: context.organizationId,
+    resourceId: context.resourceId,
+    runId: context.runId,
+    sessionId: context.sessionId,
+    threadId: context.threadId,
+    requestId: context.requestId,
+    environment: context.environment,
+    tags: context.tags,
+    metadata: context.metadata,
     spanType,
     model: firstText(get, MODEL_KEYS),
     provider: deriveProvider(get),
-    ...deriveTokens(get),
-    ...deriveReportedCost(get),
+    inputTokens: tokens.inputTokens,
+    outputTokens: tokens.outputTokens,
+    totalTokens: tokens.totalTokens,
+    cachedInputTokens: tokens.cachedInputTokens,
+    cacheWriteTokens: tokens.cacheWriteTokens,
+    reasoningTokens: tokens.reasoningTokens,
+    inputCost: cost.inputCost,
+    outputCost: cost.outputCost,
+    totalCost: cost.totalCost,
+    costSource: cost.costSource,
     input: firstValue(get, inputKeys),
     output: firstValue(get, outputKeys),
-  });
+  };
 }
 
 /** `service.name`, as the SDKs default it when it is missing. */
