@@ -1,3 +1,4 @@
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { ConfigurationError } from '../../../src/errors';
 import { PRICE_LIBRARY_SOURCE, SpanPricing, parsePriceOverrides } from '../../../src/pipeline/pricing';
 import type { SpanRecord } from '../../../src/records/types';
@@ -117,6 +118,72 @@ describe('cost of a model span, from the price library', () => {
     );
     expect(spans.map(costOf)).toEqual(spans.map(() => [null, null, null, null]));
     expect(pricing.stats).toEqual({ library: 0, override: 0, reported: 0, unpriced: 0, unpricedModels: {} });
+  });
+});
+
+describe("the library's own arithmetic", () => {
+  /** What the library says a call costs, straight from it: the oracle for pricing's shortcut. */
+  const fromLibrary = (span: SpanRecord, providerId: string) => {
+    const usage: Record<string, number> = { input_tokens: span.inputTokens!, output_tokens: span.outputTokens! };
+    if (span.cachedInputTokens) usage.cache_read_tokens = span.cachedInputTokens;
+    if (span.cacheWriteTokens) usage.cache_write_tokens = span.cacheWriteTokens;
+    if (span.reasoningTokens) usage.output_reasoning_tokens = span.reasoningTokens;
+    const timestamp = new Date(Number(span.startTimeUnixNano / 1_000_000n));
+    const result = calcPrice(usage, span.model!, { providerId, timestamp });
+    return result && [result.input_price, result.output_price, result.total_price];
+  };
+  const close = (actual: (number | null)[], expected: number[]) =>
+    actual.every((value, i) => Math.abs(value! - expected[i]!) <= 1e-9 * Math.max(expected[i]!, 1e-12));
+
+  it('prices tiered models past their first tier, and prices that change with the time of day', () => {
+    const HOUR = 3_600_000_000_000n;
+    const midnight = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z
+    const spans = [
+      makeSpan({ provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 1000, outputTokens: 100 }),
+      makeSpan({ provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 250_000, outputTokens: 100 }),
+      makeSpan({ provider: 'google', model: 'gemini-2.5-pro', inputTokens: 300_000, outputTokens: 2000 }),
+      makeSpan({ provider: 'deepseek', model: 'deepseek-chat', inputTokens: 1000, outputTokens: 100 }),
+      makeSpan({ provider: 'deepseek', model: 'deepseek-chat', inputTokens: 1000, outputTokens: 100 }),
+    ];
+    spans[3]!.startTimeUnixNano = midnight + 2n * HOUR;
+    spans[4]!.startTimeUnixNano = midnight + 20n * HOUR;
+    priced(spans);
+    for (const span of spans)
+      expect(close(costOf(span).slice(0, 3) as number[], fromLibrary(span, span.provider!)!)).toBe(true);
+    // The tier and the hour matter: these pairs differ.
+    expect(spans[1]!.inputCost! / 250).toBeGreaterThan(spans[0]!.inputCost!);
+    expect(spans[3]!.totalCost).not.toBeCloseTo(spans[4]!.totalCost!, 9);
+  });
+
+  it('agrees with the library on every model of the main providers, for calls of every mix', () => {
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * below);
+    };
+    const spans: [SpanRecord, string][] = [];
+    for (const providerId of ['openai', 'anthropic', 'google', 'mistral', 'aws', 'azure', 'deepseek', 'x-ai']) {
+      for (const model of findProvider({ providerId })!.models) {
+        const input = random(300_000);
+        const output = random(20_000);
+        const span = makeSpan({
+          provider: providerId,
+          model: model.id,
+          inputTokens: input,
+          outputTokens: output,
+          cachedInputTokens: random(input / 2),
+          cacheWriteTokens: random(input / 4),
+          reasoningTokens: random(output / 2),
+        });
+        if (fromLibrary(span, providerId) !== null) spans.push([span, providerId]);
+      }
+    }
+    expect(spans.length).toBeGreaterThan(200);
+    priced(spans.map(([span]) => span));
+    const disagree = spans.filter(
+      ([span, providerId]) => !close(costOf(span).slice(0, 3) as number[], fromLibrary(span, providerId)!),
+    );
+    expect(disagree.map(([span]) => `${span.provider}/${span.model}`)).toEqual([]);
   });
 });
 
