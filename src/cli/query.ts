@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
 import { integerSetting, storeFrom, type Settings } from './config';
-import { formatDuration, formatTime, renderTable } from './table';
+import { formatCost, formatDuration, formatTime, renderTable } from './table';
 
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
 type What = (typeof WHAT)[number];
@@ -20,10 +20,11 @@ function traceTree(spans: SpanRecord[]): string {
       span.statusCode,
       span.model ?? '',
       span.totalTokens === null ? '' : String(span.totalTokens),
+      formatCost(span.totalCost),
       span.error?.message ?? '',
     ];
   });
-  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'error'], rows, 60);
+  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'cost', 'error'], rows, 60);
 }
 
 /** Attribute values as `String` writes them, except that a map shows its contents rather than `[object Object]`. */

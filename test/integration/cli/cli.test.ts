@@ -163,6 +163,15 @@ describe('otel-bridge command line', () => {
       } finally {
         await store.close();
       }
+      const tree = await runCli([
+        'query',
+        'traces',
+        '--trace',
+        span.spanContext().traceId,
+        '--duckdb-path',
+        join(directory, 'otel-bridge.duckdb'),
+      ]);
+      expect(tree.out.join('\n')).toMatch(/chat llama3\.1:8b\s+model_generation\s+.+llama3\.1:8b\s+1500\s+\$0\.000200/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
