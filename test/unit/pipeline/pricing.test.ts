@@ -326,6 +326,28 @@ describe('parsePriceOverrides', () => {
   });
 });
 
+describe('validation', () => {
+  it('refuses a cost that is negative or not a number, and token parts that are not counts, by field', () => {
+    const issues = findInvalidRecords('spans', [
+      makeSpan({ totalCost: -0.01 }),
+      makeSpan({ inputCost: Number.NaN }),
+      makeSpan({ outputCost: Number.POSITIVE_INFINITY }),
+      makeSpan({ cachedInputTokens: 1.5 }),
+      makeSpan({ reasoningTokens: -3 }),
+      makeSpan({ costSource: 7 as never }),
+      makeSpan({ totalCost: 0, inputCost: 0, outputCost: 0, costSource: 'override', cacheWriteTokens: 0 }),
+    ]);
+    expect(issues.map((issue) => [issue.index, issue.path])).toEqual([
+      [0, '/totalCost'],
+      [1, '/inputCost'],
+      [2, '/outputCost'],
+      [3, '/cachedInputTokens'],
+      [4, '/reasoningTokens'],
+      [5, '/costSource'],
+    ]);
+  });
+});
+
 describe('fixtures', () => {
   it('name the model and tokens the same way the mapping reads them, in every convention', () => {
     for (const vendor of VENDORS) {
