@@ -243,14 +243,10 @@ function asCost(value: AttributeValue | undefined): number | null {
   return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : null;
 }
 
-interface TokenCounts {
-  inputTokens: number | null;
-  outputTokens: number | null;
-  totalTokens: number | null;
-  cachedInputTokens: number | null;
-  cacheWriteTokens: number | null;
-  reasoningTokens: number | null;
-}
+type TokenCounts = Pick<
+  GenAiFields,
+  'inputTokens' | 'outputTokens' | 'totalTokens' | 'cachedInputTokens' | 'cacheWriteTokens' | 'reasoningTokens'
+>;
 
 const NO_TOKENS: TokenCounts = {
   inputTokens: null,
