@@ -71,6 +71,7 @@ export interface PricingStats {
 }
 
 const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'reasoning'] as const;
+const OVERRIDE_FIELDS: ReadonlySet<string> = new Set(['model', 'provider', ...PRICE_FIELDS]);
 
 /** The overrides in `value`, checked; errors name the entry and field, prefixed by `where`. */
 export function parsePriceOverrides(value: unknown, where = 'prices'): PriceOverride[] {
@@ -80,10 +81,9 @@ export function parsePriceOverrides(value: unknown, where = 'prices'): PriceOver
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
       throw new ConfigurationError(`${at} must be an object, got ${typeOf(entry)}`);
     const fields = entry as Record<string, unknown>;
-    const known = new Set<string>(['model', 'provider', ...PRICE_FIELDS]);
-    const unknown = Object.keys(fields).find((key) => !known.has(key));
+    const unknown = Object.keys(fields).find((key) => !OVERRIDE_FIELDS.has(key));
     if (unknown !== undefined)
-      throw new ConfigurationError(`${at}.${unknown} is not a price field (use ${[...known].join(', ')})`);
+      throw new ConfigurationError(`${at}.${unknown} is not a price field (use ${[...OVERRIDE_FIELDS].join(', ')})`);
     if (typeof fields.model !== 'string' || fields.model.trim() === '' || fields.model.trim() === '*')
       throw new ConfigurationError(`${at}.model must name a model, got ${JSON.stringify(fields.model)}`);
     if (fields.provider !== undefined && (typeof fields.provider !== 'string' || fields.provider.trim() === ''))
@@ -248,7 +248,7 @@ function linearPrices(provider: Provider, model: string): LinearPrices | null {
     closeTo(expected.input, got.input) &&
     closeTo(expected.output, got.output) &&
     closeTo(expected.total, got.total);
-  return agrees && mixed.input + mixed.output < linear.tokensBelow ? linear : null;
+  return agrees ? linear : null;
 }
 
 function spanCost(resolution: Resolution, model: string, span: SpanRecord): Cost | null {
@@ -282,7 +282,7 @@ export class SpanPricing {
     for (const override of parsePriceOverrides(overrides)) {
       if (override.model.endsWith('*')) this.prefixes.push(override);
       // A later entry for the same model and provider wins, as in a file read top to bottom.
-      else this.exact.set(overrideKey(override.provider, override.model), override);
+      else this.exact.set(modelKey(override.provider, override.model), override);
     }
     this.prefixes.sort((a, b) => b.model.length - a.model.length);
   }
@@ -313,7 +313,7 @@ export class SpanPricing {
   }
 
   private resolve(provider: string | null, model: string): Resolution | null {
-    const key = overrideKey(provider ?? undefined, model);
+    const key = modelKey(provider ?? undefined, model);
     let resolution = this.resolved.get(key);
     if (resolution !== undefined) return resolution;
     resolution = this.fromOverride(provider, model) ?? fromLibrary(provider, model);
@@ -330,8 +330,8 @@ export class SpanPricing {
         ? candidate.provider !== undefined && candidate.provider.toLowerCase() === ofProvider
         : candidate.provider === undefined) && model.startsWith(candidate.model.slice(0, -1));
     const match =
-      (provider === null ? undefined : this.exact.get(overrideKey(provider, model))) ??
-      this.exact.get(overrideKey(undefined, model)) ??
+      (provider === null ? undefined : this.exact.get(modelKey(provider, model))) ??
+      this.exact.get(modelKey(undefined, model)) ??
       this.prefixes.find((candidate) => prefixMatch(candidate, true)) ??
       this.prefixes.find((candidate) => prefixMatch(candidate, false));
     if (match === undefined) return null;
@@ -357,7 +357,8 @@ export class SpanPricing {
   }
 }
 
-const overrideKey = (provider: string | undefined, model: string): string =>
+/** A (provider, model) pair as a map key; providers are compared in any case. */
+const modelKey = (provider: string | undefined, model: string): string =>
   `${provider?.toLowerCase() ?? ''}\u0000${model}`;
 
 /**
