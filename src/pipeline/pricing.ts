@@ -298,11 +298,20 @@ export class SpanPricing {
       this.counts.reported++;
       return;
     }
-    if (span.model === null || (span.inputTokens === null && span.outputTokens === null)) return;
-    const resolution = this.resolve(span.provider, span.model);
-    const cost = resolution && spanCost(resolution, span.model, span);
+    if (span.inputTokens === null && span.outputTokens === null) return;
+    // Records are validated after pricing: one whose fields have the wrong types is left for
+    // validation to refuse by name.
+    const { model, provider, startTimeUnixNano } = span as {
+      model: unknown;
+      provider: unknown;
+      startTimeUnixNano: unknown;
+    };
+    if (typeof model !== 'string' || (provider !== null && typeof provider !== 'string')) return;
+    if (typeof startTimeUnixNano !== 'bigint') return;
+    const resolution = this.resolve(provider, model);
+    const cost = resolution && spanCost(resolution, model, span);
     if (resolution === null || cost === null) {
-      this.countUnpriced(span.provider, span.model);
+      this.countUnpriced(provider, model);
       return;
     }
     span.inputCost = cost.input;

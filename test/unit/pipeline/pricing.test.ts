@@ -327,6 +327,19 @@ describe('parsePriceOverrides', () => {
 });
 
 describe('validation', () => {
+  it('comes after pricing, which leaves records of the wrong shape alone instead of failing', () => {
+    const pricing = new SpanPricing([{ model: 'm*', input: 1, output: 1 }]);
+    const junk = [
+      makeSpan({ model: 5 as never, inputTokens: 10 }),
+      makeSpan({ model: 'm1', provider: {} as never, inputTokens: 10 }),
+      { ...makeSpan({ model: 'm1', inputTokens: 10 }), startTimeUnixNano: 5 as never },
+      makeSpan({ model: 'm1', inputTokens: -4, outputTokens: 'x' as never }),
+    ];
+    expect(() => pricing.priceSpans(junk)).not.toThrow();
+    expect(junk.slice(0, 3).map(costOf)).toEqual(junk.slice(0, 3).map(() => [null, null, null, null]));
+    expect(findInvalidRecords('spans', junk).map((issue) => issue.index)).toEqual([0, 1, 2, 3]);
+  });
+
   it('refuses a cost that is negative or not a number, and token parts that are not counts, by field', () => {
     const issues = findInvalidRecords('spans', [
       makeSpan({ totalCost: -0.01 }),
