@@ -36,6 +36,14 @@ export { metricsFromSdk } from './mapping/sdk/metrics';
 export { StorePipeline, PIPELINE_DEFAULTS, type PipelineOptions } from './pipeline/store-pipeline';
 export type { DropReport, DropReason, SubmitOutcome, BatchWriterStats } from './pipeline/batch-writer';
 export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export {
+  SpanPricing,
+  parsePriceOverrides,
+  PRICE_LIBRARY_SOURCE,
+  type PriceOverride,
+  type ModelPrices,
+  type PricingStats,
+} from './pipeline/pricing';
 
 export * from './storage/types';
 export { spanPrecedence, preferredCopies } from './storage/precedence';

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors';
+import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
 import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
 import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
@@ -106,6 +109,11 @@ export const OPTIONS = {
     help: 'records per store write',
     default: PIPELINE_DEFAULTS.maxBatchSize,
   },
+  prices: {
+    type: 'string',
+    env: 'OTEL_BRIDGE_PRICES',
+    help: 'JSON or YAML file of model prices that win over the built-in ones',
+  },
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query', default: 20 },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
@@ -164,6 +172,26 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     if (typeof value === 'string' && value !== '') settings[name] = value;
   }
   return settings;
+}
+
+/**
+ * The price overrides of `--prices`: a file with a `prices` list, in YAML or JSON (YAML reads
+ * both), each `{ model, provider?, input, output, cachedInput?, cacheWrite?, reasoning? }` in USD per
+ * million tokens.
+ */
+export function pricesFrom(settings: Settings): PriceOverride[] | undefined {
+  const path = settings.prices;
+  if (path === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`--prices ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const prices =
+    document !== null && typeof document === 'object' ? (document as { prices?: unknown }).prices : undefined;
+  if (prices === undefined) throw new ConfigurationError(`--prices ${path}: expected a "prices" list at the top`);
+  return parsePriceOverrides(prices, `--prices ${path}: prices`);
 }
 
 /** The factory of the store the settings name: `--store`, else the one a set option implies, else the default. */

@@ -2,7 +2,7 @@
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
 import { wholeNumberSetting } from '../options';
-import { OPTIONS, describeStore, helpText, parseSettings, storeFrom, type Settings } from './config';
+import { OPTIONS, describeStore, helpText, parseSettings, pricesFrom, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 import { runRecord } from './record';
 
@@ -21,6 +21,7 @@ function tlsFrom(settings: Settings): { certFile: string; keyFile: string } | un
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
   const grpcPort = wholeNumberSetting(settings, 'grpc-port', 0) ?? OPTIONS['grpc-port'].default;
   const tls = tlsFrom(settings);
+  const prices = pricesFrom(settings);
   const store = storeFrom(settings);
   const maxBodyMb = wholeNumberSetting(settings, 'max-body-mb', 1);
   const maxInFlightMb = wholeNumberSetting(settings, 'max-in-flight-mb', 1);
@@ -38,6 +39,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     memoryLimitBytes: (memoryLimitMb ?? OPTIONS['memory-limit-mb'].default) * MiB,
     maxBufferSize: wholeNumberSetting(settings, 'max-buffer', 1),
     maxBatchSize: wholeNumberSetting(settings, 'max-batch', 1),
+    prices,
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
   }).catch(async (error: unknown) => {
     await store.close();

@@ -7,7 +7,7 @@ import type { ObservabilityStore } from '../storage/types';
 import { wholeNumberSetting } from '../options';
 import { formatUnixNano } from '../records/primitives';
 import { OPTIONS, storeFrom, type Settings } from './config';
-import { formatDuration, renderTable } from './table';
+import { formatCost, formatDuration, renderTable } from './table';
 
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
 type What = (typeof WHAT)[number];
@@ -33,10 +33,11 @@ export function formatTrace(spans: readonly SpanRecord[]): string {
       span.running ? 'running' : span.statusCode,
       span.model ?? '',
       span.totalTokens === null ? '' : String(span.totalTokens),
+      formatCost(span.totalCost),
       span.error?.message ?? '',
     ];
   });
-  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'error'], rows, 60);
+  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'cost', 'error'], rows, 60);
 }
 
 /** Attribute values as `String` writes them, except that a map shows its contents rather than `[object Object]`. */

@@ -1,8 +1,9 @@
 import { ConfigurationError } from '../errors';
 import { definedOnly } from '../options';
-import { SIGNALS, type RecordOf, type Signal } from '../records/types';
+import { SIGNALS, type RecordOf, type Signal, type SpanRecord } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
+import { SpanPricing, type PriceOverride } from './pricing';
 
 export interface PipelineOptions {
   /** Most records in one write. Default 2000: larger batches were slower in `npm run bench`, and held more memory. */
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   onDrop?: (report: DropReport) => void;
   /** Overrides the store's preferred strategy for a signal; it must be one the store supports. */
   strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
+  /** Model prices that win over the price library's. Default none. */
+  prices?: readonly PriceOverride[];
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -53,11 +56,14 @@ type Writers = { [S in Signal]: BatchWriter<RecordOf[S]> };
  */
 export class StorePipeline {
   readonly store: ObservabilityStore;
+  /** Estimates the cost of model spans as they are submitted; its `stats` count what it could not price. */
+  readonly pricing: SpanPricing;
   private readonly writers: Writers;
   private ready: Promise<void> | null = null;
 
   constructor(store: ObservabilityStore, options: PipelineOptions = {}) {
     this.store = store;
+    this.pricing = new SpanPricing(options.prices);
     const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
     positiveInteger('maxBatchSize', settings.maxBatchSize);
     positiveInteger('maxBufferSize', settings.maxBufferSize);
@@ -126,7 +132,9 @@ export class StorePipeline {
     return this.writers[signal];
   }
 
+  /** Hands records to their signal's writer; model spans get their cost first, in place. */
   submit<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<SubmitOutcome> {
+    if (signal === 'spans') this.pricing.priceSpans(records as readonly SpanRecord[]);
     return this.writers[signal].submit(records);
   }
 

@@ -30,6 +30,7 @@ const COUNT = Type.Integer({ minimum: 0 });
 const UINT32 = Type.Integer({ minimum: 0, maximum: 0xffffffff });
 const NULLABLE_STRING = Type.Union([Type.String(), Type.Null()]);
 const FINITE = Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE });
+const COST = Type.Number({ minimum: 0, maximum: Number.MAX_VALUE });
 
 // OTLP doubles may be NaN or infinite (Prometheus marks staleness with NaN); TypeBox's Number refuses both.
 export const DOUBLE_KIND = 'OtelBridgeDouble';
@@ -115,6 +116,13 @@ export const SpanRecordSchema = Type.Object({
   inputTokens: nullable(COUNT),
   outputTokens: nullable(COUNT),
   totalTokens: nullable(COUNT),
+  cachedInputTokens: nullable(COUNT),
+  cacheWriteTokens: nullable(COUNT),
+  reasoningTokens: nullable(COUNT),
+  inputCost: nullable(COST),
+  outputCost: nullable(COST),
+  totalCost: nullable(COST),
+  costSource: NULLABLE_STRING,
   input: AttributeValueSchema,
   output: AttributeValueSchema,
 });

@@ -396,6 +396,13 @@ export const SPAN_COLUMNS: Column<S>[] = [
   field<S, 'inputTokens'>('input_tokens', 'inputTokens', 'uint64', { nullable: true }),
   field<S, 'outputTokens'>('output_tokens', 'outputTokens', 'uint64', { nullable: true }),
   field<S, 'totalTokens'>('total_tokens', 'totalTokens', 'uint64', { nullable: true }),
+  field<S, 'cachedInputTokens'>('cached_input_tokens', 'cachedInputTokens', 'uint64', { nullable: true }),
+  field<S, 'cacheWriteTokens'>('cache_write_tokens', 'cacheWriteTokens', 'uint64', { nullable: true }),
+  field<S, 'reasoningTokens'>('reasoning_tokens', 'reasoningTokens', 'uint64', { nullable: true }),
+  field<S, 'inputCost'>('input_cost', 'inputCost', 'float64', { nullable: true }),
+  field<S, 'outputCost'>('output_cost', 'outputCost', 'float64', { nullable: true }),
+  field<S, 'totalCost'>('total_cost', 'totalCost', 'float64', { nullable: true }),
+  field<S, 'costSource'>('cost_source', 'costSource', 'string', { nullable: true, lowCardinality: true }),
   payloadColumn('input'),
   payloadColumn('output'),
 ];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -9,12 +9,14 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { pricesFrom } from '../../../src/cli/config';
 import { run } from '../../../src/cli/main';
 import { freePort } from '../../support/ports';
 import { codecFor } from '../../../src/api/codec';
 import { FeedbackListSchema, ScoreListSchema, TraceListSchema, TraceViewSchema } from '../../../src/api/schemas';
 import { apiGet } from '../../support/api';
 import { MEMORY_DEFAULTS } from '../../../src/storage/memory/store';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -91,6 +93,99 @@ describe('otel-bridge command line', () => {
     expect(tls.err.join('\n')).toMatch(/--tls-cert and --tls-key go together/);
     const store = await runCli(['query', 'traces', '--store', 'postgres']);
     expect(store.err.join('\n')).toMatch(/--store must be duckdb, clickhouse or memory, got "postgres"/);
+  });
+
+  it('reads --prices from a YAML or JSON file, and names the file and entry of a bad one', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-prices-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(directory, name), text);
+        return join(directory, name);
+      };
+      const yaml = file(
+        'prices.yaml',
+        'prices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    output: 0.2\n',
+      );
+      const json = file(
+        'prices.json',
+        JSON.stringify({ prices: [{ model: 'ft:*', input: 1, output: 2, cachedInput: 0.5 }] }),
+      );
+      expect(pricesFrom({ prices: yaml, help: false, json: false, positionals: [] })).toEqual([
+        { model: 'llama3.1:8b', provider: 'ollama', input: 0.1, output: 0.2 },
+      ]);
+      expect(pricesFrom({ prices: json, help: false, json: false, positionals: [] })).toEqual([
+        { model: 'ft:*', input: 1, output: 2, cachedInput: 0.5 },
+      ]);
+
+      const missing = await runCli(['serve', '--prices', join(directory, 'nope.yaml')]);
+      expect(missing.code).toBe(1);
+      expect(missing.err.join('\n')).toMatch(/--prices .*nope\.yaml: .*ENOENT/);
+      const broken = await runCli(['serve', '--prices', file('broken.yaml', 'prices: [\n')]);
+      expect(broken.err.join('\n')).toMatch(/--prices .*broken\.yaml: /);
+      const noList = await runCli(['serve', '--prices', file('list.yaml', '- model: m\n')]);
+      expect(noList.err.join('\n')).toMatch(/list\.yaml: expected a "prices" list at the top/);
+      const negative = await runCli(['serve'], {
+        OTEL_BRIDGE_PRICES: file('negative.yaml', 'prices:\n  - { model: m, input: -1, output: 1 }\n'),
+      });
+      expect(negative.err.join('\n')).toMatch(
+        /--prices .*negative\.yaml: prices\[0\]\.input must be a number >= 0 \(USD per million tokens\), got -1/,
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('serve --prices prices a self-hosted model that the library does not know', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      writeFileSync(
+        join(directory, 'prices.yaml'),
+        '# USD per million tokens\nprices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    output: 0.2\n',
+      );
+      const { child, url } = await serve(['--port', '0', '--grpc-port', '0', '--prices', 'prices.yaml'], directory);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const provider = new BasicTracerProvider({
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+      });
+      const span = provider.getTracer('cli').startSpan('chat llama3.1:8b', {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'ollama',
+          'gen_ai.request.model': 'llama3.1:8b',
+          'gen_ai.usage.input_tokens': 1000,
+          'gen_ai.usage.output_tokens': 500,
+        },
+      });
+      span.end();
+      try {
+        await provider.forceFlush();
+        await provider.shutdown();
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+
+      const store = new DuckDBStore({ path: join(directory, 'otel-bridge.duckdb') });
+      await store.init();
+      try {
+        const [stored] = (await store.getTrace(span.spanContext().traceId))!.spans;
+        expect(stored).toMatchObject({ model: 'llama3.1:8b', costSource: 'override' });
+        expect(stored!.totalCost).toBeCloseTo((1000 * 0.1 + 500 * 0.2) / 1e6, 15);
+      } finally {
+        await store.close();
+      }
+      const tree = await runCli([
+        'query',
+        'traces',
+        '--trace',
+        span.spanContext().traceId,
+        '--duckdb-path',
+        join(directory, 'otel-bridge.duckdb'),
+      ]);
+      expect(tree.out.join('\n')).toMatch(/chat llama3\.1:8b\s+model_generation\s+.+llama3\.1:8b\s+1500\s+\$0\.000200/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('serves --store memory: it acknowledges what it stored, and drains on SIGTERM', async () => {
