@@ -588,25 +588,16 @@ export function deriveSpanSemantics(
 
 /**
  * The model fields of a Mastra span from Mastra's own attribute names (`ModelGenerationAttributes`,
- * `ModelStepAttributes`): `responseModel` or `model`, `provider`, and `usage.inputTokens` /
- * `usage.outputTokens`. A field Mastra does not give is left out, to be derived as for any span.
+ * `ModelStepAttributes`): `responseModel` or `model`, and `provider`, names too general to read on
+ * any span. A field Mastra does not give is left out, to be derived as for any span; its tokens
+ * (`usage`) and reported cost (`costContext`) are derived so, with every other convention's.
  */
-export function deriveMastraModelFields(
-  attributes: AttributeMap,
-): Partial<Pick<GenAiFields, 'model' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens'>> {
-  const fields: Partial<Pick<GenAiFields, 'model' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens'>> = {};
+export function deriveMastraModelFields(attributes: AttributeMap): Partial<Pick<GenAiFields, 'model' | 'provider'>> {
+  const fields: Partial<Pick<GenAiFields, 'model' | 'provider'>> = {};
   const model = asText(attributes.responseModel) ?? asText(attributes.model);
   if (model !== null) fields.model = model;
   const provider = asText(attributes.provider);
   if (provider !== null) fields.provider = provider;
-  const usage = attributes.usage;
-  if (usage !== null && typeof usage === 'object' && !Array.isArray(usage) && !(usage instanceof Uint8Array)) {
-    const input = asCount(usage.inputTokens);
-    const output = asCount(usage.outputTokens);
-    if (input !== null) fields.inputTokens = input;
-    if (output !== null) fields.outputTokens = output;
-    if (input !== null || output !== null) fields.totalTokens = (input ?? 0) + (output ?? 0);
-  }
   return fields;
 }
 
