@@ -163,7 +163,7 @@ function explain(error: ValueError): { path: string; message: string } {
   const inner = attributeProblemAt(error.schema, error.value);
   return {
     path: error.path + (inner?.path ?? ''),
-    message: inner?.message ?? (error.schema.description) ?? error.message,
+    message: inner?.message ?? error.schema.description ?? error.message,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
-import { StorageError, StoreClosedError } from '../errors';
+import { StorageError, StoreClosedError, diskOutage } from '../errors';
 import type {
   FeedbackFilter,
   LogFilter,
@@ -96,10 +96,21 @@ const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_ext
   ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
+/** After a fatal error DuckDB refuses everything until the file is reopened, which the engine does. */
+const INVALIDATED = /database has been invalidated/i;
 
 function storageError(operation: string, error: unknown): StorageError {
   const message = error instanceof Error ? error.message : String(error);
-  return new StorageError({ store: 'duckdb', operation, retryable: RETRYABLE.test(message), message, cause: error });
+  const outage = diskOutage(message) ?? (INVALIDATED.test(message) ? 'unavailable' : null);
+  const retryable = outage !== null || RETRYABLE.test(message);
+  return new StorageError({
+    store: 'duckdb',
+    operation,
+    retryable,
+    message,
+    reason: outage ?? undefined,
+    cause: error,
+  });
 }
 
 /**
