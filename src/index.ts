@@ -32,10 +32,11 @@ export { metricsFromSdk } from './mapping/sdk/metrics';
 
 export { StorePipeline, PIPELINE_DEFAULTS, type PipelineOptions } from './pipeline/store-pipeline';
 export type { DropReport, DropReason, SubmitOutcome, BatchWriterStats } from './pipeline/batch-writer';
-export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { BufferFullError, UnisolatedFailureError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { LIMIT_DEFAULTS, type RecordLimits, type LimitCounts } from './pipeline/limits';
 
 export * from './storage/types';
-export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
+export { StorageError, InvalidQueryError, StoreClosedError, type StorageFailureReason } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
 export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
 export {

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../errors';
+import { LIMIT_DEFAULTS, type RecordLimits } from '../pipeline/limits';
 import { SIGNALS } from '../records/types';
 import { ClickHouseStore } from '../storage/clickhouse/store';
 import { DuckDBStore } from '../storage/duckdb/store';
@@ -55,6 +56,41 @@ export const OPTIONS = {
     help: 'records queued per signal before 429 (default 20000)',
   },
   'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
+  'attribute-count-limit': {
+    type: 'string',
+    env: 'OTEL_ATTRIBUTE_COUNT_LIMIT',
+    help: `attributes kept per span, log and point (default ${LIMIT_DEFAULTS.attributeCountLimit})`,
+  },
+  'attribute-value-length-limit': {
+    type: 'string',
+    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    help: `characters kept of an attribute value (default ${LIMIT_DEFAULTS.attributeValueLengthLimit})`,
+  },
+  'span-event-count-limit': {
+    type: 'string',
+    env: 'OTEL_SPAN_EVENT_COUNT_LIMIT',
+    help: `events kept per span, the latest (default ${LIMIT_DEFAULTS.eventCountLimit})`,
+  },
+  'span-link-count-limit': {
+    type: 'string',
+    env: 'OTEL_SPAN_LINK_COUNT_LIMIT',
+    help: `links kept per span (default ${LIMIT_DEFAULTS.linkCountLimit})`,
+  },
+  'event-attribute-count-limit': {
+    type: 'string',
+    env: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+    help: `attributes kept per span event (default ${LIMIT_DEFAULTS.attributePerEventCountLimit})`,
+  },
+  'link-attribute-count-limit': {
+    type: 'string',
+    env: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+    help: `attributes kept per span link (default ${LIMIT_DEFAULTS.attributePerLinkCountLimit})`,
+  },
+  'attribute-depth-limit': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_ATTRIBUTE_DEPTH_LIMIT',
+    help: `nesting levels kept in an attribute value (default ${LIMIT_DEFAULTS.attributeDepthLimit}, at most 64)`,
+  },
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
@@ -99,6 +135,27 @@ export function integerSetting(settings: Settings, name: Exclude<OptionName, 'he
   if (!Number.isInteger(value) || value < min)
     throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
   return value;
+}
+
+/** The record limits' flags, named after the OpenTelemetry SDK's environment variables. */
+const LIMIT_FLAGS = {
+  'attribute-count-limit': 'attributeCountLimit',
+  'attribute-value-length-limit': 'attributeValueLengthLimit',
+  'span-event-count-limit': 'eventCountLimit',
+  'span-link-count-limit': 'linkCountLimit',
+  'event-attribute-count-limit': 'attributePerEventCountLimit',
+  'link-attribute-count-limit': 'attributePerLinkCountLimit',
+  'attribute-depth-limit': 'attributeDepthLimit',
+} as const satisfies Partial<Record<OptionName, keyof RecordLimits>>;
+
+/** The record limits the settings give. */
+export function limitsFrom(settings: Settings): Partial<RecordLimits> {
+  return Object.fromEntries(
+    Object.entries(LIMIT_FLAGS).map(([flag, limit]) => [
+      limit,
+      integerSetting(settings, flag as keyof typeof LIMIT_FLAGS, 1),
+    ]),
+  );
 }
 
 const CHDB_PREFIX = 'chdb:';

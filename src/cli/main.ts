@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
-import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
+import { describeStore, helpText, integerSetting, limitsFrom, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 
 const MiB = 1024 * 1024;
@@ -24,6 +24,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     memoryLimitBytes: (memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * MiB,
     maxBufferSize: integerSetting(settings, 'max-buffer', 1),
     maxBatchSize: integerSetting(settings, 'max-batch', 1),
+    limits: limitsFrom(settings),
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
   }).catch(async (error: unknown) => {
     await store.close();

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors';
 import { SIGNALS, type RecordOf, type Signal } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
+import { applyLimits, noLimitCounts, resolveLimits, type LimitCounts, type RecordLimits } from './limits';
 
 export interface PipelineOptions {
   /** Most records in one write. Default 2000: larger batches were slower in `npm run bench`, and held more memory. */
@@ -20,6 +21,8 @@ export interface PipelineOptions {
   onDrop?: (report: DropReport) => void;
   /** Overrides the store's preferred strategy for a signal; it must be one the store supports. */
   strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
+  /** Attribute, event, link and nesting limits on every record, over `LIMIT_DEFAULTS`. */
+  limits?: Partial<RecordLimits>;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -53,11 +56,17 @@ type Writers = { [S in Signal]: BatchWriter<RecordOf[S]> };
 export class StorePipeline {
   readonly store: ObservabilityStore;
   private readonly writers: Writers;
+  private readonly limits: RecordLimits;
+  private readonly limitCounts = Object.fromEntries(SIGNALS.map((signal) => [signal, noLimitCounts()])) as Record<
+    Signal,
+    LimitCounts
+  >;
   private ready: Promise<void> | null = null;
 
   constructor(store: ObservabilityStore, options: PipelineOptions = {}) {
     this.store = store;
     const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
+    this.limits = resolveLimits(options.limits);
     positiveInteger('maxBatchSize', settings.maxBatchSize);
     positiveInteger('maxBufferSize', settings.maxBufferSize);
     positiveInteger('maxConcurrentWrites', settings.maxConcurrentWrites);
@@ -126,6 +135,7 @@ export class StorePipeline {
   }
 
   submit<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<SubmitOutcome> {
+    applyLimits(signal, records, this.limits, this.limitCounts[signal]);
     return this.writers[signal].submit(records);
   }
 
@@ -137,6 +147,14 @@ export class StorePipeline {
   /** Refuses new records and drains the queued ones. Leaves the store open. */
   async shutdown(): Promise<void> {
     await Promise.all(SIGNALS.map((signal) => this.writers[signal].shutdown()));
+  }
+
+  /** How often each record limit applied, per signal. */
+  get limitStats(): Record<Signal, LimitCounts> {
+    return Object.fromEntries(SIGNALS.map((signal) => [signal, { ...this.limitCounts[signal] }])) as Record<
+      Signal,
+      LimitCounts
+    >;
   }
 
   get stats(): Record<Signal, BatchWriterStats> {
