@@ -111,7 +111,8 @@ function asError(error: unknown): Error {
  *   together; an idle writer starts writing at once, never on a timer.
  * - Backpressure: the buffer is bounded, and a submission that does not fit fails at once.
  * - Retries: a failed batch is retried as it was (so that stores can deduplicate it) with
- *   exponential backoff; permanent failures and exhausted retries are dropped and reported.
+ *   exponential backoff while the store reports an outage; exhausted retries are dropped and
+ *   reported.
  * - Isolation: records the store rejects as invalid are taken out of the batch and reported against
  *   their own submission, and the rest of the batch is written. A batch that fails permanently for
  *   another reason is bisected ({@link BatchWriter.isolate}): what writes is committed, and a record

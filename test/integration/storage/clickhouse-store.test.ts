@@ -1,3 +1,4 @@
+import { RecordValidationError } from '../../../src/records/validate';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../../src/errors';
@@ -349,14 +350,15 @@ describe('ClickHouseStore on chdb', () => {
       expect(await found(':\\t')).toEqual(['C:\\temp']);
     });
 
-    it('refuses a time beyond DateTime64(9) as bad data, and writes nothing of the batch', async () => {
+    it('refuses a time beyond DateTime64(9) as bad data, naming the record, and writes nothing of the batch', async () => {
       const store = await openStore();
       const error = await store
         .batchCreateLogs({ logs: [makeLog(), makeLog({ timeUnixNano: 2n ** 63n })] })
         .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StorageError);
-      expect(error).toMatchObject({ retryable: false, operation: 'insert logs' });
-      expect((error as Error).message).toMatch(/outside DateTime64\(9\)/);
+      expect(error).toBeInstanceOf(RecordValidationError);
+      expect((error as RecordValidationError).issues).toEqual([
+        expect.objectContaining({ index: 1, path: '/timeUnixNano' }),
+      ]);
       expect((await store.listLogs()).pagination.total).toBe(0);
     });
   });
