@@ -35,7 +35,8 @@ export { metricsFromSdk } from './mapping/sdk/metrics';
 
 export { StorePipeline, PIPELINE_DEFAULTS, type PipelineOptions } from './pipeline/store-pipeline';
 export type { DropReport, DropReason, SubmitOutcome, BatchWriterStats } from './pipeline/batch-writer';
-export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { BufferFullError, UnisolatedFailureError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { LIMIT_DEFAULTS, type RecordLimits, type LimitCounts } from './pipeline/limits';
 export {
   SpanPricing,
   parsePriceOverrides,
@@ -47,7 +48,7 @@ export {
 
 export * from './storage/types';
 export { spanPrecedence, preferredCopies } from './storage/precedence';
-export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
+export { StorageError, InvalidQueryError, StoreClosedError, type StorageFailureReason } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
 export { DuckDBStore, DUCKDB_DEFAULTS, type DuckDBStoreOptions } from './storage/duckdb/store';
 export { MemoryStore, MEMORY_DEFAULTS, type MemoryStoreOptions, type MemoryTableStats } from './storage/memory/store';

@@ -4,6 +4,7 @@ import { jsonPointer } from '../records/primitives';
 import {
   ATTRIBUTE_MAP_KIND,
   ATTRIBUTE_VALUE_KIND,
+  BIGINT_RANGE_KINDS,
   DOUBLE_KIND,
   FeedbackRecordSchema,
   LogRecordSchema,
@@ -323,6 +324,7 @@ function build(schema: TSchema): Node {
         ),
       );
     default:
+      if (BIGINT_RANGE_KINDS.has(kind)) return BIGINT;
       throw new CodecError(`the record codec has no rule for the schema kind ${kind}`);
   }
 }

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors';
+import { wholeNumberSetting } from '../options';
+import { LIMIT_DEFAULTS, type RecordLimits } from '../pipeline/limits';
 import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
 import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
 import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
+import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
 import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
 import type { ObservabilityStore } from '../storage/types';
 
@@ -39,6 +42,44 @@ const STORE_OPTIONS = Object.fromEntries(
     Object.entries(factory.options).map(([name, option]) => [name, { type: 'string', ...option }]),
   ),
 ) as Record<StoreOptionName, OptionSpec>;
+
+/**
+ * The record limits' flags and the limit each sets, named after the OpenTelemetry SDK's
+ * environment variables; the defaults are the pipeline's.
+ */
+const LIMIT_FLAGS = {
+  'attribute-count-limit': 'attributeCountLimit',
+  'attribute-value-length-limit': 'attributeValueLengthLimit',
+  'span-event-count-limit': 'eventCountLimit',
+  'span-link-count-limit': 'linkCountLimit',
+  'event-attribute-count-limit': 'attributePerEventCountLimit',
+  'link-attribute-count-limit': 'attributePerLinkCountLimit',
+  'attribute-depth-limit': 'attributeDepthLimit',
+} as const satisfies Record<string, keyof RecordLimits>;
+type LimitFlag = keyof typeof LIMIT_FLAGS;
+
+const LIMIT_HELP: Record<LimitFlag, Pick<OptionSpec, 'env' | 'help'>> = {
+  'attribute-count-limit': { env: 'OTEL_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span, log and point' },
+  'attribute-value-length-limit': {
+    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    help: 'characters kept of an attribute value',
+  },
+  'span-event-count-limit': { env: 'OTEL_SPAN_EVENT_COUNT_LIMIT', help: 'events kept per span, the latest' },
+  'span-link-count-limit': { env: 'OTEL_SPAN_LINK_COUNT_LIMIT', help: 'links kept per span' },
+  'event-attribute-count-limit': { env: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span event' },
+  'link-attribute-count-limit': { env: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span link' },
+  'attribute-depth-limit': {
+    env: 'OTEL_BRIDGE_ATTRIBUTE_DEPTH_LIMIT',
+    help: `nesting levels kept in an attribute value, at most ${MAX_ATTRIBUTE_DEPTH}`,
+  },
+};
+
+const LIMIT_OPTIONS = Object.fromEntries(
+  (Object.entries(LIMIT_FLAGS) as [LimitFlag, keyof RecordLimits][]).map(([flag, limit]) => [
+    flag,
+    { type: 'string', ...LIMIT_HELP[flag], default: LIMIT_DEFAULTS[limit] },
+  ]),
+) as Record<LimitFlag, OptionSpec>;
 
 /**
  * Command-line settings. Every flag has an environment variable, so that a container can be
@@ -109,6 +150,7 @@ export const OPTIONS = {
     help: 'records per store write',
     default: PIPELINE_DEFAULTS.maxBatchSize,
   },
+  ...LIMIT_OPTIONS,
   prices: {
     type: 'string',
     env: 'OTEL_BRIDGE_PRICES',
@@ -172,6 +214,13 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     if (typeof value === 'string' && value !== '') settings[name] = value;
   }
   return settings;
+}
+
+/** The record limits the settings give. */
+export function limitsFrom(settings: Settings): Partial<RecordLimits> {
+  return Object.fromEntries(
+    Object.entries(LIMIT_FLAGS).map(([flag, limit]) => [limit, wholeNumberSetting(settings, flag as LimitFlag, 1)]),
+  );
 }
 
 /**

@@ -2,7 +2,16 @@
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
 import { wholeNumberSetting } from '../options';
-import { OPTIONS, describeStore, helpText, parseSettings, pricesFrom, storeFrom, type Settings } from './config';
+import {
+  OPTIONS,
+  describeStore,
+  helpText,
+  limitsFrom,
+  parseSettings,
+  pricesFrom,
+  storeFrom,
+  type Settings,
+} from './config';
 import { runQuery } from './query';
 import { runRecord } from './record';
 
@@ -22,6 +31,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
   const grpcPort = wholeNumberSetting(settings, 'grpc-port', 0) ?? OPTIONS['grpc-port'].default;
   const tls = tlsFrom(settings);
   const prices = pricesFrom(settings);
+  const limits = limitsFrom(settings);
   const store = storeFrom(settings);
   const maxBodyMb = wholeNumberSetting(settings, 'max-body-mb', 1);
   const maxInFlightMb = wholeNumberSetting(settings, 'max-in-flight-mb', 1);
@@ -40,6 +50,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     maxBufferSize: wholeNumberSetting(settings, 'max-buffer', 1),
     maxBatchSize: wholeNumberSetting(settings, 'max-batch', 1),
     prices,
+    limits,
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
   }).catch(async (error: unknown) => {
     await store.close();

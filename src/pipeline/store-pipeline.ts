@@ -3,6 +3,7 @@ import { definedOnly } from '../options';
 import { SIGNALS, type RecordOf, type Signal, type SpanRecord } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
+import { applyLimits, noLimitCounts, resolveLimits, type LimitCounts, type RecordLimits } from './limits';
 import { SpanPricing, type PriceOverride } from './pricing';
 
 export interface PipelineOptions {
@@ -24,6 +25,8 @@ export interface PipelineOptions {
   strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
   /** Model prices that win over the price library's. Default none. */
   prices?: readonly PriceOverride[];
+  /** Attribute, event, link and nesting limits on every record, over `LIMIT_DEFAULTS`. */
+  limits?: Partial<RecordLimits>;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -59,12 +62,18 @@ export class StorePipeline {
   /** Estimates the cost of model spans as they are submitted; its `stats` count what it could not price. */
   readonly pricing: SpanPricing;
   private readonly writers: Writers;
+  private readonly limits: RecordLimits;
+  private readonly limitCounts = Object.fromEntries(SIGNALS.map((signal) => [signal, noLimitCounts()])) as Record<
+    Signal,
+    LimitCounts
+  >;
   private ready: Promise<void> | null = null;
 
   constructor(store: ObservabilityStore, options: PipelineOptions = {}) {
     this.store = store;
     this.pricing = new SpanPricing(options.prices);
     const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
+    this.limits = resolveLimits(options.limits);
     positiveInteger('maxBatchSize', settings.maxBatchSize);
     positiveInteger('maxBufferSize', settings.maxBufferSize);
     positiveInteger('maxConcurrentWrites', settings.maxConcurrentWrites);
@@ -132,8 +141,12 @@ export class StorePipeline {
     return this.writers[signal];
   }
 
-  /** Hands records to their signal's writer; model spans get their cost first, in place. */
+  /**
+   * Hands records to their signal's writer, first bounding them by the record limits and giving
+   * model spans their cost, in place: every edge's records pass here (decision 4).
+   */
   submit<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<SubmitOutcome> {
+    applyLimits(signal, records, this.limits, this.limitCounts[signal]);
     if (signal === 'spans') this.pricing.priceSpans(records as readonly SpanRecord[]);
     return this.writers[signal].submit(records);
   }
@@ -146,6 +159,14 @@ export class StorePipeline {
   /** Refuses new records and drains the queued ones. Leaves the store open. */
   async shutdown(): Promise<void> {
     await Promise.all(SIGNALS.map((signal) => this.writers[signal].shutdown()));
+  }
+
+  /** How often each record limit applied, per signal. */
+  get limitStats(): Record<Signal, LimitCounts> {
+    return Object.fromEntries(SIGNALS.map((signal) => [signal, { ...this.limitCounts[signal] }])) as Record<
+      Signal,
+      LimitCounts
+    >;
   }
 
   get stats(): Record<Signal, BatchWriterStats> {

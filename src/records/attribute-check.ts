@@ -7,6 +7,13 @@ import type { AttributeMap, AttributeValue } from './types';
  * These walk a value once, and say where and why it is not an attribute value.
  */
 
+/**
+ * The deepest level of a value inside arrays and maps (an attribute itself is at level 0). DuckDB and
+ * ClickHouse both stored and read values nested 5,000 levels deep; the JavaScript that encodes typed
+ * JSON ran out of stack between 5,000 and 10,000. OTLP decoders refuse deeper values too.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 64;
+
 /** Where a value breaks the attribute model: a JSON-pointer path below it, and why. */
 export interface AttributeProblem {
   path: string;
@@ -18,8 +25,11 @@ function isPlainObject(value: object): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
+const TOO_DEEP: AttributeProblem = { path: '', message: `is nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels` };
+
 /** Why `value` is not an {@link AttributeValue}, or `null` when it is one. */
-export function attributeValueProblem(value: unknown): AttributeProblem | null {
+export function attributeValueProblem(value: unknown, depth = 0): AttributeProblem | null {
+  if (depth > MAX_ATTRIBUTE_DEPTH) return TOO_DEEP;
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -31,12 +41,12 @@ export function attributeValueProblem(value: unknown): AttributeProblem | null {
       if (value === null || value instanceof Uint8Array) return null;
       if (Array.isArray(value)) {
         for (let index = 0; index < value.length; index++) {
-          const problem = attributeValueProblem(value[index]);
+          const problem = attributeValueProblem(value[index], depth + 1);
           if (problem !== null) return { path: `/${index}${problem.path}`, message: problem.message };
         }
         return null;
       }
-      if (isPlainObject(value)) return attributeMapProblem(value);
+      if (isPlainObject(value)) return attributeMapProblem(value, depth + 1);
       // Absent when the prototype chain ends without Object.prototype, as in Object.create(Object.create(null)).
       const constructor = value.constructor as (abstract new (...args: never[]) => object) | undefined;
       return { path: '', message: `is a ${constructor?.name ?? 'object'}, not an attribute value` };
@@ -49,13 +59,13 @@ export function attributeValueProblem(value: unknown): AttributeProblem | null {
   }
 }
 
-/** Why `map` is not an {@link AttributeMap}, or `null` when it is one. */
-export function attributeMapProblem(map: unknown): AttributeProblem | null {
+/** Why `map` is not an {@link AttributeMap}, or `null` when it is one. `depth` is that of its values. */
+export function attributeMapProblem(map: unknown, depth = 0): AttributeProblem | null {
   if (map === null || typeof map !== 'object' || Array.isArray(map) || !isPlainObject(map)) {
     return { path: '', message: 'must be an attribute map (a plain object)' };
   }
   for (const key in map) {
-    const problem = attributeValueProblem((map as Record<string, unknown>)[key]);
+    const problem = attributeValueProblem((map as Record<string, unknown>)[key], depth);
     if (problem !== null) return { path: `${jsonPointer(key)}${problem.path}`, message: problem.message };
   }
   return null;

@@ -12,6 +12,13 @@ export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 
+/**
+ * The latest time both stores hold, in nanoseconds since the epoch. ClickHouse's `DateTime64(9)`
+ * reaches the int64 maximum, but DuckDB's `TIMESTAMP_NS` (the virtual column beside each time) keeps
+ * it for `infinity`.
+ */
+export const MAX_TIME_NANO = INT64_MAX - 1n;
+
 export function isInt64(value: bigint): boolean {
   return value >= INT64_MIN && value <= INT64_MAX;
 }

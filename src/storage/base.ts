@@ -23,7 +23,7 @@ import type {
 } from './types';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
 import { decodeRow, modelColumn, TRACE_SUMMARY_COLUMNS, type Cell, type Column, type ColumnType } from './columns';
-import { InvalidQueryError, StorageError, StoreClosedError } from './errors';
+import { InvalidQueryError, StorageError, StoreClosedError, type StorageFailureReason } from './errors';
 import {
   FILTERS,
   rangePredicates,
@@ -239,19 +239,24 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     return this.connection;
   }
 
-  /** Whether a failure of the engine may pass when retried. No failure does, unless a store says so. */
-  protected isRetryable(_error: unknown): boolean {
-    return false;
+  /**
+   * What a failure of the engine means: an outage that passes when retried (and which), or
+   * `refused`, a call that fails the same way again. Every failure is refused unless a store says so.
+   */
+  protected failureReason(_error: unknown): StorageFailureReason {
+    return 'refused';
   }
 
-  /** Wraps a failure of the engine in a {@link StorageError} that keeps the engine's message. */
+  /** Wraps a failure of the engine in a {@link StorageError} that keeps the engine's message and says why. */
   protected storageError(operation: string, error: unknown): StorageError {
     if (error instanceof StorageError) return error;
     const { message } = (error ?? {}) as { message?: unknown };
+    const reason = this.failureReason(error);
     return new StorageError({
       store: this.kind,
       operation,
-      retryable: this.isRetryable(error),
+      retryable: reason !== 'refused',
+      reason,
       message: typeof message === 'string' ? message : String(error),
       cause: error,
     });

@@ -59,8 +59,8 @@ export class RecordCollector<R> {
   }
 }
 
-/** AnyValue arrays and key-value lists nest; deeper than this is an attack on the stack, not telemetry. */
-export const MAX_VALUE_DEPTH = 64;
+/** AnyValue arrays and key-value lists nest; deeper than records may hold is an attack on the stack, not telemetry. */
+export { MAX_ATTRIBUTE_DEPTH as MAX_VALUE_DEPTH } from '../../records/attribute-check';
 
 // The record enums list their members in OTLP's numeric order, so an OTLP enum number is an index.
 export const spanKindOf = (code: number): SpanKind => SPAN_KINDS[code] ?? 'unspecified';

@@ -21,9 +21,10 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
+import type { StorageFailureReason } from '../errors';
 import type { Predicate, TraceListPredicates } from '../filters';
 import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
-import { isRetryable } from './errors';
+import { failureReason } from './errors';
 import { Params, attributeOrNull, traceSpansQuery, where } from './query';
 import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
 import { ClickHouseSchema, SPAN_PRECEDENCE, identityColumns, modelColumns } from './schema';
@@ -211,8 +212,8 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
     if (!result.success) throw this.storageError('ping', result.error);
   }
 
-  protected override isRetryable(error: unknown): boolean {
-    return isRetryable(error);
+  protected override failureReason(error: unknown): StorageFailureReason {
+    return failureReason(error);
   }
 
   protected toCell(type: ColumnType, value: unknown): Cell {

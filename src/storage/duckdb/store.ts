@@ -21,6 +21,7 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
+import { diskOutage, type StorageFailureReason } from '../errors';
 import type { Predicate, TraceListPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
@@ -91,6 +92,8 @@ const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_ext
 
 /** DuckDB's failures that may pass when retried: write conflicts, locks, memory and I/O pressure. */
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
+/** After a fatal error DuckDB refuses everything until the file is reopened, which the engine does. */
+const INVALIDATED = /database has been invalidated/i;
 
 /**
  * A subquery of the rows that `select` reads, one per identity of the signal: the first in
@@ -172,8 +175,10 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
     await this.read('ping', 'SELECT 1', []);
   }
 
-  protected override isRetryable(error: unknown): boolean {
-    return RETRYABLE.test(error instanceof Error ? error.message : String(error));
+  /** The operating system's disk outages, an invalidated instance (reopened on the next call), and contention. */
+  protected override failureReason(error: unknown): StorageFailureReason {
+    const message = error instanceof Error ? error.message : String(error);
+    return diskOutage(message) ?? (INVALIDATED.test(message) || RETRYABLE.test(message) ? 'unavailable' : 'refused');
   }
 
   /** Converts what DuckDB returns into the canonical cell of the column's type. */

@@ -17,6 +17,7 @@ import { FeedbackListSchema, ScoreListSchema, TraceListSchema, TraceViewSchema }
 import { apiGet } from '../../support/api';
 import { MEMORY_DEFAULTS } from '../../../src/storage/memory/store';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { makeLog, makeSpan } from '../../support/records';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -430,6 +431,35 @@ describe('otel-bridge command line', () => {
       expect(view.spans.map((item) => item.spanId)).toEqual([spanId]);
       expect(view.scores.map((item) => item.scorerId)).toEqual(['relevance']);
       expect(view.feedback).toEqual(live.feedback);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('escapes control characters in everything query prints, so stored data cannot drive the terminal', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    const path = join(directory, 'escapes.duckdb');
+    try {
+      const store = new DuckDBStore({ path });
+      await store.init();
+      // Clear the screen, retitle the window, a C1 CSI, DEL, and a BEL.
+      const hostile = 'pay\u001b[2J\u001b]0;pwned\u0007\u009b31m\u007f';
+      const span = makeSpan({ name: hostile, serviceName: 'svc\u001b[31m', input: 'in\u001bput' });
+      await store.batchCreateSpans({ spans: [span] });
+      await store.batchCreateLogs({ logs: [makeLog({ message: 'log\u001b[1A', body: 'log\u001b[1A' })] });
+      await store.close();
+      for (const argv of [
+        ['query', 'traces'],
+        ['query', 'traces', '--trace', span.traceId],
+        ['query', 'logs'],
+      ]) {
+        const { code, out } = await runCli([...argv, '--duckdb-path', path]);
+        expect(code).toBe(0);
+        const printed = out.join('\n');
+        // eslint-disable-next-line no-control-regex -- none may reach the terminal
+        expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+        expect(printed).toMatch(argv[1] === 'logs' ? /log\\x1b\[1A/ : /pay\\x1b\[2J\\x1b\]0;pwned\\x07\\x9b31m\\x7f/);
+      }
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

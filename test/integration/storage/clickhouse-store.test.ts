@@ -1,10 +1,11 @@
+import { RecordValidationError } from '../../../src/records/validate';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../../src/errors';
 import type { Signal } from '../../../src/records/types';
 import { COLUMNS, TABLE_NAMES, type Column } from '../../../src/storage/columns';
 import { StorageError } from '../../../src/storage/errors';
-import { isRetryable } from '../../../src/storage/clickhouse/errors';
+import { failureReason } from '../../../src/storage/clickhouse/errors';
 import { Params, traceSpansQuery, where } from '../../../src/storage/clickhouse/query';
 import { FILTERS, type FilterOf } from '../../../src/storage/filters';
 import { toTabSeparated } from '../../../src/storage/clickhouse/rows';
@@ -391,14 +392,15 @@ describe('ClickHouseStore on chdb', () => {
       expect(await found(':\\t')).toEqual(['C:\\temp']);
     });
 
-    it('refuses a time beyond DateTime64(9) as bad data, and writes nothing of the batch', async () => {
+    it('refuses a time beyond DateTime64(9) as bad data, naming the record, and writes nothing of the batch', async () => {
       const store = await openStore();
       const error = await store
         .batchCreateLogs({ logs: [makeLog(), makeLog({ timeUnixNano: 2n ** 63n })] })
         .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StorageError);
-      expect(error).toMatchObject({ retryable: false, operation: 'insert logs' });
-      expect((error as Error).message).toMatch(/outside DateTime64\(9\)/);
+      expect(error).toBeInstanceOf(RecordValidationError);
+      expect((error as RecordValidationError).issues).toEqual([
+        expect.objectContaining({ index: 1, path: '/timeUnixNano' }),
+      ]);
       expect((await store.listLogs()).pagination.total).toBe(0);
     });
   });
@@ -577,7 +579,7 @@ describe('ClickHouseStore on chdb', () => {
         .query({ query })
         .then((result) => result.text())
         .catch((e: unknown) => e);
-      expect(isRetryable(error)).toBe(retryable);
+      expect(failureReason(error) !== 'refused').toBe(retryable);
     });
   });
 });
