@@ -46,10 +46,9 @@ interface Server {
 }
 
 function serve(args: string[], cwd: string): Promise<Server> {
-  const child = spawn(process.execPath, [join(build, 'src', 'cli', 'main.js'), 'serve', '--port', '0', ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // --grpc-port 0: no gRPC listener, so that concurrent serves never fight over 4317.
+  const argv = [join(build, 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--grpc-port', '0', ...args];
+  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
