@@ -12,7 +12,7 @@ import { RecordValidationError } from '../../../src/records/validate';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import type { StrategyHint, TracingStrategy } from '../../../src/storage/types';
 import { spanId, traceId } from '../../support/records';
-import { FlakyStore } from '../../support/flaky-store';
+import { TroubledStore } from '../../support/troubled-store';
 import { sdkSpans } from '../../support/telemetry';
 
 interface Result {
@@ -25,11 +25,11 @@ function exportSpans(exporter: DefaultExporter, spans: ReadableSpan[]): Promise<
 }
 
 describe('DefaultExporter', () => {
-  let store: FlakyStore;
+  let store: TroubledStore;
   let drops: DropReport[];
 
   beforeEach(() => {
-    store = new FlakyStore({ path: ':memory:' });
+    store = new TroubledStore({ path: ':memory:' });
     drops = [];
   });
 
