@@ -8,6 +8,12 @@ import { GRPC_CODE, IngestError } from './errors';
 export const SOFT_MEMORY_SHARE = 0.8;
 
 /**
+ * The share of the memory limit the process may already use when the receiver starts; above it
+ * `startReceiver` refuses, since too little would be left for requests.
+ */
+export const START_MEMORY_SHARE = 0.75;
+
+/**
  * What the receiver lets requests hold in memory. Bytes are reserved as a body streams in, before
  * they are kept, and released only when the request is answered, so a burst of concurrent requests
  * cannot overshoot the budget between admission and reading. The resident-set check refuses new

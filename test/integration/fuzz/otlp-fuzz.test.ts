@@ -5,6 +5,7 @@ import { applyLimits, LIMIT_DEFAULTS, noLimitCounts } from '../../../src/pipelin
 import { findInvalidRecords } from '../../../src/records/validate';
 import { decompress } from '../../../src/receiver/body';
 import { ReceiverError } from '../../../src/receiver/errors';
+import { START_MEMORY_SHARE } from '../../../src/receiver/memory';
 import { startReceiver } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import { send } from '../../support/http';
@@ -204,7 +205,8 @@ describe(`fuzzing OTLP ingest (FUZZ_SEED=${SEED})`, () => {
   it('answers fuzzed requests with a 4xx or a partial success, and stores every innocent request sent alongside', async () => {
     const store = new DuckDBStore({ path: ':memory:' });
     const baseline = process.memoryUsage.rss();
-    const memoryLimitBytes = baseline + 512 * 1024 * 1024;
+    // Above the start-up check's floor whatever the worker's memory already is, with 512 MiB to spare.
+    const memoryLimitBytes = Math.ceil(baseline / START_MEMORY_SHARE) + 512 * 1024 * 1024;
     const receiver = await startReceiver({ store, port: 0, maxBodyBytes: LIMIT, memoryLimitBytes });
     let peak = baseline;
     const sampling = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
