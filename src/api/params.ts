@@ -1,3 +1,4 @@
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../records/primitives';
 import { CONTEXT_FIELDS, LOG_LEVELS, METRIC_TYPES, SCORE_SOURCES, SPAN_TYPES, STATUS_CODES } from '../records/types';
 import { reviveTypedMap } from '../storage/typed-json';
 import {
@@ -104,8 +105,8 @@ function oneOf(values: readonly string[]) {
   };
 }
 
-function hexId(digits: number) {
-  const pattern = new RegExp(`^[0-9a-f]{${digits}}$`);
+/** An id in the records' format; upper-case hex digits are read as lower-case. */
+function hexId(pattern: RegExp, digits: number) {
   return (raw: string): string => {
     const id = raw.toLowerCase();
     if (!pattern.test(id)) throw new Malformed(`must be ${digits} hex digits`);
@@ -141,8 +142,8 @@ export const duration = one(parseDuration);
 export const flag = one(boolean);
 export const choice = (values: readonly string[]) => one(oneOf(values));
 export const choices = (values: readonly string[]) => many(oneOf(values));
-export const traceIdParam = one(hexId(32));
-export const spanIdParam = one(hexId(16));
+export const traceIdParam = one(hexId(TRACE_ID_PATTERN, 32));
+export const spanIdParam = one(hexId(SPAN_ID_PATTERN, 16));
 export const attributes = one(typedMap);
 
 /** `page`, `perPage` and `order`, as every list has them. */
