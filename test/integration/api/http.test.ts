@@ -4,30 +4,16 @@ import { gzipSync } from 'node:zlib';
 import { createApiHandler } from '../../../src/api/handler';
 import { ScoreListSchema, TraceListSchema } from '../../../src/api/schemas';
 import { DefaultExporter } from '../../../src/exporters/default-exporter';
-import type { ScoreRecord } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
-import { StorageError } from '../../../src/storage/errors';
 import { apiGet, apiPost, errorOf } from '../../support/api';
 import { send } from '../../support/http';
 import { makeSpan, spanId, traceId } from '../../support/records';
+import { TroubledStore } from '../../support/troubled-store';
 
 const TOKEN = 'api-secret';
 const ORIGIN = 'https://app.example';
 const auth = { Authorization: `Bearer ${TOKEN}` };
-
-/** A real DuckDB store whose score writes fail, as during an outage, while `failing` is set. */
-class ScoreOutage extends DuckDBStore {
-  failing = false;
-
-  override batchCreateScores(args: { scores: readonly ScoreRecord[] }): Promise<void> {
-    if (this.failing)
-      return Promise.reject(
-        new StorageError({ store: 'duckdb', operation: 'insert scores', retryable: true, message: 'injected outage' }),
-      );
-    return super.batchCreateScores(args);
-  }
-}
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -284,7 +270,7 @@ describe('the HTTP API: token, CORS, writes and their bad input', () => {
 
 describe('the HTTP API applies the receiver’s backpressure to writes', () => {
   it('answers writes and reads 503 with Retry-After while the store fails, and commits the held write once it recovers', async () => {
-    const store = new ScoreOutage({ path: ':memory:' });
+    const store = new TroubledStore({ path: ':memory:' });
     const receiver = await startReceiver({ store, port: 0, retryDelayMs: 50, maxRetryDelayMs: 50, maxRetries: 1000 });
     try {
       store.failing = true;
