@@ -62,9 +62,8 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
-  print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback)${grpc}, store: ${describeStore(settings)}`,
-  );
+  const routes = 'OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback';
+  print(`otel-bridge listening on ${receiver.url} (${routes})${grpc}, store: ${describeStore(settings)}`);
   print(`${await stopped}: draining…`);
   await receiver.close();
   await store.close();
@@ -91,9 +90,8 @@ export async function run(
     else throw new ConfigurationError(`unknown command ${JSON.stringify(command)}; see otel-bridge --help`);
     return 0;
   } catch (error) {
-    printError(
-      `otel-bridge: ${error instanceof OtelBridgeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    printError(`otel-bridge: ${error instanceof OtelBridgeError ? error.message : detail}`);
     return 1;
   }
 }

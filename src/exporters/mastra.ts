@@ -84,12 +84,14 @@ export class MastraExporter {
     const strategy = options.tracingStrategy ?? store.tracingStrategy.preferred;
     if (!store.tracingStrategy.supported.includes(strategy)) {
       throw new ConfigurationError(
-        `the ${store.kind} store does not support the '${strategy}' tracing strategy; it supports [${store.tracingStrategy.supported.join(', ')}]`,
+        `the ${store.kind} store does not support the '${strategy}' tracing strategy; ` +
+          `it supports [${store.tracingStrategy.supported.join(', ')}]`,
       );
     }
     if (strategy !== 'insert-only' && strategy !== 'event-sourced') {
       throw new ConfigurationError(
-        `the Mastra exporter writes spans 'insert-only' or 'event-sourced', not '${strategy}': stores keep every copy of a span and reads choose one`,
+        `the Mastra exporter writes spans 'insert-only' or 'event-sourced', not '${strategy}': ` +
+          'stores keep every copy of a span and reads choose one',
       );
     }
     this.tracingStrategy = strategy;

@@ -101,6 +101,7 @@ export interface Holding {
   readonly bytes: number;
 }
 
-function mib(bytes: number): string {
+/** Bytes in MiB, as the memory messages show them. */
+export function mib(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }

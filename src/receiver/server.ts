@@ -7,7 +7,7 @@ import { GRPC_LIMITS, startGrpcTransport, type GrpcLimits, type GrpcTransport } 
 import { OtlpHttpHandler } from './http/handler';
 import { startHttpTransport } from './http/server';
 import { IngestCore } from './ingest';
-import { MemoryBudget, START_MEMORY_SHARE } from './memory';
+import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
 import { readTls, type TlsOptions } from './tls';
 
 /** OTLP/gRPC's standard port, where SDKs send by default; `otel-bridge serve` listens on it. */
@@ -132,7 +132,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   const baseline = process.memoryUsage.rss();
   if (memoryLimit !== null && baseline > memoryLimit * START_MEMORY_SHARE) {
     throw new ConfigurationError(
-      `the process already uses ${Math.round(baseline / 2 ** 20)} MiB, too close to the ${Math.round(memoryLimit / 2 ** 20)} MiB memory limit; raise it`,
+      `the process already uses ${mib(baseline)} MiB, too close to the ${mib(memoryLimit)} MiB memory limit; raise it`,
     );
   }
   const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);

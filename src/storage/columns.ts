@@ -114,10 +114,18 @@ function column<R>(
 const resourceJson = new WeakMap<ResourceInfo, string>();
 const scopeJson = new WeakMap<ScopeInfo, string>();
 
+/** What a resource and a scope hold beyond their columns. */
+function encodeDetails({ attributes, droppedAttributesCount, schemaUrl }: ResourceInfo): string {
+  return (
+    `{"attributes":${encodeTypedMap(attributes)},"droppedAttributesCount":${droppedAttributesCount},` +
+    `"schemaUrl":${JSON.stringify(schemaUrl)}}`
+  );
+}
+
 function encodeResource(resource: ResourceInfo): string {
   let json = resourceJson.get(resource);
   if (json === undefined) {
-    json = `{"attributes":${encodeTypedMap(resource.attributes)},"droppedAttributesCount":${resource.droppedAttributesCount},"schemaUrl":${JSON.stringify(resource.schemaUrl)}}`;
+    json = encodeDetails(resource);
     resourceJson.set(resource, json);
   }
   return json;
@@ -126,7 +134,7 @@ function encodeResource(resource: ResourceInfo): string {
 function encodeScopeDetails(scope: ScopeInfo): string {
   let json = scopeJson.get(scope);
   if (json === undefined) {
-    json = `{"attributes":${encodeTypedMap(scope.attributes)},"droppedAttributesCount":${scope.droppedAttributesCount},"schemaUrl":${JSON.stringify(scope.schemaUrl)}}`;
+    json = encodeDetails(scope);
     scopeJson.set(scope, json);
   }
   return json;
@@ -223,7 +231,8 @@ const encodeEvents = (events: SpanEvent[]): string =>
   `[${events
     .map(
       (event) =>
-        `{"timeUnixNano":"${event.timeUnixNano}","name":${JSON.stringify(event.name)},"attributes":${encodeTypedMap(event.attributes)},"droppedAttributesCount":${event.droppedAttributesCount}}`,
+        `{"timeUnixNano":"${event.timeUnixNano}","name":${JSON.stringify(event.name)},` +
+        `"attributes":${encodeTypedMap(event.attributes)},"droppedAttributesCount":${event.droppedAttributesCount}}`,
     )
     .join(',')}]`;
 
@@ -231,7 +240,9 @@ const encodeLinks = (links: SpanLink[]): string =>
   `[${links
     .map(
       (link) =>
-        `{"traceId":"${link.traceId}","spanId":"${link.spanId}","traceState":${JSON.stringify(link.traceState)},"flags":${link.flags},"attributes":${encodeTypedMap(link.attributes)},"droppedAttributesCount":${link.droppedAttributesCount}}`,
+        `{"traceId":"${link.traceId}","spanId":"${link.spanId}","traceState":${JSON.stringify(link.traceState)},` +
+        `"flags":${link.flags},"attributes":${encodeTypedMap(link.attributes)},` +
+        `"droppedAttributesCount":${link.droppedAttributesCount}}`,
     )
     .join(',')}]`;
 
@@ -239,7 +250,9 @@ const encodeExemplars = (exemplars: Exemplar[]): string =>
   `[${exemplars
     .map(
       (exemplar) =>
-        `{"timeUnixNano":"${exemplar.timeUnixNano}","value":${encodeTypedValue(exemplar.value)},"traceId":${JSON.stringify(exemplar.traceId)},"spanId":${JSON.stringify(exemplar.spanId)},"filteredAttributes":${encodeTypedMap(exemplar.filteredAttributes)}}`,
+        `{"timeUnixNano":"${exemplar.timeUnixNano}","value":${encodeTypedValue(exemplar.value)},` +
+        `"traceId":${JSON.stringify(exemplar.traceId)},"spanId":${JSON.stringify(exemplar.spanId)},` +
+        `"filteredAttributes":${encodeTypedMap(exemplar.filteredAttributes)}}`,
     )
     .join(',')}]`;
 
