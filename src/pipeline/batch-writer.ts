@@ -29,7 +29,10 @@ export interface BatchWriterOptions<T> {
   write: (records: readonly T[]) => Promise<void>;
   /** Most records in one write. */
   maxBatchSize: number;
-  /** Most records waiting to be written; more are refused with {@link BufferFullError}. */
+  /**
+   * Most records waiting to be written; more are refused with {@link BufferFullError}, except that
+   * one submission of any size is taken into an empty buffer.
+   */
   maxBufferSize: number;
   /** Retries after the first failed attempt of a batch. */
   maxRetries: number;
@@ -109,7 +112,8 @@ function asError(error: unknown): Error {
  *
  * - Group commit: while the writes in flight fill every slot, new submissions wait and then go out
  *   together; an idle writer starts writing at once, never on a timer.
- * - Backpressure: the buffer is bounded, and a submission that does not fit fails at once.
+ * - Backpressure: the buffer is bounded, and a submission that does not fit fails at once (one
+ *   larger than the whole buffer fits once the buffer is empty, so that waiting always helps).
  * - Retries: a failed batch is retried as it was (so that stores can deduplicate it) with
  *   exponential backoff while the store reports an outage; exhausted retries are dropped and
  *   reported.
@@ -172,7 +176,10 @@ export class BatchWriter<T> {
   submit(records: readonly T[]): Promise<SubmitOutcome> {
     if (this.closed) return Promise.reject(new WriterShutdownError(this.signal));
     if (records.length === 0) return Promise.resolve({ accepted: 0, rejected: [] });
-    if (this.buffered + records.length > this.options.maxBufferSize) {
+    // A submission larger than the whole buffer is taken when nothing else waits, and written in
+    // batches: the buffer then overshoots by that one submission, which its source already bounds
+    // (the receiver's body limit). Refusing it for good would lose a legal request.
+    if (this.buffered > 0 && this.buffered + records.length > this.options.maxBufferSize) {
       const error = new BufferFullError(this.signal, records.length, this.buffered, this.options.maxBufferSize);
       this.report('buffer_full', records.length, error);
       return Promise.reject(error);

@@ -2,7 +2,10 @@ import { OtelBridgeError } from '../errors';
 import type { Signal } from '../records/types';
 import { StorageError } from '../storage/errors';
 
-/** The write buffer has no room: the caller should back off and try again later. Nothing was queued. */
+/**
+ * The write buffer has no room: the caller should back off and try again later. Nothing was queued.
+ * A submission larger than the whole buffer is taken once the buffer is empty.
+ */
 export class BufferFullError extends OtelBridgeError {
   readonly signal: Signal;
   readonly requested: number;
@@ -11,17 +14,12 @@ export class BufferFullError extends OtelBridgeError {
   constructor(signal: Signal, requested: number, buffered: number, capacity: number) {
     const detail =
       requested > capacity
-        ? `a batch of ${requested} ${signal} records is larger than the whole buffer (${capacity})`
+        ? `a batch of ${requested} ${signal} records is larger than the whole buffer (${capacity}), and is taken once the ${buffered} records waiting are written`
         : `${buffered} of ${capacity} ${signal} records are waiting to be written; ${requested} more do not fit`;
     super('BUFFER_FULL', `write buffer full: ${detail}`);
     this.signal = signal;
     this.requested = requested;
     this.capacity = capacity;
-  }
-
-  /** True when the batch could never fit, however long the caller waits. */
-  get oversized(): boolean {
-    return this.requested > this.capacity;
   }
 }
 

@@ -56,7 +56,7 @@ export function httpStatusOf(code: number): number {
 export interface IngestErrorOptions {
   /** How long the client should wait before it tries again; set only on answers a client should retry. */
   retryAfterSeconds?: number;
-  /** An HTTP status more precise than the code's (413 for a request that can never fit). */
+  /** An HTTP status more precise than the code's (413 for a body over the limit). */
   httpStatus?: number;
   cause?: unknown;
 }
@@ -112,11 +112,9 @@ export class ReceiverError extends IngestError {
  */
 export function toIngestError(error: unknown, retryAfterSeconds: number): IngestError {
   if (error instanceof IngestError) return error;
-  if (error instanceof BufferFullError) {
-    return error.oversized
-      ? new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { httpStatus: 413, cause: error })
-      : new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { retryAfterSeconds, cause: error });
-  }
+  // Even a request larger than the whole buffer fits once the buffer is empty: always worth a retry.
+  if (error instanceof BufferFullError)
+    return new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { retryAfterSeconds, cause: error });
   if (error instanceof WriterShutdownError)
     return new IngestError(GRPC_CODE.UNAVAILABLE, 'the receiver is shutting down', { retryAfterSeconds, cause: error });
   if (error instanceof WriteDroppedError) {

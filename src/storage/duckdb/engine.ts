@@ -103,6 +103,18 @@ function parameter(value: SqlValue): DuckDBValue {
  */
 const DURABLE_BUT_INVALIDATED = /COMMIT succeeded and is durable/;
 const FATAL = /FATAL Error|database has been invalidated/;
+/** ROLLBACK's words when the failure already ended the transaction (a failed COMMIT does). */
+const NO_TRANSACTION = /no transaction is active/;
+
+/** Runs a clean-up step of a failed insert; says whether it worked, since the insert fails either way. */
+function attempt(step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -196,36 +208,68 @@ export class DuckDBEngine {
     return (await pool).reduce((least, session) => (session.load < least.load ? session : least));
   }
 
-  /** Appends batches, given column by column, inside one transaction: all of them or nothing. */
+  /**
+   * Appends batches, given column by column, inside one transaction: all of them or nothing. A
+   * failure at any step (memory exhausted while appending, flushing or committing) leaves the
+   * session as new: see {@link recover}.
+   */
   private async insert(table: string, batches: TableRows[]): Promise<void> {
     const session = await this.writer(table);
-    const { connection, serial } = session;
+    const { serial } = session;
     session.load++;
     await serial
       .run(async () => {
-        const appenders: DuckDBAppender[] = [];
-        for (const batch of batches) {
-          let appender = session.appenders.get(batch.table);
-          if (!appender) {
-            appender = await connection.createAppender(batch.table);
-            session.appenders.set(batch.table, appender);
-          }
-          appenders.push(appender);
-        }
-        await connection.run('BEGIN TRANSACTION');
         try {
+          const appenders: DuckDBAppender[] = [];
+          for (const batch of batches) appenders.push(await this.appender(session, batch.table));
+          await session.connection.run('BEGIN TRANSACTION');
           batches.forEach((batch, index) => append(appenders[index]!, batch));
           for (const appender of appenders) appender.flushSync();
-          await connection.run('COMMIT');
+          await session.connection.run('COMMIT');
         } catch (error) {
-          for (const appender of appenders) appender.clear();
-          await connection.run('ROLLBACK').catch(() => undefined);
+          await this.recover(session);
           if (!DURABLE_BUT_INVALIDATED.test(messageOf(error))) throw error;
           // Stored: reporting a failure would have the batch written twice. The next request reopens.
           this.invalidated = true;
         }
       })
       .finally(() => session.load--);
+  }
+
+  /** The session's appender for `table`, made once and reused. */
+  private async appender(session: Session, table: string): Promise<DuckDBAppender> {
+    let appender = session.appenders.get(table);
+    if (!appender) {
+      appender = await session.connection.createAppender(table);
+      session.appenders.set(table, appender);
+    }
+    return appender;
+  }
+
+  /**
+   * After a failed insert: empties and discards the session's appenders, which may hold rows or a
+   * half-appended row, and rolls the transaction back. If either fails (DuckDB could not allocate
+   * even for that), the connection would answer "Current transaction is aborted" to every later
+   * statement, so it is replaced by a new one; closing the old one ends its transaction.
+   */
+  private async recover(session: Session): Promise<void> {
+    const appenders = [...session.appenders.values()];
+    session.appenders.clear();
+    // A closed appender flushes what it holds: only an emptied one may be closed.
+    const emptied = appenders.filter((appender) => attempt(() => appender.clear()));
+    let clean = emptied.length === appenders.length;
+    await this.rollback(session.connection).catch((error: unknown) => {
+      if (!NO_TRANSACTION.test(messageOf(error))) clean = false;
+    });
+    for (const appender of emptied) attempt(() => appender.closeSync());
+    if (clean) return;
+    attempt(() => session.connection.closeSync());
+    session.connection = await this.active().connect();
+  }
+
+  /** Rolls back the connection's transaction; a seam for tests that make it fail as it does under memory pressure. */
+  protected async rollback(connection: DuckDBConnection): Promise<void> {
+    await connection.run('ROLLBACK');
   }
 
   private async query(sql: string, params: SqlValue[]): Promise<unknown[][]> {

@@ -90,8 +90,14 @@ function traceRanges(spans: readonly SpanRecord[]): TableRows {
 const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
   ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
-/** DuckDB's failures that may pass when retried: write conflicts, locks, memory and I/O pressure. */
-const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
+/** DuckDB's failures that may pass when retried: write conflicts, locks, I/O pressure. */
+const RETRYABLE = /Conflict|\block|IO Error|interrupted/i;
+/**
+ * Its memory budget exhausted (by appends, or reads beside them): the same write passes once memory
+ * frees. An insert that failed this way leaves its connection rolled back or replaced (`engine.ts`),
+ * so "transaction is aborted" can only be the last words of such a failure.
+ */
+const OUT_OF_MEMORY = /Out of Memory|could not allocate|failed to allocate|Current transaction is aborted/i;
 /** After a fatal error DuckDB refuses everything until the file is reopened, which the engine does. */
 const INVALIDATED = /database has been invalidated/i;
 
@@ -175,9 +181,10 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
     await this.read('ping', 'SELECT 1', []);
   }
 
-  /** The operating system's disk outages, an invalidated instance (reopened on the next call), and contention. */
+  /** Memory exhaustion, the operating system's disk outages, an invalidated instance (reopened on the next call), and contention. */
   protected override failureReason(error: unknown): StorageFailureReason {
     const message = error instanceof Error ? error.message : String(error);
+    if (OUT_OF_MEMORY.test(message)) return 'overload';
     return diskOutage(message) ?? (INVALIDATED.test(message) || RETRYABLE.test(message) ? 'unavailable' : 'refused');
   }
 

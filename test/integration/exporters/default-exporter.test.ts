@@ -105,10 +105,23 @@ describe('DefaultExporter', () => {
 
   it('fails an export fast when the buffer is full, instead of growing memory', async () => {
     const exporter = exporterFor({ maxBufferSize: 10, maxBatchSize: 10 });
+    const release = store.stallWrites();
+    const first = exportSpans(exporter, sdkSpans(10));
+    // The first export is written (and stalls), the second waits in the buffer.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = exportSpans(exporter, sdkSpans(10));
     const result = await exportSpans(exporter, sdkSpans(11));
     expect(result.code).toBe(1);
     expect(result.error).toBeInstanceOf(BufferFullError);
     expect(result.error!.message).toMatch(/a batch of 11 spans records is larger than the whole buffer \(10\)/);
+    release();
+    expect([(await first).code, (await second).code]).toEqual([0, 0]);
+  });
+
+  it('takes an export larger than the whole buffer when nothing else waits', async () => {
+    const exporter = exporterFor({ maxBufferSize: 10, maxBatchSize: 10 });
+    expect((await exportSpans(exporter, sdkSpans(25))).code).toBe(0);
+    expect((await store.listTraces()).pagination.total).toBe(25);
   });
 
   it('validates score and feedback input at once, naming the field', () => {

@@ -129,9 +129,11 @@ describe('BatchWriter over a DuckDB store', () => {
     const refused = await w.submit(spans(1)).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(BufferFullError);
     expect((refused as BufferFullError).message).toMatch(/100 of 100 spans records are waiting/);
-    expect((refused as BufferFullError).oversized).toBe(false);
     const oversized = await w.submit(spans(101)).catch((error: unknown) => error);
-    expect((oversized as BufferFullError).oversized).toBe(true);
+    expect(oversized).toBeInstanceOf(BufferFullError);
+    expect((oversized as BufferFullError).message).toMatch(
+      /a batch of 101 spans records is larger than the whole buffer \(100\), and is taken once the 100 records waiting are written/,
+    );
     expect(drops.map((drop) => [drop.reason, drop.count])).toEqual([
       ['buffer_full', 1],
       ['buffer_full', 101],
@@ -140,6 +142,14 @@ describe('BatchWriter over a DuckDB store', () => {
     await Promise.all([inFlight, queued]);
     expect(await stored()).toBe(150);
     expect(w.stats.committed).toBe(150);
+  });
+
+  it('takes a submission larger than the whole buffer into an empty buffer, and writes it in batches', async () => {
+    const w = writer({ maxBufferSize: 100, maxBatchSize: 40 });
+    expect(await w.submit(spans(250))).toEqual({ accepted: 250, rejected: [] });
+    expect(batches).toEqual([40, 40, 40, 40, 40, 40, 10]);
+    expect(await stored()).toBe(250);
+    expect(drops).toEqual([]);
   });
 
   it('retries a failed write with the same batch, and reports the store as failing meanwhile', async () => {

@@ -123,14 +123,25 @@ describe('OTLP/gRPC receiver: backpressure, store failures and shutdown', () => 
     }
   });
 
-  it('answers RESOURCE_EXHAUSTED without a RetryInfo to a request larger than the whole queue', async () => {
+  it('takes a request larger than the whole queue, in batches, and tells a client to retry one while others wait', async () => {
     const receiver = await startReceiver({ store, port: 0, grpcPort: 0, maxBatchSize: 50, maxBufferSize: 100 });
     try {
+      const big = batch(150);
+      expect((await callOnce(receiver.grpcAddress!, EXPORT.traces, big.body)).error).toBeNull();
+      expect(await present(big.traceIds)).toBe(true);
+      const release = store.stallWrites();
+      // Two batches in flight, and 100 spans queued behind them: the big request must wait.
+      const waiting = [batch(50), batch(50), batch(100)].map(({ body }) =>
+        callOnce(receiver.grpcAddress!, EXPORT.traces, body),
+      );
+      await pause(100);
       const answer = await callOnce(receiver.grpcAddress!, EXPORT.traces, batch(150).body);
+      release();
       expect(answer.error!.code).toBe(status.RESOURCE_EXHAUSTED);
       expect(answer.error!.details).toMatch(/a batch of 150 spans records is larger than the whole buffer \(100\)/);
-      // Without a RetryInfo, OTLP clients do not retry it: waiting would not make it fit.
-      expect(statusDetails(answer.error!).retryDelayMs).toBeNull();
+      // With a RetryInfo, OTLP clients retry it: it fits once the queue is empty.
+      expect(statusDetails(answer.error!).retryDelayMs).toBe(1000);
+      expect((await Promise.all(waiting)).map((result) => result.error)).toEqual([null, null, null]);
     } finally {
       await receiver.close();
     }
