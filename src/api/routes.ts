@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { StorePipeline } from '../pipeline/store-pipeline';
-import type { MetricAggregateQuery, ObservabilityStore } from '../storage/types';
+import type { MetricAggregateQuery, ObservabilityStore, SpendQuery } from '../storage/types';
 import { codecFor } from './codec';
 import { ApiError } from './errors';
 import {
@@ -10,6 +10,7 @@ import {
   METRIC_PARAMS,
   RANGE,
   SCORE_PARAMS,
+  SPEND_PARAMS,
   TRACE_PARAMS,
   listArgs,
   parseQuery,
@@ -17,7 +18,13 @@ import {
   type ParamSpec,
 } from './params';
 import { LISTS, readTraceView, type ListName } from './reads';
-import { MetricAggregateSchema, MetricDescriptorsSchema, ServicesSchema, TraceViewSchema } from './schemas';
+import {
+  MetricAggregateSchema,
+  MetricDescriptorsSchema,
+  ServicesSchema,
+  SpendSchema,
+  TraceViewSchema,
+} from './schemas';
 import { WRITABLE, recordsFromBody, type WritableSignal } from './writes';
 
 /** What a route gets to answer one request. */
@@ -50,6 +57,8 @@ export interface Route {
 
 const ok = (body: string): Answer => ({ status: 200, body });
 
+const nowUnixNano = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
 function list(path: string, name: ListName, spec: ParamSpec): Route {
   const { read, codec } = LISTS[name] as (typeof LISTS)['logs'];
   return {
@@ -62,6 +71,7 @@ function list(path: string, name: ListName, spec: ParamSpec): Route {
 const traceView = codecFor(TraceViewSchema);
 const aggregate = codecFor(MetricAggregateSchema);
 const services = codecFor(ServicesSchema);
+const spend = codecFor(SpendSchema);
 const descriptors = codecFor(MetricDescriptorsSchema);
 const TRACE_ID: ParamSpec = { traceId: traceIdParam('traceId') };
 
@@ -113,6 +123,15 @@ export const ROUTES: readonly Route[] = [
       ]);
       const request = { name, aggregation, bucketSizeNano, field, groupBy, filter } as MetricAggregateQuery;
       return ok(aggregate.stringify(await store.aggregateMetrics(request)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/spend',
+    async answer({ store, query }) {
+      const { bucketSizeNano, groupBy, ...filter } = parseQuery(query, SPEND_PARAMS, ['from', 'bucket']);
+      const request = { bucketSizeNano, groupBy, filter: { to: nowUnixNano(), ...filter } } as SpendQuery;
+      return ok(spend.stringify(await store.aggregateSpend(request)));
     },
   },
   {

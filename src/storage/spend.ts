@@ -67,11 +67,12 @@ export function checkSpendQuery(query: SpendQuery): void {
   }
   const { from, to } = query.filter ?? {};
   if (from === undefined || to === undefined) {
-    throw new InvalidQueryError('a spend aggregate needs filter.from and filter.to: it reads a bounded range');
+    throw new InvalidQueryError('a spend aggregate needs a range, from and to: it reads a bounded one');
   }
   const [start, end] = [toUnixNano(from), toUnixNano(to)];
-  if (end <= start) throw new InvalidQueryError(`filter.to (${end}) must be after filter.from (${start})`);
-  const buckets = end / query.bucketSizeNano - start / query.bucketSizeNano + 1n;
+  if (end <= start) throw new InvalidQueryError(`to (${end}) must be after from (${start})`);
+  // `to` is exclusive: the last bucket is the one of the nanosecond before it.
+  const buckets = (end - 1n) / query.bucketSizeNano - start / query.bucketSizeNano + 1n;
   if (buckets > BigInt(MAX_SPEND_BUCKETS)) {
     throw new InvalidQueryError(
       `the range spans ${buckets} buckets of ${query.bucketSizeNano} ns; at most ${MAX_SPEND_BUCKETS}: take wider buckets or a shorter range`,
