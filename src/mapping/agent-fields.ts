@@ -527,6 +527,15 @@ export function deriveRecordContext(attributes: AttributeMap, resourceAttributes
   );
 }
 
+/**
+ * In the conventions that record a model call's steps as child spans (Mastra, the AI SDK), a
+ * `model_generation` span's usage is the sum of its `model_step`s. In GenAI and OpenInference a
+ * model span is one call.
+ */
+export function sumsStepUsage(spanType: SpanType): boolean {
+  return spanType === 'model_generation';
+}
+
 /** Everything a span record derives from its attributes. */
 export interface SpanSemantics extends RecordContext, GenAiFields, CostFields {
   spanType: SpanType;
@@ -577,6 +586,7 @@ export function deriveSpanSemantics(
     cachedInputTokens: tokens.cachedInputTokens,
     cacheWriteTokens: tokens.cacheWriteTokens,
     reasoningTokens: tokens.reasoningTokens,
+    usageIncludesChildren: (mastraType !== null || get(AI_SDK_OPERATION) !== undefined) && sumsStepUsage(spanType),
     inputCost: cost.inputCost,
     outputCost: cost.outputCost,
     totalCost: cost.totalCost,

@@ -129,6 +129,7 @@ export function buildSpanRecord(data: SpanData, known: KnownSpanFields = FINISHE
     cachedInputTokens: semantics.cachedInputTokens,
     cacheWriteTokens: semantics.cacheWriteTokens,
     reasoningTokens: semantics.reasoningTokens,
+    usageIncludesChildren: semantics.usageIncludesChildren,
     inputCost: semantics.inputCost,
     outputCost: semantics.outputCost,
     totalCost: semantics.totalCost,

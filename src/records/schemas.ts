@@ -148,6 +148,7 @@ export const SpanRecordSchema = Type.Object({
   cachedInputTokens: nullable(COUNT),
   cacheWriteTokens: nullable(COUNT),
   reasoningTokens: nullable(COUNT),
+  usageIncludesChildren: Type.Boolean(),
   inputCost: nullable(COST),
   outputCost: nullable(COST),
   totalCost: nullable(COST),

@@ -165,6 +165,12 @@ export interface GenAiFields {
   cacheWriteTokens: number | null;
   /** Output tokens spent on reasoning (thinking); part of `outputTokens`. */
   reasoningTokens: number | null;
+  /**
+   * The span's tokens and cost sum those of model calls recorded as its own child spans (Mastra's
+   * and the AI SDK's `model_generation` over its `model_step`s). Totals skip such a span, so that
+   * no call counts twice; the span keeps its own figures for display.
+   */
+  usageIncludesChildren: boolean;
   input: AttributeValue;
   output: AttributeValue;
 }

@@ -399,6 +399,7 @@ export const SPAN_COLUMNS: Column<S>[] = [
   field<S, 'cachedInputTokens'>('cached_input_tokens', 'cachedInputTokens', 'uint64', { nullable: true }),
   field<S, 'cacheWriteTokens'>('cache_write_tokens', 'cacheWriteTokens', 'uint64', { nullable: true }),
   field<S, 'reasoningTokens'>('reasoning_tokens', 'reasoningTokens', 'uint64', { nullable: true }),
+  field<S, 'usageIncludesChildren'>('usage_includes_children', 'usageIncludesChildren', 'bool'),
   field<S, 'inputCost'>('input_cost', 'inputCost', 'float64', { nullable: true }),
   field<S, 'outputCost'>('output_cost', 'outputCost', 'float64', { nullable: true }),
   field<S, 'totalCost'>('total_cost', 'totalCost', 'float64', { nullable: true }),

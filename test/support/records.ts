@@ -116,6 +116,7 @@ export function makeSpan(overrides: Partial<SpanRecord> = {}): SpanRecord {
     cachedInputTokens: null,
     cacheWriteTokens: null,
     reasoningTokens: null,
+    usageIncludesChildren: false,
     inputCost: null,
     outputCost: null,
     totalCost: null,

@@ -95,6 +95,7 @@ export function describeStoreContract(
           cachedInputTokens: 40,
           cacheWriteTokens: 8,
           reasoningTokens: 12,
+          usageIncludesChildren: true,
           // Sums of prices are rarely round: every digit of the double must survive.
           inputCost: 0.1 + 0.2,
           outputCost: Math.PI * 1e-7,

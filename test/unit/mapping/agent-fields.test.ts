@@ -42,6 +42,20 @@ describe('span type', () => {
   });
 });
 
+describe('usage that sums child spans', () => {
+  it.each<[string, AttributeMap, boolean]>([
+    ['AI SDK generateText over its doGenerate steps', { 'ai.operationId': 'ai.generateText' }, true],
+    ['AI SDK doGenerate: the call itself', { 'ai.operationId': 'ai.generateText.doGenerate' }, false],
+    ["Mastra's model_generation over its model_steps", { 'mastra.span.type': 'model_generation' }, true],
+    ["Mastra's model_step", { 'mastra.span.type': 'model_step' }, false],
+    ['GenAI chat: one call', { 'gen_ai.operation.name': 'chat' }, false],
+    ['OpenInference LLM: one call', { 'openinference.span.kind': 'LLM' }, false],
+    ['AI SDK tool call', { 'ai.operationId': 'ai.toolCall' }, false],
+  ])('%s', (_case, attributes, expected) => {
+    expect(derive(attributes).usageIncludesChildren).toBe(expected);
+  });
+});
+
 describe('model, provider and tokens', () => {
   it('prefers the response model, then the request model, across conventions', () => {
     expect(derive({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }).model).toBe(

@@ -112,6 +112,12 @@ describe('Mastra spans', () => {
     });
   });
 
+  it('marks a model generation, whose usage sums its steps, so that totals count each step once', () => {
+    const { generation, step } = agentRun();
+    expect(spanFromMastra(generation, ended).usageIncludesChildren).toBe(true);
+    expect(spanFromMastra(step, ended).usageIncludesChildren).toBe(false);
+  });
+
   it("makes errorInfo the span's error, and keeps the rest of it", () => {
     const record = spanFromMastra(agentRun().tool, ended);
     expect(record.statusCode).toBe('error');
