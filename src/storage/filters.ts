@@ -23,6 +23,8 @@ import type {
 export type Predicate =
   /** The column holds exactly this string. */
   | { op: 'equals'; column: string; value: string }
+  /** The boolean column holds this value. */
+  | { op: 'flag'; column: string; value: boolean }
   /** The column holds one of these strings; an empty list matches nothing. */
   | { op: 'in'; column: string; values: readonly string[] }
   /** The string-list column holds every one of these strings (never empty). */
@@ -160,7 +162,7 @@ export const MODEL_CALL: Predicate = {
  * the model calls below it (AI SDK's `ai.generateText` over its `doGenerate` steps, Mastra's
  * `model_generation` over its `model_step`s) is left out, so that no call counts twice.
  */
-export const COUNTED_USAGE: readonly Predicate[] = [];
+export const COUNTED_USAGE: Predicate = { op: 'flag', column: 'usage_includes_children', value: false };
 
 /**
  * A spend aggregate's predicates, split as a trace list's are (see {@link TraceListPredicates}): the
@@ -170,8 +172,8 @@ export const COUNTED_USAGE: readonly Predicate[] = [];
 export function spendPredicates(filter: SpendFilter): TraceListPredicates {
   const chosen = common('spans', { ...filter, from: undefined, to: undefined })
     .equals('model', filter.model)
-    .equals('provider', filter.provider);
-  for (const predicate of COUNTED_USAGE) chosen.add(predicate);
+    .equals('provider', filter.provider)
+    .add(COUNTED_USAGE);
   return { copies: [...rangePredicates('spans', filter), MODEL_CALL], chosen: chosen.list };
 }
 

@@ -1,8 +1,10 @@
+import { spanFromMastra } from '../../src/mapping/mastra/spans';
 import { SpanPricing } from '../../src/pipeline/pricing';
 import type { SpanRecord } from '../../src/records/types';
 import { InvalidQueryError } from '../../src/storage/errors';
 import type { ObservabilityStore, SpendQuery, SpendSeries } from '../../src/storage/types';
-import { expectedCost, libraryPrices, type Tokens } from './model-spans';
+import { AGENT_START, agentRun } from './mastra-events';
+import { decodedSpans, expectedCost, libraryPrices, type Tokens } from './model-spans';
 import { BASE_TIME, makeSpan, traceId } from './records';
 
 const HOUR = 3_600_000_000_000n;
@@ -255,6 +257,55 @@ export function describeSpendContract(
         finished.totalTokens,
       ]);
       expect(result.totalCost).toBeCloseTo(finished.totalCost!, 15);
+    });
+
+    it("counts a model call once under an AI SDK generateText span that repeats its steps' usage", async () => {
+      const steps = [tokens(700, 90, 200), tokens(1500, 240)];
+      const usage = (t: Tokens) => ({
+        'ai.model.provider': 'openai.chat',
+        'ai.model.id': OPENAI.model,
+        'ai.usage.inputTokens': BigInt(t.input),
+        'ai.usage.outputTokens': BigInt(t.output),
+        'ai.usage.inputTokenDetails.cacheReadTokens': BigInt(t.cachedInput),
+      });
+      const spans = decodedSpans([
+        {
+          name: 'ai.generateText',
+          attributes: { 'ai.operationId': 'ai.generateText', ...usage(tokens(2200, 330, 200)) },
+        },
+        ...steps.map((t) => ({
+          name: 'ai.generateText.doGenerate',
+          attributes: { 'ai.operationId': 'ai.generateText.doGenerate', ...usage(t) },
+        })),
+      ]);
+      expect(spans.map((span) => span.usageIncludesChildren)).toEqual([true, false, false]);
+      await store.batchCreateSpans({ spans: priced(spans) });
+      const result = await store.aggregateSpend(query());
+      const point = result.series[0]!.points[0]!;
+      expect([point.calls, point.unpricedCalls, point.totalTokens]).toEqual([2, 0, 700 + 90 + 1500 + 240]);
+      const prices = libraryPrices(OPENAI.model, 'openai');
+      const expected = steps
+        .map((t) => expectedCost(prices, t))
+        .reduce((sum, cost) => sum + cost.input + cost.output, 0);
+      expect(point.totalCost).toBeCloseTo(expected, 12);
+    });
+
+    it("counts a Mastra model step, not the model generation that sums the steps' usage", async () => {
+      const run = agentRun();
+      const spans = [run.agent, run.generation, run.step].map((span) =>
+        spanFromMastra(span, { serviceName: 'weather-app', running: false }),
+      );
+      expect(spans.map((span) => [span.spanType, span.usageIncludesChildren])).toEqual([
+        ['agent_run', false],
+        ['model_generation', true],
+        ['model_step', false],
+      ]);
+      await store.batchCreateSpans({ spans: priced(spans) });
+      const start = BigInt(AGENT_START.getTime()) * 1_000_000n;
+      const result = await store.aggregateSpend({ bucketSizeNano: HOUR, filter: { from: start, to: start + HOUR } });
+      // Mastra names no model on its steps, so the step has tokens and no price: counted as unpriced.
+      expect([result.calls, result.unpricedCalls, result.totalCost]).toEqual([1, 1, null]);
+      expect(result.series[0]!.points[0]!.totalTokens).toBe(70);
     });
 
     it('counts a reported cost without tokens as a priced call', async () => {

@@ -40,6 +40,7 @@ type Render<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>, params:
 /** The ClickHouse SQL of each neutral predicate. */
 const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   equals: ({ column, value }, params) => `${column} = ${params.bind(value, 'String')}`,
+  flag: ({ column, value }, params) => `${column} = ${params.bind(value, 'Bool')}`,
   in: ({ column, values }, params) => `has(${params.bind(values, 'Array(String)')}, ${column})`,
   hasAll: ({ column, values }, params) => `hasAll(${column}, ${params.bind(values, 'Array(String)')})`,
   // The same expression as the n-gram index, so that the index applies.

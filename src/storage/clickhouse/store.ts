@@ -380,7 +380,7 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
       'aggregateSpend',
       `SELECT intDiv(toUnixTimestamp64Nano(${TIME_COLUMNS.spans}), ${bucket}) * ${bucket} AS bucket,
          ${group === null ? 'NULL' : group}, count(), count(${PRICED_COLUMN}),
-         ${SPEND_SUMS.map(([, column]) => `toFloat64(sum(${column}))`).join(', ')}
+         ${SPEND_SUMS.map(([, column]) => `toFloat64(sumKahan(${column}))`).join(', ')}
        FROM ${calls} ${where(predicates.chosen, params)}
        GROUP BY ${keys} ORDER BY ${keys}`,
       params.values,

@@ -26,6 +26,7 @@ type Render<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>, column:
 /** The DuckDB SQL of each neutral predicate. */
 const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   equals: ({ value }, column, params) => `${column} = ${params.bind(value)}`,
+  flag: ({ value }, column, params) => `${column} = ${params.bind(value)}`,
   in: ({ values }, column, params) => `list_contains(${params.bind([...values])}, ${column})`,
   hasAll: ({ values }, column, params) => `list_has_all(${column}, ${params.bind([...values])})`,
   containsIgnoreCase: ({ text }, column, params) => `strpos(lower(${column}), lower(${params.bind(text)})) > 0`,

@@ -354,7 +354,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
       'aggregateSpend',
       `SELECT (${physicalColumn('spans', TIME_COLUMNS.spans)} // ${bucket}) * ${bucket} AS bucket,
          ${group === null ? 'NULL' : group}, count(*), count(${PRICED_COLUMN}),
-         ${SPEND_SUMS.map(([, column]) => `sum(${column})::DOUBLE`).join(', ')}
+         ${SPEND_SUMS.map(([, column]) => `fsum(${column})::DOUBLE`).join(', ')}
        FROM ${calls} ${where('spans', predicates.chosen, params)}
        GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`,
       params.values,

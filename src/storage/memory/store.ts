@@ -62,12 +62,16 @@ const copyCell = (cell: Cell): Cell => (Array.isArray(cell) ? ([...cell] as Cell
 
 type Test<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>) => (cell: Cell) => boolean;
 
+/** The cell is exactly the predicate's value. */
+const holds =
+  ({ value }: { value: string | boolean }) =>
+  (cell: Cell): boolean =>
+    cell === value;
+
 /** Each neutral predicate as a test of one cell, prepared once per query. */
 const TESTS: { [Op in ColumnPredicateOp]: Test<Op> } = {
-  equals:
-    ({ value }) =>
-    (cell) =>
-      cell === value,
+  equals: holds,
+  flag: holds,
   in:
     ({ values }) =>
     (cell) =>
