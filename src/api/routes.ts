@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { StorePipeline } from '../pipeline/store-pipeline';
-import type { MetricAggregateQuery, ObservabilityStore, SpendQuery } from '../storage/types';
+import type { MetricAggregateQuery, ObservabilityStore } from '../storage/types';
 import { codecFor } from './codec';
 import { ApiError } from './errors';
 import {
@@ -10,14 +10,13 @@ import {
   METRIC_PARAMS,
   RANGE,
   SCORE_PARAMS,
-  SPEND_PARAMS,
   TRACE_PARAMS,
   listArgs,
   parseQuery,
   traceIdParam,
   type ParamSpec,
 } from './params';
-import { LISTS, readTraceView, type ListName } from './reads';
+import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom, type ListName } from './reads';
 import {
   MetricAggregateSchema,
   MetricDescriptorsSchema,
@@ -57,8 +56,6 @@ export interface Route {
 
 const ok = (body: string): Answer => ({ status: 200, body });
 
-const nowUnixNano = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
 function list(path: string, name: ListName, spec: ParamSpec): Route {
   const { read, codec } = LISTS[name] as (typeof LISTS)['logs'];
   return {
@@ -71,7 +68,6 @@ function list(path: string, name: ListName, spec: ParamSpec): Route {
 const traceView = codecFor(TraceViewSchema);
 const aggregate = codecFor(MetricAggregateSchema);
 const services = codecFor(ServicesSchema);
-const spend = codecFor(SpendSchema);
 const descriptors = codecFor(MetricDescriptorsSchema);
 const TRACE_ID: ParamSpec = { traceId: traceIdParam('traceId') };
 
@@ -128,11 +124,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/api/v1/spend',
-    async answer({ store, query }) {
-      const { bucketSizeNano, groupBy, ...filter } = parseQuery(query, SPEND_PARAMS, ['from', 'bucket']);
-      const request = { bucketSizeNano, groupBy, filter: { to: nowUnixNano(), ...filter } } as SpendQuery;
-      return ok(spend.stringify(await store.aggregateSpend(request)));
-    },
+    answer: async ({ store, query }) => ok(SPEND_CODEC.stringify(await store.aggregateSpend(spendQueryFrom(query)))),
   },
   {
     method: 'GET',
