@@ -17,13 +17,7 @@ import {
   type ParamSpec,
 } from './params';
 import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom, type ListName } from './reads';
-import {
-  MetricAggregateSchema,
-  MetricDescriptorsSchema,
-  ServicesSchema,
-  SpendSchema,
-  TraceViewSchema,
-} from './schemas';
+import { MetricAggregateSchema, MetricDescriptorsSchema, ServicesSchema, TraceViewSchema } from './schemas';
 import { WRITABLE, recordsFromBody, type WritableSignal } from './writes';
 
 /** What a route gets to answer one request. */
