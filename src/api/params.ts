@@ -4,6 +4,7 @@ import { reviveTypedMap } from '../storage/typed-json';
 import {
   MAX_PER_PAGE,
   METRIC_AGGREGATE_FIELDS,
+  SPEND_GROUP_BYS,
   METRIC_AGGREGATIONS,
   type ListArgs,
   type PageRequest,
@@ -198,6 +199,15 @@ export const AGGREGATE_PARAMS: ParamSpec = {
   bucket: duration('bucketSizeNano'),
   field: choice(METRIC_AGGREGATE_FIELDS)('field'),
   groupBy: texts('groupBy'),
+};
+
+/** `GET /api/v1/spend`: `from` and `bucket` are required; `to` is now unless given. */
+export const SPEND_PARAMS: ParamSpec = {
+  ...COMMON,
+  model: text('model'),
+  provider: text('provider'),
+  bucket: duration('bucketSizeNano'),
+  groupBy: choice(SPEND_GROUP_BYS)('groupBy'),
 };
 
 export const SCORE_PARAMS: ParamSpec = {

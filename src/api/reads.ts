@@ -6,15 +6,18 @@ import type {
   MetricFilter,
   ObservabilityStore,
   ScoreFilter,
+  SpendQuery,
   TraceFilter,
 } from '../storage/types';
 import { MAX_PER_PAGE } from '../storage/types';
 import { codecFor, type Codec } from './codec';
+import { SPEND_PARAMS, parseQuery } from './params';
 import {
   FeedbackListSchema,
   LogListSchema,
   MetricListSchema,
   ScoreListSchema,
+  SpendSchema,
   TraceListSchema,
   type TraceView,
 } from './schemas';
@@ -47,6 +50,18 @@ export const LISTS = {
 };
 
 export type ListName = keyof typeof LISTS;
+
+/** How `GET /api/v1/spend` and `otel-bridge query spend --json` write a spend aggregate. */
+export const SPEND_CODEC = codecFor(SpendSchema);
+
+/**
+ * The spend aggregate that query parameters ask for (`GET /api/v1/spend`, and `otel-bridge query
+ * spend` through the same parameters): `from` and `bucket` are required, `to` is now unless given.
+ */
+export function spendQueryFrom(query: URLSearchParams): SpendQuery {
+  const { bucketSizeNano, groupBy, ...filter } = parseQuery(query, SPEND_PARAMS, ['from', 'bucket']);
+  return { bucketSizeNano, groupBy, filter: { to: BigInt(Date.now()) * 1_000_000n, ...filter } } as SpendQuery;
+}
 
 /**
  * A trace with its spans, and the first page (1000, in time order) of the scores, feedback and logs

@@ -16,7 +16,7 @@ import {
   traceIdParam,
   type ParamSpec,
 } from './params';
-import { LISTS, readTraceView, type ListName } from './reads';
+import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom, type ListName } from './reads';
 import { MetricAggregateSchema, MetricDescriptorsSchema, ServicesSchema, TraceViewSchema } from './schemas';
 import { WRITABLE, recordsFromBody, type WritableSignal } from './writes';
 
@@ -114,6 +114,11 @@ export const ROUTES: readonly Route[] = [
       const request = { name, aggregation, bucketSizeNano, field, groupBy, filter } as MetricAggregateQuery;
       return ok(aggregate.stringify(await store.aggregateMetrics(request)));
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/spend',
+    answer: async ({ store, query }) => ok(SPEND_CODEC.stringify(await store.aggregateSpend(spendQueryFrom(query)))),
   },
   {
     method: 'GET',

@@ -13,7 +13,8 @@ import {
   type Same,
 } from '../records/schemas';
 import { METRIC_TYPES } from '../records/types';
-import type { MetricAggregateResult, MetricDescriptor, Pagination, TraceSummary } from '../storage/types';
+import { SPEND_GROUP_BYS } from '../storage/types';
+import type { MetricAggregateResult, MetricDescriptor, Pagination, SpendResult, TraceSummary } from '../storage/types';
 
 /**
  * The bodies the HTTP API answers with, as schemas: the record codec encodes each by them, and the
@@ -66,6 +67,35 @@ export const MetricAggregateSchema = Type.Object({
   ),
 });
 
+const COST_SUM = nullable(DoubleSchema);
+const TOKEN_SUM = nullable(Type.Number());
+
+/** `GET /api/v1/spend` (`aggregateSpend`): cost, tokens and model calls per bucket, one series per group. */
+export const SpendSchema = Type.Object({
+  groupBy: nullable(literals(SPEND_GROUP_BYS)),
+  series: Type.Array(
+    Type.Object({
+      group: nullable(Type.String()),
+      points: Type.Array(
+        Type.Object({
+          timeUnixNano: Type.BigInt(),
+          calls: Type.Integer(),
+          unpricedCalls: Type.Integer(),
+          inputCost: COST_SUM,
+          outputCost: COST_SUM,
+          totalCost: COST_SUM,
+          inputTokens: TOKEN_SUM,
+          outputTokens: TOKEN_SUM,
+          totalTokens: TOKEN_SUM,
+        }),
+      ),
+    }),
+  ),
+  calls: Type.Integer(),
+  unpricedCalls: Type.Integer(),
+  totalCost: COST_SUM,
+});
+
 export const ServicesSchema = Type.Object({ services: Type.Array(Type.String()) });
 
 export const MetricDescriptorSchema = Type.Object({
@@ -85,4 +115,5 @@ export type ApiSchemasMatchTypes = [
   Assert<Same<Static<typeof TraceSummarySchema>, TraceSummary>>,
   Assert<Same<Static<typeof MetricAggregateSchema>, MetricAggregateResult>>,
   Assert<Same<Static<typeof MetricDescriptorSchema>, MetricDescriptor>>,
+  Assert<Same<Static<typeof SpendSchema>, SpendResult>>,
 ];

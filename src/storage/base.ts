@@ -14,6 +14,8 @@ import type {
   Pagination,
   ScoreFilter,
   SignalStrategy,
+  SpendQuery,
+  SpendResult,
   StrategyHint,
   TimeRange,
   Trace,
@@ -27,12 +29,14 @@ import { InvalidQueryError, StorageError, StoreClosedError, type StorageFailureR
 import {
   FILTERS,
   rangePredicates,
+  spendPredicates,
   traceListPredicates,
   type FilterOf,
   type Predicate,
   type TraceListPredicates,
 } from './filters';
 import { decodeTypedValue } from './typed-json';
+import { checkSpendQuery } from './spend';
 import { preferredCopies } from './precedence';
 
 /** A page request with its defaults applied and its bounds checked. */
@@ -297,6 +301,11 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     predicates: readonly Predicate[],
   ): Promise<MetricAggregateResult>;
   /**
+   * The spend aggregate over model calls, each span once: of its copies that match `copies`, the
+   * preferred one (`precedence.ts`), if it matches `chosen`. The query is checked.
+   */
+  protected abstract querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult>;
+  /**
    * The distinct values of `columns` in a signal's records that match every predicate, one row per
    * combination, in any order, the values as the engine returns them (see `toCell`).
    */
@@ -392,6 +401,12 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     }
     checkIds(query.filter);
     return this.queryMetricAggregate(query, FILTERS.metrics({ ...query.filter, name: query.name }));
+  }
+
+  async aggregateSpend(query: SpendQuery): Promise<SpendResult> {
+    checkSpendQuery(query);
+    checkIds(query.filter);
+    return this.querySpend(query, spendPredicates(query.filter));
   }
 
   async listScores(args: ListArgs<ScoreFilter> = {}) {

@@ -3,6 +3,7 @@ import { TIME_COLUMNS, snakeCase } from './columns';
 import { InvalidQueryError } from './errors';
 import type {
   CommonFilter,
+  SpendFilter,
   FeedbackFilter,
   LogFilter,
   MetricFilter,
@@ -22,6 +23,8 @@ import type {
 export type Predicate =
   /** The column holds exactly this string. */
   | { op: 'equals'; column: string; value: string }
+  /** The boolean column holds this value. */
+  | { op: 'flag'; column: string; value: boolean }
   /** The column holds one of these strings; an empty list matches nothing. */
   | { op: 'in'; column: string; values: readonly string[] }
   /** The string-list column holds every one of these strings (never empty). */
@@ -33,10 +36,15 @@ export type Predicate =
   /** The time column (nanoseconds) is at least `from` and before `to`; at least one bound is set. */
   | { op: 'timeRange'; column: string; from: bigint | null; to: bigint | null }
   | { op: 'isNull'; column: string }
-  | { op: 'isNotNull'; column: string };
+  | { op: 'isNotNull'; column: string }
+  /** At least one of these predicates holds (never empty). */
+  | { op: 'anyOf'; predicates: readonly Predicate[] };
 
 export type PredicateOp = Predicate['op'];
-export type PredicateOf<Op extends PredicateOp> = Extract<Predicate, { op: Op }>;
+/** The predicates on one column: every kind but the combination of others. */
+export type ColumnPredicate = Exclude<Predicate, { op: 'anyOf' }>;
+export type ColumnPredicateOp = ColumnPredicate['op'];
+export type PredicateOf<Op extends ColumnPredicateOp> = Extract<ColumnPredicate, { op: Op }>;
 
 /** The filter type of each signal's list. */
 export interface FilterOf {
@@ -135,6 +143,38 @@ export function traceListPredicates(filter: TraceFilter): TraceListPredicates {
   const narrowsCopies = (predicate: Predicate): boolean =>
     predicate.op === 'timeRange' || (predicate.op === 'isNull' && predicate.column === 'parent_span_id');
   return { copies: all.filter(narrowsCopies), chosen: all.filter((predicate) => !narrowsCopies(predicate)) };
+}
+
+/**
+ * A model call, as spend counts them: a span with tokens or with a cost (a reported cost may come
+ * without tokens). A call whose model has no price has tokens and no cost, and is counted as unpriced.
+ */
+export const MODEL_CALL: Predicate = {
+  op: 'anyOf',
+  predicates: [
+    { op: 'isNotNull', column: 'total_tokens' },
+    { op: 'isNotNull', column: 'total_cost' },
+  ],
+};
+
+/**
+ * Decision 8: the spans whose tokens and cost totals add up. A model span that repeats the usage of
+ * the model calls below it (AI SDK's `ai.generateText` over its `doGenerate` steps, Mastra's
+ * `model_generation` over its `model_step`s) is left out, so that no call counts twice.
+ */
+export const COUNTED_USAGE: Predicate = { op: 'flag', column: 'usage_includes_children', value: false };
+
+/**
+ * A spend aggregate's predicates, split as a trace list's are (see {@link TraceListPredicates}): the
+ * time range and being a model call narrow the copies of each span before the preferred one is
+ * chosen; the rest, decision 8 included, apply to the chosen copy.
+ */
+export function spendPredicates(filter: SpendFilter): TraceListPredicates {
+  const chosen = common('spans', { ...filter, from: undefined, to: undefined })
+    .equals('model', filter.model)
+    .equals('provider', filter.provider)
+    .add(COUNTED_USAGE);
+  return { copies: [...rangePredicates('spans', filter), MODEL_CALL], chosen: chosen.list };
 }
 
 function logs(filter: LogFilter): Predicate[] {

@@ -150,6 +150,67 @@ export interface MetricAggregateResult {
   series: MetricSeries[];
 }
 
+/** What a spend aggregate can split its series by, and the span field each names. */
+export const SPEND_GROUP_BYS = ['service', 'model', 'provider', 'user', 'session', 'agent'] as const;
+export type SpendGroupBy = (typeof SPEND_GROUP_BYS)[number];
+
+/** The model calls a spend aggregate counts: in a bounded time range, and on the calls' own fields. */
+export type SpendFilter = Omit<CommonFilter, 'from' | 'to'> & {
+  /** Inclusive start of the range (a call's start). Required: spend is read over a bounded range. */
+  from: TimeBound;
+  /** Exclusive end of the range. Required. */
+  to: TimeBound;
+  model?: string;
+  provider?: string;
+};
+
+/** Most buckets a spend aggregate spans: a wider range needs wider buckets. */
+export const MAX_SPEND_BUCKETS = 10_000;
+
+export interface SpendQuery {
+  /** Width of a time bucket, in nanoseconds. Buckets are aligned to the epoch. */
+  bucketSizeNano: bigint;
+  /** One series per value of this field; left out, one series of everything. */
+  groupBy?: SpendGroupBy;
+  filter: SpendFilter;
+}
+
+/**
+ * The model calls that started in one bucket. Sums are `null` where no call had the value: a bucket
+ * of unpriced calls has no cost, never a cost of zero.
+ */
+export interface SpendPoint {
+  timeUnixNano: bigint;
+  /** Model calls: spans with tokens or a cost, each counted once (decision 8). */
+  calls: number;
+  /** Calls whose model has no known price: counted here, and in none of the cost sums. */
+  unpricedCalls: number;
+  /** USD. */
+  inputCost: number | null;
+  outputCost: number | null;
+  totalCost: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  totalTokens: number | null;
+}
+
+export interface SpendSeries {
+  /** The value of the `groupBy` field in this series; `null` for calls without one, and when not grouped. */
+  group: string | null;
+  /** By time; a bucket without calls has no point. */
+  points: SpendPoint[];
+}
+
+export interface SpendResult {
+  groupBy: SpendGroupBy | null;
+  /** Most expensive first; series without a known cost last. */
+  series: SpendSeries[];
+  /** Over the whole range and every series. */
+  calls: number;
+  unpricedCalls: number;
+  totalCost: number | null;
+}
+
 /** A time range, for the reads of distinct values. */
 export type TimeRange = Pick<CommonFilter, 'from' | 'to'>;
 
@@ -198,6 +259,8 @@ export interface ObservabilityStore {
   listLogs(args?: ListArgs<LogFilter>): Promise<{ pagination: Pagination; logs: LogRecord[] }>;
   listMetrics(args?: ListArgs<MetricFilter>): Promise<{ pagination: Pagination; metrics: MetricRecord[] }>;
   aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
+  /** Cost, tokens and model calls per time bucket, one series per group: what a spend chart shows. */
+  aggregateSpend(query: SpendQuery): Promise<SpendResult>;
   listScores(args?: ListArgs<ScoreFilter>): Promise<{ pagination: Pagination; scores: ScoreRecord[] }>;
   listFeedback(args?: ListArgs<FeedbackFilter>): Promise<{ pagination: Pagination; feedback: FeedbackRecord[] }>;
   /** The service names that sent spans, logs or metrics (in `range`, by record time), sorted. */

@@ -1,5 +1,5 @@
 import { encodeTypedValue } from '../typed-json';
-import type { Predicate, PredicateOf, PredicateOp } from '../filters';
+import type { ColumnPredicateOp, Predicate, PredicateOf } from '../filters';
 import { ATTRIBUTES_MAP, type ClickHouseSchema } from './schema';
 
 /**
@@ -35,11 +35,12 @@ export function attributeOrNull(params: Params, key: string): string {
   return `if(mapContains(${ATTRIBUTES_MAP}, ${bound}), ${ATTRIBUTES_MAP}[${bound}], NULL)`;
 }
 
-type Render<Op extends PredicateOp> = (predicate: PredicateOf<Op>, params: Params) => string;
+type Render<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>, params: Params) => string;
 
 /** The ClickHouse SQL of each neutral predicate. */
-const RENDER: { [Op in PredicateOp]: Render<Op> } = {
+const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   equals: ({ column, value }, params) => `${column} = ${params.bind(value, 'String')}`,
+  flag: ({ column, value }, params) => `${column} = ${params.bind(value, 'Bool')}`,
   in: ({ column, values }, params) => `has(${params.bind(values, 'Array(String)')}, ${column})`,
   hasAll: ({ column, values }, params) => `hasAll(${column}, ${params.bind(values, 'Array(String)')})`,
   // The same expression as the n-gram index, so that the index applies.
@@ -59,7 +60,13 @@ const RENDER: { [Op in PredicateOp]: Render<Op> } = {
   isNotNull: ({ column }) => `${column} IS NOT NULL`,
 };
 
-const render = <Op extends PredicateOp>(predicate: PredicateOf<Op>, params: Params): string =>
+function render(predicate: Predicate, params: Params): string {
+  if (predicate.op === 'anyOf')
+    return `(${predicate.predicates.map((each) => render(each, params)).join(' OR ') || 'false'})`;
+  return renderColumn(predicate, params);
+}
+
+const renderColumn = <Op extends ColumnPredicateOp>(predicate: PredicateOf<Op>, params: Params): string =>
   (RENDER[predicate.op] as Render<Op>)(predicate, params);
 
 /** The WHERE clause of predicates, its values bound in `params`; empty when there are none. */

@@ -23,7 +23,8 @@ import {
 } from '../columns';
 import type { StorageFailureReason } from '../errors';
 import type { Predicate, TraceListPredicates } from '../filters';
-import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
+import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
 import { failureReason } from './errors';
 import { Params, attributeOrNull, traceSpansQuery, where } from './query';
 import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
@@ -299,14 +300,19 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
    */
   protected async queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
     const params = new Params();
-    const roots = `(SELECT *, ${SPAN_PRECEDENCE} FROM ${this.schema.table('spans')} FINAL ${where(predicates.copies, params)}
-      ORDER BY ${SPAN_PRECEDENCE} DESC LIMIT 1 BY ${identityColumns('spans').join(', ')})`;
+    const roots = this.preferredSpans(predicates.copies, params);
     const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
     const { total, rows } = await this.page('listTraces', 'spans', list, predicates.chosen, page, {
       source: roots,
       params,
     });
     return { total, items: rows.map((row) => this.decodeSummary(row)) };
+  }
+
+  /** A subquery of the spans that match `copies`, each span once: its preferred copy (`precedence.ts`). */
+  private preferredSpans(copies: readonly Predicate[], params: Params): string {
+    return `(SELECT *, ${SPAN_PRECEDENCE} FROM ${this.schema.table('spans')} FINAL ${where(copies, params)}
+      ORDER BY ${SPAN_PRECEDENCE} DESC LIMIT 1 BY ${identityColumns('spans').join(', ')})`;
   }
 
   protected async queryRecords<S extends RecordSignal>(
@@ -359,6 +365,34 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
         bucket: BigInt(row[0] as string),
         groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
         value: row[1 + groupBy.length] === null ? null : readDouble(row[1 + groupBy.length]),
+      })),
+    );
+  }
+
+  /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
+  protected async querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+    const params = new Params();
+    const bucket = params.bind(query.bucketSizeNano, 'Int64');
+    const calls = this.preferredSpans(predicates.copies, params);
+    const group = spendGroupColumn(query);
+    const keys = ['bucket', ...(group === null ? [] : [group])].join(', ');
+    const rows = await this.read(
+      'aggregateSpend',
+      `SELECT intDiv(toUnixTimestamp64Nano(${TIME_COLUMNS.spans}), ${bucket}) * ${bucket} AS bucket,
+         ${group === null ? 'NULL' : group}, count(), count(${PRICED_COLUMN}),
+         ${SPEND_SUMS.map(([, column]) => `toFloat64(sumKahan(${column}))`).join(', ')}
+       FROM ${calls} ${where(predicates.chosen, params)}
+       GROUP BY ${keys} ORDER BY ${keys}`,
+      params.values,
+    );
+    return toSpendResult(
+      query,
+      rows.map((row) => ({
+        bucket: BigInt(row[0] as string),
+        group: row[1] as string | null,
+        calls: Number(row[2]),
+        pricedCalls: Number(row[3]),
+        sums: row.slice(4).map((sum) => (sum === null ? null : readDouble(sum))),
       })),
     );
   }

@@ -1,6 +1,6 @@
 import type { Signal } from '../../records/types';
 import { jsonPointer } from '../../records/primitives';
-import type { Predicate, PredicateOf, PredicateOp } from '../filters';
+import type { ColumnPredicateOp, Predicate, PredicateOf } from '../filters';
 import { encodeTypedValue } from '../typed-json';
 import { physicalColumn } from './schema';
 
@@ -21,11 +21,12 @@ export class Params {
   }
 }
 
-type Render<Op extends PredicateOp> = (predicate: PredicateOf<Op>, column: string, params: Params) => string;
+type Render<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>, column: string, params: Params) => string;
 
 /** The DuckDB SQL of each neutral predicate. */
-const RENDER: { [Op in PredicateOp]: Render<Op> } = {
+const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   equals: ({ value }, column, params) => `${column} = ${params.bind(value)}`,
+  flag: ({ value }, column, params) => `${column} = ${params.bind(value)}`,
   in: ({ values }, column, params) => `list_contains(${params.bind([...values])}, ${column})`,
   hasAll: ({ values }, column, params) => `list_has_all(${column}, ${params.bind([...values])})`,
   containsIgnoreCase: ({ text }, column, params) => `strpos(lower(${column}), lower(${params.bind(text)})) > 0`,
@@ -40,7 +41,17 @@ const RENDER: { [Op in PredicateOp]: Render<Op> } = {
   isNotNull: (_predicate, column) => `${column} IS NOT NULL`,
 };
 
-function render<Op extends PredicateOp>(signal: Signal, predicate: PredicateOf<Op>, params: Params): string {
+function render(signal: Signal, predicate: Predicate, params: Params): string {
+  if (predicate.op === 'anyOf')
+    return `(${predicate.predicates.map((each) => render(signal, each, params)).join(' OR ') || 'FALSE'})`;
+  return renderColumn(signal, predicate, params);
+}
+
+function renderColumn<Op extends ColumnPredicateOp>(
+  signal: Signal,
+  predicate: PredicateOf<Op>,
+  params: Params,
+): string {
   return (RENDER[predicate.op] as Render<Op>)(predicate, physicalColumn(signal, predicate.column), params);
 }
 

@@ -24,7 +24,8 @@ import {
 import { diskOutage, type StorageFailureReason } from '../errors';
 import type { Predicate, TraceListPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
-import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
+import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
 import {
@@ -340,6 +341,39 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
         bucket: row[0] as bigint,
         groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
         value: row[1 + groupBy.length] as number | null,
+      })),
+    );
+  }
+
+  /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
+  protected async querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+    const params = new Params();
+    const bucket = params.bind(query.bucketSizeNano);
+    const calls = once(
+      'spans',
+      `SELECT * FROM ${TABLE_NAMES.spans} ${where('spans', predicates.copies, params)}`,
+      `${SPAN_PRECEDENCE_SQL} DESC, rowid DESC`,
+    );
+    const column = spendGroupColumn(query);
+    const group = column === null ? null : physicalColumn('spans', column);
+    const keys = ['bucket', ...(group === null ? [] : [group])];
+    const rows = await this.read(
+      'aggregateSpend',
+      `SELECT (${physicalColumn('spans', TIME_COLUMNS.spans)} // ${bucket}) * ${bucket} AS bucket,
+         ${group === null ? 'NULL' : group}, count(*), count(${PRICED_COLUMN}),
+         ${SPEND_SUMS.map(([, column]) => `fsum(${column})::DOUBLE`).join(', ')}
+       FROM ${calls} ${where('spans', predicates.chosen, params)}
+       GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`,
+      params.values,
+    );
+    return toSpendResult(
+      query,
+      rows.map((row) => ({
+        bucket: row[0] as bigint,
+        group: row[1] as string | null,
+        calls: Number(row[2]),
+        pricedCalls: Number(row[3]),
+        sums: row.slice(4) as (number | null)[],
       })),
     );
   }

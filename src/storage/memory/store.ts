@@ -22,10 +22,11 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
-import type { Predicate, PredicateOf, PredicateOp, TraceListPredicates } from '../filters';
+import type { ColumnPredicateOp, Predicate, PredicateOf, TraceListPredicates } from '../filters';
 import { preferredCopies } from '../precedence';
 import { encodeTypedValue } from '../typed-json';
-import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult, type SpendRow } from '../spend';
+import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
 
 /** Every option is optional; {@link MEMORY_DEFAULTS} says what one left out means. */
 export interface MemoryStoreOptions {
@@ -59,14 +60,18 @@ const emptyTable = (): Table => ({ rows: [], dropped: 0 });
 /** Lists are the only mutable cells: copied in and out, so that no caller shares a stored row. */
 const copyCell = (cell: Cell): Cell => (Array.isArray(cell) ? ([...cell] as Cell) : cell);
 
-type Test<Op extends PredicateOp> = (predicate: PredicateOf<Op>) => (cell: Cell) => boolean;
+type Test<Op extends ColumnPredicateOp> = (predicate: PredicateOf<Op>) => (cell: Cell) => boolean;
+
+/** The cell is exactly the predicate's value. */
+const holds =
+  ({ value }: { value: string | boolean }) =>
+  (cell: Cell): boolean =>
+    cell === value;
 
 /** Each neutral predicate as a test of one cell, prepared once per query. */
-const TESTS: { [Op in PredicateOp]: Test<Op> } = {
-  equals:
-    ({ value }) =>
-    (cell) =>
-      cell === value,
+const TESTS: { [Op in ColumnPredicateOp]: Test<Op> } = {
+  equals: holds,
+  flag: holds,
   in:
     ({ values }) =>
     (cell) =>
@@ -97,12 +102,22 @@ const TESTS: { [Op in PredicateOp]: Test<Op> } = {
 
 /** Whether a row of the signal matches every predicate. */
 function matcher(signal: Signal, predicates: readonly Predicate[]): (row: Row) => boolean {
-  const tests = predicates.map(<Op extends PredicateOp>(predicate: PredicateOf<Op>) => {
-    const index = columnIndex(signal, predicate.column);
-    const test = (TESTS[predicate.op] as Test<Op>)(predicate);
-    return (row: Row) => test(row[index]!);
-  });
+  const tests = predicates.map((predicate) => rowTest(signal, predicate));
   return (row) => tests.every((test) => test(row));
+}
+
+function rowTest(signal: Signal, predicate: Predicate): (row: Row) => boolean {
+  if (predicate.op === 'anyOf') {
+    const tests = predicate.predicates.map((each) => rowTest(signal, each));
+    return (row) => tests.some((test) => test(row));
+  }
+  return columnTest(signal, predicate);
+}
+
+function columnTest<Op extends ColumnPredicateOp>(signal: Signal, predicate: PredicateOf<Op>): (row: Row) => boolean {
+  const index = columnIndex(signal, predicate.column);
+  const test = (TESTS[predicate.op] as Test<Op>)(predicate);
+  return (row) => test(row[index]!);
 }
 
 /** Where a span row holds what tells copies of a span apart and ranks them (`precedence.ts`). */
@@ -227,6 +242,20 @@ export class MemoryStore extends StoreBase<Tables> {
     return { total: sorted.length, rows: sorted.slice(page.offset, page.offset + page.perPage) };
   }
 
+  /** Each span once: of its copies that match `copies`, the preferred one, if it matches `chosen`. */
+  private chosenSpans(predicates: TraceListPredicates): Row[] {
+    const copies = this.matching('spans', predicates.copies).map((row) => ({
+      traceId: row[SPAN_COPY.traceId] as string,
+      spanId: row[SPAN_COPY.spanId] as string,
+      running: row[SPAN_COPY.running] as boolean,
+      origin: row[SPAN_COPY.origin] as SpanOrigin,
+      row,
+    }));
+    return preferredCopies(copies)
+      .map((copy) => copy.row)
+      .filter(matcher('spans', predicates.chosen));
+  }
+
   /** Every copy, in the order written: getTrace keeps the preferred one. */
   protected queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
     const rows = this.matching('spans', [{ op: 'equals', column: 'trace_id', value: traceId }]);
@@ -235,17 +264,7 @@ export class MemoryStore extends StoreBase<Tables> {
 
   /** Root spans, one copy each, the preferred one (`precedence.ts`), and the rest of the filter applied to it. */
   protected queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const copies = this.matching('spans', predicates.copies).map((row) => ({
-      traceId: row[SPAN_COPY.traceId] as string,
-      spanId: row[SPAN_COPY.spanId] as string,
-      running: row[SPAN_COPY.running] as boolean,
-      origin: row[SPAN_COPY.origin] as SpanOrigin,
-      row,
-    }));
-    const chosen = preferredCopies(copies)
-      .map((copy) => copy.row)
-      .filter(matcher('spans', predicates.chosen));
-    const { total, rows } = this.page('spans', chosen, page);
+    const { total, rows } = this.page('spans', this.chosenSpans(predicates), page);
     const summary = TRACE_SUMMARY_COLUMNS.map((column) => columnIndex('spans', column.name));
     const input = columnIndex('spans', 'input');
     const items = rows.map((row) =>
@@ -302,6 +321,33 @@ export class MemoryStore extends StoreBase<Tables> {
       .sort((a, b) => compareAscending(a.bucket, b.bucket) || compareGroups(a.groups, b.groups))
       .map(({ bucket, groups, values }) => ({ bucket, groups, value: aggregate(query.aggregation, values) }));
     return Promise.resolve(toMetricSeries(groupBy, rows));
+  }
+
+  /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
+  protected querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+    const time = columnIndex('spans', TIME_COLUMNS.spans);
+    const column = spendGroupColumn(query);
+    const group = column === null ? null : columnIndex('spans', column);
+    const priced = columnIndex('spans', PRICED_COLUMN);
+    const summed = SPEND_SUMS.map(([, name]) => columnIndex('spans', name));
+    const buckets = new Map<string, SpendRow & { sums: (number | null)[] }>();
+    for (const row of this.chosenSpans(predicates)) {
+      const bucket = ((row[time] as bigint) / query.bucketSizeNano) * query.bucketSizeNano;
+      const value = group === null ? null : (row[group] as string | null);
+      const key = JSON.stringify([String(bucket), value]);
+      let entry = buckets.get(key);
+      if (!entry)
+        buckets.set(key, (entry = { bucket, group: value, calls: 0, pricedCalls: 0, sums: summed.map(() => null) }));
+      entry.calls++;
+      if (row[priced] !== null) entry.pricedCalls++;
+      // As SQL's sum does, an unset value adds nothing, and a sum of none is null.
+      summed.forEach((index, i) => {
+        const cell = row[index] as number | null;
+        if (cell !== null) entry.sums[i] = (entry.sums[i] ?? 0) + cell;
+      });
+    }
+    const rows = [...buckets.values()].sort((a, b) => compareAscending(a.bucket, b.bucket));
+    return Promise.resolve(toSpendResult(query, rows));
   }
 }
 

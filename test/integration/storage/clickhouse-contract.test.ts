@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseStore } from '../../../src/storage/clickhouse/store';
 import type { ObservabilityStore } from '../../../src/storage/types';
 import { closeChdbClient, dropDatabase, openChdbClient, serverClient, uniqueDatabase } from '../../support/clickhouse';
+import { describeSpendContract } from '../../support/spend-contract';
 import { describeStoreContract } from '../../support/store-contract';
 
 /** Runs the contract on `client`, with a fresh database for each test, dropped afterwards. */
@@ -11,20 +12,19 @@ function describeOn(
   disconnect: (client: ClickHouseClient) => Promise<void>,
 ): void {
   let client: ClickHouseClient | undefined;
-  describeStoreContract(
-    name,
-    async () => {
-      client ??= await connect();
-      const store = new ClickHouseStore({ client, database: uniqueDatabase('contract') });
-      await store.init();
-      return store;
-    },
-    async (store: ObservabilityStore) => {
-      const { database } = (store as ClickHouseStore).schema;
-      await store.close();
-      await dropDatabase(client!, database);
-    },
-  );
+  const open = async () => {
+    client ??= await connect();
+    const store = new ClickHouseStore({ client, database: uniqueDatabase('contract') });
+    await store.init();
+    return store;
+  };
+  const close = async (store: ObservabilityStore) => {
+    const { database } = (store as ClickHouseStore).schema;
+    await store.close();
+    await dropDatabase(client!, database);
+  };
+  describeStoreContract(name, open, close);
+  describeSpendContract(name, open, close);
   afterAll(async () => {
     if (client) await disconnect(client);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { describeSpendContract } from '../../support/spend-contract';
 import { describeStoreContract } from '../../support/store-contract';
 
 const directories = new Map<object, string>();
@@ -21,12 +22,11 @@ describeStoreContract(
   },
 );
 
-describeStoreContract(
-  'DuckDB (memory)',
-  async () => {
-    const store = new DuckDBStore({ path: ':memory:' });
-    await store.init();
-    return store;
-  },
-  (store) => store.close(),
-);
+async function openInMemory(): Promise<DuckDBStore> {
+  const store = new DuckDBStore({ path: ':memory:' });
+  await store.init();
+  return store;
+}
+
+describeStoreContract('DuckDB (memory)', openInMemory, (store) => store.close());
+describeSpendContract('DuckDB (memory)', openInMemory, (store) => store.close());

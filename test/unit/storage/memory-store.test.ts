@@ -3,17 +3,17 @@ import { ConfigurationError } from '../../../src/errors';
 import { StoreClosedError } from '../../../src/storage/errors';
 import { MemoryStore } from '../../../src/storage/memory/store';
 import { BASE_TIME, makeLog, makeScore, makeSpan } from '../../support/records';
+import { describeSpendContract } from '../../support/spend-contract';
 import { describeStoreContract } from '../../support/store-contract';
 
-describeStoreContract(
-  'MemoryStore',
-  async () => {
-    const store = new MemoryStore();
-    await store.init();
-    return store;
-  },
-  (store) => store.close(),
-);
+async function openMemoryStore(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.init();
+  return store;
+}
+
+describeStoreContract('MemoryStore', openMemoryStore, (store) => store.close());
+describeSpendContract('MemoryStore', openMemoryStore, (store) => store.close());
 
 describe('MemoryStore specifics', () => {
   it('keeps at most maxRecordsPerSignal records of a signal, dropping and counting the oldest', async () => {
