@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../errors';
@@ -171,10 +172,20 @@ function clickhouseFrom(settings: Settings): ClickHouseStore {
   });
 }
 
-/** The store the settings name, not yet initialised. */
-export function storeFrom(settings: Settings): ObservabilityStore {
+/**
+ * The store the settings name, not yet initialised. `readOnly` opens a DuckDB file for reading only,
+ * and requires it to exist.
+ */
+export function storeFrom(settings: Settings, { readOnly = false } = {}): ObservabilityStore {
   const kind = settings.store ?? (settings['clickhouse-url'] ? 'clickhouse' : 'duckdb');
-  if (kind === 'duckdb') return new DuckDBStore({ path: settings['duckdb-path'] ?? 'otel-bridge.duckdb' });
+  if (kind === 'duckdb') {
+    const path = settings['duckdb-path'] ?? 'otel-bridge.duckdb';
+    if (readOnly && !existsSync(path))
+      throw new ConfigurationError(
+        `--duckdb-path: no DuckDB file ${JSON.stringify(path)}; view opens a file that serve or an app wrote`,
+      );
+    return new DuckDBStore({ path, readOnly });
+  }
   if (kind === 'clickhouse') return clickhouseFrom(settings);
   throw new ConfigurationError(`--store must be duckdb or clickhouse, got ${JSON.stringify(kind)}`);
 }
@@ -195,7 +206,8 @@ export function helpText(): string {
     'usage: otel-bridge <command> [options]',
     '',
     'commands:',
-    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API',
+    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API and the viewer',
+    '  view                     serve the viewer and a read-only API over a store, without ingest (a DuckDB file read-only)',
     '  query <what>             show stored traces | logs | scores | feedback | metrics',
     '  score                    record a score through a running server (--trace, --scorer, --value)',
     '  feedback                 record feedback through a running server (--trace, --feedback-type, --value)',

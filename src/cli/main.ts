@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { OTLP_GRPC_PORT, startReceiver } from '../receiver/server';
+import { startViewer } from '../viewer/server';
 import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
 import { runQuery } from './query';
 import { runRecord } from './record';
@@ -44,17 +45,46 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     await store.close();
     throw error;
   });
-  // Listen for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const stopped = stopSignal();
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
   print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback)${grpc}, store: ${describeStore(store, settings)}`,
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback; viewer: /)${grpc}, store: ${describeStore(store, settings)}`,
   );
   print(`${await stopped}: draining…`);
   await receiver.close();
+  await store.close();
+  print('stopped');
+}
+
+/**
+ * Listens for the stop signals; call it before saying that the server listens, since a supervisor
+ * may send one as soon as it reads that line.
+ */
+function stopSignal(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** `view`: the viewer and a read-only API over a store that nothing writes to (DuckDB opened read-only). */
+async function view(settings: Settings, print: (line: string) => void): Promise<void> {
+  const store = storeFrom(settings, { readOnly: true });
+  const viewer = await startViewer({
+    store,
+    host: settings.host,
+    port: integerSetting(settings, 'port', 0),
+    authToken: settings.token,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const stopped = stopSignal();
+  print(
+    `otel-bridge viewer on ${viewer.url} (read-only: no ingest, no writes), store: ${describeStore(store, settings)}`,
+  );
+  print(`${await stopped}: stopping…`);
+  await viewer.close();
   await store.close();
   print('stopped');
 }
@@ -74,6 +104,7 @@ export async function run(
       return command === undefined && !settings.help ? 2 : 0;
     }
     if (command === 'serve') await serve(settings, print);
+    else if (command === 'view') await view(settings, print);
     else if (command === 'query') await runQuery(settings, rest, print);
     else if (command === 'score' || command === 'feedback') await runRecord(command, settings, print);
     else throw new ConfigurationError(`unknown command ${JSON.stringify(command)}; see otel-bridge --help`);
