@@ -54,6 +54,11 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_CORS_ORIGINS',
     help: 'comma-separated origins browsers may send from, or *',
   },
+  'viewer-dir': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_VIEWER_DIR',
+    help: "serve, view: the viewer's bundle to serve (default: the package's own dist/viewer)",
+  },
   'max-body-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_BODY_MB', help: 'largest request body in MiB (default 20)' },
   'max-in-flight-mb': {
     type: 'string',
@@ -74,6 +79,7 @@ export const OPTIONS = {
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
+  'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
   json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
   url: {
     type: 'string',

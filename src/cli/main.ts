@@ -41,6 +41,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     maxBufferSize: integerSetting(settings, 'max-buffer', 1),
     maxBatchSize: integerSetting(settings, 'max-batch', 1),
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
+    viewer: { assetsDirectory: settings['viewer-dir'] },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -75,6 +76,7 @@ async function view(settings: Settings, print: (line: string) => void): Promise<
     host: settings.host,
     port: integerSetting(settings, 'port', 0),
     authToken: settings.token,
+    assetsDirectory: settings['viewer-dir'],
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;

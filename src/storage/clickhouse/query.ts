@@ -66,17 +66,19 @@ export function commonWhere(filter: CommonFilter, time: string): Where {
   return where;
 }
 
-export function traceWhere(filter: TraceFilter): Where {
-  const where = commonWhere(filter, timeColumn('spans')).add('parent_span_id IS NULL');
-  where.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
-  if (filter.hasError !== undefined) where.add(filter.hasError ? 'error IS NOT NULL' : 'error IS NULL');
-  if (filter.tags !== undefined) where.add(`hasAll(tags, ${where.bind(filter.tags, 'Array(String)')})`);
-  return where;
-}
-
 /** A LIKE pattern that matches `text` literally anywhere. */
 function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (special) => `\\${special}`)}%`;
+}
+
+export function traceWhere(filter: TraceFilter): Where {
+  const where = commonWhere(filter, timeColumn('spans')).add('parent_span_id IS NULL');
+  where.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
+  if (filter.nameContains !== undefined)
+    where.add(`lowerUTF8(name) LIKE lowerUTF8(${where.bind(containsPattern(filter.nameContains), 'String')})`);
+  if (filter.hasError !== undefined) where.add(filter.hasError ? 'error IS NOT NULL' : 'error IS NULL');
+  if (filter.tags !== undefined) where.add(`hasAll(tags, ${where.bind(filter.tags, 'Array(String)')})`);
+  return where;
 }
 
 export function logWhere(filter: LogFilter): Where {

@@ -62,6 +62,8 @@ export function commonWhere(filter: CommonFilter, timeColumn: string): Where {
 export function traceWhere(filter: TraceFilter): Where {
   const where = commonWhere(filter, 'start_time_unix_nano').add('parent_span_id IS NULL');
   where.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
+  if (filter.nameContains !== undefined)
+    where.add(`strpos(lower(name), lower(${where.bind(filter.nameContains)})) > 0`);
   if (filter.hasError !== undefined) where.add(filter.hasError ? 'error IS NOT NULL' : 'error IS NULL');
   if (filter.tags !== undefined && filter.tags.length > 0)
     where.add(`list_has_all(tags, ${where.bind([...filter.tags])})`);
