@@ -65,18 +65,22 @@ export function layoutWaterfall<S extends LaidSpan>(
 
   const counts = new Map<string, number>();
   const countBelow = (root: S): void => {
-    // Post-order without recursion: a chain of thousands of spans must not overflow the stack.
+    // Post-order without recursion: a chain of thousands of spans must not overflow the stack. A
+    // span met again closes a cycle of parents, and counts nothing more.
     const stack: [S, boolean][] = [[root, false]];
+    const met = new Set<string>();
     while (stack.length > 0) {
       const [span, expanded] = stack.pop()!;
       const below = children.get(span.spanId) ?? [];
       if (!expanded) {
+        if (met.has(span.spanId)) continue;
+        met.add(span.spanId);
         stack.push([span, true]);
-        for (const child of below) stack.push([child, false]);
+        for (const child of below) if (!met.has(child.spanId)) stack.push([child, false]);
       } else
         counts.set(
           span.spanId,
-          below.reduce((sum, child) => sum + 1 + counts.get(child.spanId)!, 0),
+          below.reduce((sum, child) => sum + 1 + (counts.get(child.spanId) ?? 0), 0),
         );
     }
   };

@@ -139,6 +139,7 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     await expect(
       details.locator('.payload-input [data-role="tool"] .part-tool-result').textContent(),
     ).resolves.toContain('timed out');
+    await screenshot(page, 'model-span');
 
     // The trace's logs in time order, each marked with its span; choosing one selects the span.
     const logs = page.locator('.trace-logs tbody tr');

@@ -79,7 +79,7 @@ function FeedbackForm({
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       });
       setComment('');
-      setState({ busy: false, error: null, done: value > 0 ? 'Recorded 👍' : 'Recorded 👎' });
+      setState({ busy: false, error: null, done: `Recorded: thumbs ${value > 0 ? 'up' : 'down'}` });
       onRecorded();
     } catch (error) {
       setState({ busy: false, error: error instanceof Error ? error.message : String(error), done: null });
@@ -96,10 +96,10 @@ function FeedbackForm({
         onInput={(event) => setComment(event.currentTarget.value)}
       />
       <button type="button" name="thumbs-up" disabled={state.busy} onClick={() => void send(1)} title="thumbs up">
-        👍
+        ▲ good
       </button>
       <button type="button" name="thumbs-down" disabled={state.busy} onClick={() => void send(-1)} title="thumbs down">
-        👎
+        ▼ bad
       </button>
       {state.done && <span class="ok">{state.done}</span>}
       {state.error && (
@@ -202,7 +202,7 @@ function WaterfallLine({
             background: failed ? '#dc2626' : colour,
           }}
         />
-        <span class="bar-label" style={{ left: `min(${(row.offset + row.width) * 100}%, 85%)` }}>
+        <span class="bar-label" style={{ left: `${(row.offset + row.width) * 100}%` }}>
           {span.running ? 'running' : duration(span.durationNano)}
         </span>
       </div>
