@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { FeedbackListSchema } from '../../../src/api/schemas';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
@@ -29,15 +29,21 @@ let turn: AgentTurn;
 let laterTurn: AgentTurn;
 let big: { traceId: string; last: string };
 
-/** The rows of the waterfall that are in the DOM, in order: span id and depth. */
-function waterfallRows(page: Page): Promise<{ id: string; depth: number; name: string }[]> {
-  return page.$$eval('.span-row', (rows) =>
-    rows.map((row) => ({
-      id: row.getAttribute('data-span-id') ?? '',
-      depth: Number(row.getAttribute('data-depth')),
-      name: row.querySelector('.name')?.textContent ?? '',
-    })),
-  );
+/** An attribute of each element a locator finds, in order. */
+async function attributesOf(locator: Locator, name: string): Promise<(string | null)[]> {
+  const count = await locator.count();
+  return Promise.all(Array.from({ length: count }, (_, index) => locator.nth(index).getAttribute(name)));
+}
+
+/** The rows of the waterfall that are in the DOM, in order: span id, depth and name. */
+async function waterfallRows(page: Page): Promise<{ id: string; depth: number; name: string }[]> {
+  const rows = page.locator('.span-row');
+  const [ids, depths, names] = await Promise.all([
+    attributesOf(rows, 'data-span-id'),
+    attributesOf(rows, 'data-depth'),
+    rows.locator('.name').allTextContents(),
+  ]);
+  return ids.map((id, index) => ({ id: id ?? '', depth: Number(depths[index]), name: names[index] ?? '' }));
 }
 
 beforeAll(async () => {
@@ -102,9 +108,7 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     await expect(details.locator('.model-name').textContent()).resolves.toBe('gpt-4o-mini');
     await expect(details.locator('.tokens').textContent()).resolves.toBe('30 in · 12 out · 42 total');
     const input = details.locator('.payload-input .conversation');
-    await expect(
-      input.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-role'))),
-    ).resolves.toEqual(['system', 'user']);
+    await expect(attributesOf(input.locator('li'), 'data-role')).resolves.toEqual(['system', 'user']);
     await expect(input.locator('[data-role="user"]').textContent()).resolves.toContain('What is the weather in Kyoto?');
     const output = details.locator('.payload-output .conversation [data-role="assistant"]');
     await expect(output.locator('.part-tool-call').textContent()).resolves.toMatch(/tool call\s*get_weather/);
@@ -143,9 +147,12 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
 
     // The trace's logs in time order, each marked with its span; choosing one selects the span.
     const logs = page.locator('.trace-logs tbody tr');
-    await expect(
-      logs.evaluateAll((rows) => rows.map((row) => row.querySelector('.message')?.textContent)),
-    ).resolves.toEqual(['agent started', 'tool failed, answering from memory', '']);
+    await expect(logs.locator('.message').allTextContents()).resolves.toEqual([
+      'agent started',
+      'tool failed, answering from memory',
+      // An event without a body shows its name.
+      'gen_ai.evaluation.result',
+    ]);
     await logs.nth(1).locator('.span-marker').click();
     await expect(page.locator('.span-row.selected').getAttribute('data-span-id')).resolves.toBe(turn.tool);
     await expect(logs.nth(1).getAttribute('class')).resolves.toContain('selected');
@@ -210,9 +217,10 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/sessions`);
     await page.locator('a[href="#/session/session/session-1"]').click();
     await page.locator('.turn').nth(1).waitFor();
-    await expect(
-      page.locator('.turn').evaluateAll((turns) => turns.map((item) => item.getAttribute('data-trace-id'))),
-    ).resolves.toEqual([turn.traceId, laterTurn.traceId]);
+    await expect(attributesOf(page.locator('.turn'), 'data-trace-id')).resolves.toEqual([
+      turn.traceId,
+      laterTurn.traceId,
+    ]);
     const text = (index: number, role: string) =>
       page.locator('.turn').nth(index).locator(`[data-role="${role}"]`).textContent();
     await expect(text(0, 'user')).resolves.toContain('What is the weather in Kyoto?');
@@ -278,7 +286,8 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     const counts: number[] = [];
     let reachedLast = false;
     for (let step = 0; step < 40 && !reachedLast; step++) {
-      await scroller.evaluate((element) => element.scrollBy(0, element.scrollHeight / 30));
+      await scroller.hover();
+      await page.mouse.wheel(0, (SPANS_IN_BIG_TRACE * 26) / 30);
       await page.waitForFunction("document.querySelectorAll('.span-row').length > 0");
       counts.push(await page.locator('.span-row').count());
       reachedLast = (await page.locator(`.span-row[data-span-id="${big.last}"]`).count()) === 1;

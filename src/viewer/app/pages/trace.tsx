@@ -416,7 +416,7 @@ function TraceLogs({
                 <td>
                   <span class={`level level-${log.level}`}>{log.level}</span>
                 </td>
-                <td class="message">{log.message}</td>
+                <td class="message">{log.message || log.eventName}</td>
                 <td>
                   {span ? (
                     <button type="button" class="link span-marker" onClick={() => onSelect(span.spanId)}>
