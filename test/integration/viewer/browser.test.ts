@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { FeedbackListSchema } from '../../../src/api/schemas';
+import { DefaultExporter } from '../../../src/exporters/default-exporter';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import { startViewer } from '../../../src/viewer/server';
@@ -326,6 +328,38 @@ describe('a viewer with a token', () => {
       await page.close();
     } finally {
       await viewer.close();
+    }
+  });
+});
+
+describe('an app that embeds the DefaultExporter', () => {
+  it('starts the viewer in its own process with one call, and feedback from the page goes through its pipeline', async () => {
+    const storage = new DuckDBStore({ path: ':memory:' });
+    const exporter = new DefaultExporter({ storage });
+    const tracing = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter.spanExporter)] });
+    const span = tracing.getTracer('shop').startSpan('checkout');
+    span.end();
+    await tracing.forceFlush();
+    const { traceId, spanId } = span.spanContext();
+    const viewer = await startViewer({ pipeline: exporter.pipeline, port: 0, assetsDirectory: bundle });
+    try {
+      const { page, problems } = await openPage(chromium.context, viewer.url);
+      await page.locator(`tr[data-trace-id="${traceId}"] a`).click();
+      await page.locator(`.span-row[data-span-id="${spanId}"]`).click();
+      await page.locator('aside.details button[name="thumbs-down"]').click();
+      await page.locator('aside.details .feedback-form .ok').waitFor();
+      const { feedback } = await storage.listFeedback({ filter: { traceId } });
+      expect(feedback).toEqual([
+        expect.objectContaining({ spanId, feedbackType: 'thumbs', value: -1, source: 'viewer' }),
+      ]);
+      expect(exporter.stats.feedback.committed).toBe(1);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await viewer.close();
+      await tracing.shutdown();
+      await exporter.shutdown();
+      await storage.close();
     }
   });
 });
