@@ -3,7 +3,8 @@
  * applications.
  *
  * - {@link DefaultExporter}: SDK exporters, score/feedback hooks and a Mastra exporter in one object.
- * - {@link DuckDBStore}: the embedded default store.
+ * - {@link DuckDBStore}: the embedded default store; {@link ClickHouseStore} for production;
+ *   {@link MemoryStore}, bounded and in memory, as a test double.
  * - {@link ObservabilityStore}: the read and write contract every store implements.
  */
 export { OtelBridgeError, ConfigurationError } from './errors';
@@ -34,15 +35,26 @@ export { metricsFromSdk } from './mapping/sdk/metrics';
 
 export { StorePipeline, PIPELINE_DEFAULTS, type PipelineOptions } from './pipeline/store-pipeline';
 export type { DropReport, DropReason, SubmitOutcome, BatchWriterStats } from './pipeline/batch-writer';
-export { BufferFullError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { BufferFullError, UnisolatedFailureError, WriteDroppedError, WriterShutdownError } from './pipeline/errors';
+export { LIMIT_DEFAULTS, type RecordLimits, type LimitCounts } from './pipeline/limits';
+export {
+  SpanPricing,
+  parsePriceOverrides,
+  PRICE_LIBRARY_SOURCE,
+  type PriceOverride,
+  type ModelPrices,
+  type PricingStats,
+} from './pipeline/pricing';
 
 export * from './storage/types';
 export { spanPrecedence, preferredCopies } from './storage/precedence';
-export { StorageError, InvalidQueryError, StoreClosedError } from './storage/errors';
+export { StorageError, InvalidQueryError, StoreClosedError, type StorageFailureReason } from './storage/errors';
 export { encodeTypedMap, decodeTypedMap, encodeTypedValue, decodeTypedValue } from './storage/typed-json';
-export { DuckDBStore, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { DuckDBStore, DUCKDB_DEFAULTS, type DuckDBStoreOptions } from './storage/duckdb/store';
+export { MemoryStore, MEMORY_DEFAULTS, type MemoryStoreOptions, type MemoryTableStats } from './storage/memory/store';
 export {
   ClickHouseStore,
+  CLICKHOUSE_DEFAULTS,
   type ClickHouseStoreOptions,
   type ClickHouseStoreSettings,
   type ClickHouseConnectionOptions,

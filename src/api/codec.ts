@@ -1,9 +1,10 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { OtelBridgeError } from '../errors';
-import { pointer } from '../records/attribute-check';
+import { jsonPointer } from '../records/primitives';
 import {
   ATTRIBUTE_MAP_KIND,
   ATTRIBUTE_VALUE_KIND,
+  BIGINT_RANGE_KINDS,
   DOUBLE_KIND,
   FeedbackRecordSchema,
   LogRecordSchema,
@@ -174,7 +175,7 @@ const ATTRIBUTE_MAP: Node = {
       return json;
     }
     const map: Record<string, unknown> = {};
-    for (const key in json) map[key] = revived(json[key], `${path}${pointer(key)}`, issues);
+    for (const key in json) map[key] = revived(json[key], `${path}${jsonPointer(key)}`, issues);
     return map;
   },
 };
@@ -262,8 +263,9 @@ function object(properties: Record<string, Node>): Node {
       const decoded: Record<string, unknown> = {};
       for (const key in json) {
         const known = fields.get(key);
-        if (known) decoded[key] = known.node.decode(json[key], `${path}${pointer(key)}`, issues);
-        else issues.push({ path: `${path}${pointer(key)}`, message: `is not a known field; the fields are ${names}` });
+        if (known) decoded[key] = known.node.decode(json[key], `${path}${jsonPointer(key)}`, issues);
+        else
+          issues.push({ path: `${path}${jsonPointer(key)}`, message: `is not a known field; the fields are ${names}` });
       }
       return decoded;
     },
@@ -322,6 +324,7 @@ function build(schema: TSchema): Node {
         ),
       );
     default:
+      if (BIGINT_RANGE_KINDS.has(kind)) return BIGINT;
       throw new CodecError(`the record codec has no rule for the schema kind ${kind}`);
   }
 }

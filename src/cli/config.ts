@@ -1,42 +1,107 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors';
-import { SIGNALS } from '../records/types';
-import { ClickHouseStore } from '../storage/clickhouse/store';
-import { DuckDBStore } from '../storage/duckdb/store';
+import { wholeNumberSetting } from '../options';
+import { LIMIT_DEFAULTS, type RecordLimits } from '../pipeline/limits';
+import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
+import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
+import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
+import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
+import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
+import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
 import type { ObservabilityStore } from '../storage/types';
+
+const MiB = 1024 * 1024;
+
+/** A flag, its environment variable, its help, and the default shown there. */
+interface OptionSpec extends StoreOption {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+const [DEFAULT_FACTORY] = STORE_FACTORIES;
+
+/** `a, b or c`. */
+const oneOf = (words: readonly string[]): string =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`;
+
+/** `duckdb (default), clickhouse (default when --clickhouse-url is set) or memory`: every registered store. */
+function storeChoices(): string {
+  return oneOf(
+    STORE_FACTORIES.map((factory: StoreFactory) => {
+      if (factory === DEFAULT_FACTORY) return `${factory.kind} (default)`;
+      return factory.impliedBy ? `${factory.kind} (default when --${factory.impliedBy} is set)` : factory.kind;
+    }),
+  );
+}
+
+/** Every registered store's options, in the order of the registry. */
+const STORE_OPTIONS = Object.fromEntries(
+  STORE_FACTORIES.flatMap((factory: StoreFactory) =>
+    Object.entries(factory.options).map(([name, option]) => [name, { type: 'string', ...option }]),
+  ),
+) as Record<StoreOptionName, OptionSpec>;
+
+/**
+ * The record limits' flags and the limit each sets, named after the OpenTelemetry SDK's
+ * environment variables; the defaults are the pipeline's.
+ */
+const LIMIT_FLAGS = {
+  'attribute-count-limit': 'attributeCountLimit',
+  'attribute-value-length-limit': 'attributeValueLengthLimit',
+  'span-event-count-limit': 'eventCountLimit',
+  'span-link-count-limit': 'linkCountLimit',
+  'event-attribute-count-limit': 'attributePerEventCountLimit',
+  'link-attribute-count-limit': 'attributePerLinkCountLimit',
+  'attribute-depth-limit': 'attributeDepthLimit',
+} as const satisfies Record<string, keyof RecordLimits>;
+type LimitFlag = keyof typeof LIMIT_FLAGS;
+
+const LIMIT_HELP: Record<LimitFlag, Pick<OptionSpec, 'env' | 'help'>> = {
+  'attribute-count-limit': { env: 'OTEL_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span, log and point' },
+  'attribute-value-length-limit': {
+    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    help: 'characters kept of an attribute value',
+  },
+  'span-event-count-limit': { env: 'OTEL_SPAN_EVENT_COUNT_LIMIT', help: 'events kept per span, the latest' },
+  'span-link-count-limit': { env: 'OTEL_SPAN_LINK_COUNT_LIMIT', help: 'links kept per span' },
+  'event-attribute-count-limit': { env: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span event' },
+  'link-attribute-count-limit': { env: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', help: 'attributes kept per span link' },
+  'attribute-depth-limit': {
+    env: 'OTEL_BRIDGE_ATTRIBUTE_DEPTH_LIMIT',
+    help: `nesting levels kept in an attribute value, at most ${MAX_ATTRIBUTE_DEPTH}`,
+  },
+};
+
+const LIMIT_OPTIONS = Object.fromEntries(
+  (Object.entries(LIMIT_FLAGS) as [LimitFlag, keyof RecordLimits][]).map(([flag, limit]) => [
+    flag,
+    { type: 'string', ...LIMIT_HELP[flag], default: LIMIT_DEFAULTS[limit] },
+  ]),
+) as Record<LimitFlag, OptionSpec>;
 
 /**
  * Command-line settings. Every flag has an environment variable, so that a container can be
- * configured without arguments; a flag wins over its variable.
+ * configured without arguments; a flag wins over its variable. Each default is written once, beside
+ * its option (a store's in its factory, the receiver's and the pipeline's in theirs), and the help
+ * shows it from there.
  */
 export const OPTIONS = {
-  store: { type: 'string', env: 'OTEL_BRIDGE_STORE', help: 'duckdb (default) or clickhouse' },
-  'duckdb-path': { type: 'string', env: 'OTEL_BRIDGE_DUCKDB_PATH', help: 'DuckDB file (default ./otel-bridge.duckdb)' },
-  'clickhouse-url': {
+  store: { type: 'string', env: 'OTEL_BRIDGE_STORE', help: storeChoices() },
+  ...STORE_OPTIONS,
+  host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on', default: RECEIVER_DEFAULTS.host },
+  port: {
     type: 'string',
-    env: 'CLICKHOUSE_URL',
-    help: 'ClickHouse HTTP URL (http://localhost:8123), or chdb:<dir> for embedded ClickHouse',
+    env: 'OTEL_BRIDGE_PORT',
+    help: 'OTLP/HTTP port to listen on',
+    default: RECEIVER_DEFAULTS.port,
   },
-  'clickhouse-user': { type: 'string', env: 'CLICKHOUSE_USER', help: 'ClickHouse user (default "default")' },
-  'clickhouse-password': { type: 'string', env: 'CLICKHOUSE_PASSWORD', help: 'ClickHouse password' },
-  'clickhouse-database': {
-    type: 'string',
-    env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE',
-    help: 'ClickHouse database (default otel)',
-  },
-  'retention-days': {
-    type: 'string',
-    env: 'OTEL_BRIDGE_RETENTION_DAYS',
-    help: 'ClickHouse TTL for every signal, in days',
-  },
-  host: { type: 'string', env: 'OTEL_BRIDGE_HOST', help: 'address to listen on (default 127.0.0.1)' },
-  port: { type: 'string', env: 'OTEL_BRIDGE_PORT', help: 'OTLP/HTTP port to listen on (default 4318)' },
   'grpc-port': {
     type: 'string',
     env: 'OTEL_BRIDGE_GRPC_PORT',
-    help: 'OTLP/gRPC port to listen on (default 4317; 0 turns gRPC off)',
+    help: 'OTLP/gRPC port to listen on (0 turns gRPC off)',
+    default: OTLP_GRPC_PORT,
   },
   'tls-cert': {
     type: 'string',
@@ -59,24 +124,44 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_VIEWER_DIR',
     help: "serve, view: the viewer's bundle to serve (default: the package's own dist/viewer)",
   },
-  'max-body-mb': { type: 'string', env: 'OTEL_BRIDGE_MAX_BODY_MB', help: 'largest request body in MiB (default 20)' },
+  'max-body-mb': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_BODY_MB',
+    help: 'largest request body in MiB',
+    default: RECEIVER_DEFAULTS.maxBodyBytes / MiB,
+  },
   'max-in-flight-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
-    help: 'request MiB processed at once before 429 (default 32)',
+    help: 'request MiB processed at once before 429',
+    default: RECEIVER_DEFAULTS.maxInFlightBytes / MiB,
   },
+  // The serve process is ours alone, so it gets a whole-process memory limit.
   'memory-limit-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
-    help: 'resident MiB to stay under: above 80% of it requests get 503 (default 512)',
+    help: 'resident MiB to stay under: above 80% of it requests get 503',
+    default: 512,
   },
   'max-buffer': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_BUFFER',
-    help: 'records queued per signal before 429 (default 20000)',
+    help: 'records queued per signal before 429',
+    default: PIPELINE_DEFAULTS.maxBufferSize,
   },
-  'max-batch': { type: 'string', env: 'OTEL_BRIDGE_MAX_BATCH', help: 'records per store write (default 2000)' },
-  limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query (default 20)' },
+  'max-batch': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_BATCH',
+    help: 'records per store write',
+    default: PIPELINE_DEFAULTS.maxBatchSize,
+  },
+  ...LIMIT_OPTIONS,
+  prices: {
+    type: 'string',
+    env: 'OTEL_BRIDGE_PRICES',
+    help: 'JSON or YAML file of model prices that win over the built-in ones',
+  },
+  limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query', default: 20 },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
   'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
@@ -95,9 +180,10 @@ export const OPTIONS = {
   user: { type: 'string', env: '', help: 'feedback: who gave it (the user id)' },
   source: { type: 'string', env: '', help: 'score: manual, automated or experiment; feedback: who gave it' },
   help: { type: 'boolean', short: 'h', env: '', help: 'show this help' },
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
+/** The flags that take no value. */
 type Flag = 'help' | 'json';
 export type Settings = Partial<Record<Exclude<OptionName, Flag>, string>> & {
   help: boolean;
@@ -111,9 +197,9 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     allowPositionals: true,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(OPTIONS).map(([name, option]) => [
+      Object.entries(OPTIONS).map(([name, option]: [string, OptionSpec]) => [
         name,
-        'short' in option ? { type: option.type, short: option.short } : { type: option.type },
+        option.short === undefined ? { type: option.type } : { type: option.type, short: option.short },
       ]),
     ),
   };
@@ -128,7 +214,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     json: parsed.values.json === true,
     positionals: parsed.positionals,
   };
-  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     if (name === 'help' || name === 'json') continue;
     const value = parsed.values[name] ?? (option.env ? env[option.env] : undefined);
     if (typeof value === 'string' && value !== '') settings[name] = value;
@@ -136,77 +222,84 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   return settings;
 }
 
-/** A whole number from a setting, or a clear error naming the flag. */
-export function integerSetting(settings: Settings, name: Exclude<OptionName, Flag>, min: number): number | undefined {
-  const text = settings[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigurationError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-const CHDB_PREFIX = 'chdb:';
-
-/** chdb is optional: an embedded ClickHouse engine, for trying the ClickHouse store without a server. */
-function chdbClient(path: string): ClickHouseClient {
-  let connection: { createChdbConnection: (options: { path: string }) => unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is optional: loaded only for a chdb: URL, and its absence is reported
-    connection = require('chdb/connection') as typeof connection;
-  } catch {
-    throw new ConfigurationError('a chdb: URL needs the chdb package: npm install chdb');
-  }
-  return createClient({ connection: connection.createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
-}
-
-function clickhouseFrom(settings: Settings): ClickHouseStore {
-  const retention = integerSetting(settings, 'retention-days', 1);
-  const common = {
-    database: settings['clickhouse-database'],
-    retentionDays:
-      retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
-  };
-  const url = settings['clickhouse-url'] ?? 'http://localhost:8123';
-  if (url.startsWith(CHDB_PREFIX))
-    return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
-  return new ClickHouseStore({
-    ...common,
-    url,
-    username: settings['clickhouse-user'],
-    password: settings['clickhouse-password'],
-  });
+/** The record limits the settings give. */
+export function limitsFrom(settings: Settings): Partial<RecordLimits> {
+  return Object.fromEntries(
+    Object.entries(LIMIT_FLAGS).map(([flag, limit]) => [limit, wholeNumberSetting(settings, flag as LimitFlag, 1)]),
+  );
 }
 
 /**
- * The store the settings name, not yet initialised. `readOnly` opens a DuckDB file for reading only,
- * and requires it to exist.
+ * The price overrides of `--prices`: a file with a `prices` list, in YAML or JSON (YAML reads
+ * both), each `{ model, provider?, input, output, cachedInput?, cacheWrite?, reasoning? }` in USD per
+ * million tokens.
  */
-export function storeFrom(settings: Settings, { readOnly = false } = {}): ObservabilityStore {
-  const kind = settings.store ?? (settings['clickhouse-url'] ? 'clickhouse' : 'duckdb');
-  if (kind === 'duckdb') {
-    const path = settings['duckdb-path'] ?? 'otel-bridge.duckdb';
-    if (readOnly && !existsSync(path))
-      throw new ConfigurationError(
-        `--duckdb-path: no DuckDB file ${JSON.stringify(path)}; view opens a file that serve or an app wrote`,
-      );
-    return new DuckDBStore({ path, readOnly });
+export function pricesFrom(settings: Settings): PriceOverride[] | undefined {
+  const path = settings.prices;
+  if (path === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`--prices ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (kind === 'clickhouse') return clickhouseFrom(settings);
-  throw new ConfigurationError(`--store must be duckdb or clickhouse, got ${JSON.stringify(kind)}`);
+  const prices =
+    document !== null && typeof document === 'object' ? (document as { prices?: unknown }).prices : undefined;
+  if (prices === undefined) throw new ConfigurationError(`--prices ${path}: expected a "prices" list at the top`);
+  return parsePriceOverrides(prices, `--prices ${path}: prices`);
 }
 
-/** Where the store is, for people. */
-export function describeStore(store: ObservabilityStore, settings: Settings): string {
-  return store.kind === 'duckdb'
-    ? `duckdb ${settings['duckdb-path'] ?? 'otel-bridge.duckdb'}`
-    : `clickhouse ${settings['clickhouse-url'] ?? 'http://localhost:8123'}`;
+/** The factory of the store the settings name: `--store`, else the one a set option implies, else the default. */
+function factoryFor(settings: Settings): StoreFactory {
+  const factories: readonly StoreFactory[] = STORE_FACTORIES;
+  const kind =
+    settings.store ??
+    factories.find((factory) => factory.impliedBy !== undefined && settings[factory.impliedBy as OptionName])?.kind ??
+    DEFAULT_FACTORY.kind;
+  const factory = factories.find((candidate) => candidate.kind === kind);
+  if (!factory) {
+    const kinds = oneOf(factories.map((candidate) => candidate.kind));
+    throw new ConfigurationError(`--store must be ${kinds}, got ${JSON.stringify(kind)}`);
+  }
+  return factory;
+}
+
+/** The settings of the stores' options alone. */
+function storeSettings(settings: Settings): StoreSettings<StoreOptionName> {
+  const names = Object.keys(STORE_OPTIONS) as StoreOptionName[];
+  return Object.fromEntries(names.filter((name) => settings[name] !== undefined).map((name) => [name, settings[name]]));
+}
+
+/** The store the settings name, not yet initialised. */
+export function storeFrom(settings: Settings): ObservabilityStore {
+  return factoryFor(settings).create(storeSettings(settings));
+}
+
+/**
+ * The store the settings name, opened over the data it already holds, for reading only (`view`); a
+ * `ConfigurationError` for a store that keeps nothing between runs.
+ */
+export function existingStoreFrom(settings: Settings): ObservabilityStore {
+  const factory = factoryFor(settings);
+  if (!factory.openExisting) {
+    const kinds = oneOf(
+      STORE_FACTORIES.filter((candidate) => candidate.openExisting !== undefined).map((candidate) => candidate.kind),
+    );
+    throw new ConfigurationError(`--store ${factory.kind} keeps nothing to view; view reads ${kinds}`);
+  }
+  return factory.openExisting(storeSettings(settings));
+}
+
+/** Where the store that the settings name keeps its data, for people. */
+export function describeStore(settings: Settings): string {
+  return factoryFor(settings).describe(storeSettings(settings));
 }
 
 export function helpText(): string {
-  const lines = Object.entries(OPTIONS).map(([name, option]) => {
+  const lines = Object.entries(OPTIONS).map(([name, option]: [string, OptionSpec]) => {
+    const shown = option.default === undefined ? '' : ` (default ${JSON.stringify(option.default)})`;
     const env = option.env ? ` [${option.env}]` : '';
-    return `  --${name.padEnd(20)} ${option.help}${env}`;
+    return `  --${name.padEnd(20)} ${option.help}${shown}${env}`;
   });
   return [
     'usage: otel-bridge <command> [options]',

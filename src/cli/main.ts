@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
-import { OTLP_GRPC_PORT, startReceiver } from '../receiver/server';
+import { startReceiver } from '../receiver/server';
 import { startViewer } from '../viewer/server';
-import { describeStore, helpText, integerSetting, parseSettings, storeFrom, type Settings } from './config';
+import { wholeNumberSetting } from '../options';
+import {
+  OPTIONS,
+  describeStore,
+  existingStoreFrom,
+  helpText,
+  limitsFrom,
+  parseSettings,
+  pricesFrom,
+  storeFrom,
+  type Settings,
+} from './config';
 import { runQuery } from './query';
 import { runRecord } from './record';
 
 const MiB = 1024 * 1024;
-/** The serve process is ours alone, so it gets a whole-process memory limit. */
-const DEFAULT_MEMORY_LIMIT_MB = 512;
 
 /** `--tls-cert` and `--tls-key`, which go together. */
 function tlsFrom(settings: Settings): { certFile: string; keyFile: string } | undefined {
@@ -21,25 +30,29 @@ function tlsFrom(settings: Settings): { certFile: string; keyFile: string } | un
 }
 
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
-  const grpcPort = integerSetting(settings, 'grpc-port', 0) ?? OTLP_GRPC_PORT;
+  const grpcPort = wholeNumberSetting(settings, 'grpc-port', 0) ?? OPTIONS['grpc-port'].default;
   const tls = tlsFrom(settings);
+  const prices = pricesFrom(settings);
+  const limits = limitsFrom(settings);
   const store = storeFrom(settings);
-  const maxBodyMb = integerSetting(settings, 'max-body-mb', 1);
-  const maxInFlightMb = integerSetting(settings, 'max-in-flight-mb', 1);
-  const memoryLimitMb = integerSetting(settings, 'memory-limit-mb', 64);
+  const maxBodyMb = wholeNumberSetting(settings, 'max-body-mb', 1);
+  const maxInFlightMb = wholeNumberSetting(settings, 'max-in-flight-mb', 1);
+  const memoryLimitMb = wholeNumberSetting(settings, 'memory-limit-mb', 64);
   const receiver = await startReceiver({
     store,
     host: settings.host,
-    port: integerSetting(settings, 'port', 0),
+    port: wholeNumberSetting(settings, 'port', 0),
     grpcPort: grpcPort === 0 ? undefined : grpcPort,
     tls,
     authToken: settings.token,
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
     maxInFlightBytes: maxInFlightMb === undefined ? undefined : maxInFlightMb * MiB,
-    memoryLimitBytes: (memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * MiB,
-    maxBufferSize: integerSetting(settings, 'max-buffer', 1),
-    maxBatchSize: integerSetting(settings, 'max-batch', 1),
+    memoryLimitBytes: (memoryLimitMb ?? OPTIONS['memory-limit-mb'].default) * MiB,
+    maxBufferSize: wholeNumberSetting(settings, 'max-buffer', 1),
+    maxBatchSize: wholeNumberSetting(settings, 'max-batch', 1),
+    prices,
+    limits,
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
     viewer: { assetsDirectory: settings['viewer-dir'] },
   }).catch(async (error: unknown) => {
@@ -49,7 +62,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
   const stopped = stopSignal();
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
   print(
-    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback; viewer: /)${grpc}, store: ${describeStore(store, settings)}`,
+    `otel-bridge listening on ${receiver.url} (OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback; viewer: /)${grpc}, store: ${describeStore(settings)}`,
   );
   print(`${await stopped}: draining…`);
   await receiver.close();
@@ -70,11 +83,11 @@ function stopSignal(): Promise<string> {
 
 /** `view`: the viewer and a read-only API over a store that nothing writes to (DuckDB opened read-only). */
 async function view(settings: Settings, print: (line: string) => void): Promise<void> {
-  const store = storeFrom(settings, { readOnly: true });
+  const store = existingStoreFrom(settings);
   const viewer = await startViewer({
     store,
     host: settings.host,
-    port: integerSetting(settings, 'port', 0),
+    port: wholeNumberSetting(settings, 'port', 0),
     authToken: settings.token,
     assetsDirectory: settings['viewer-dir'],
   }).catch(async (error: unknown) => {
@@ -82,9 +95,7 @@ async function view(settings: Settings, print: (line: string) => void): Promise<
     throw error;
   });
   const stopped = stopSignal();
-  print(
-    `otel-bridge viewer on ${viewer.url} (read-only: no ingest, no writes), store: ${describeStore(store, settings)}`,
-  );
+  print(`otel-bridge viewer on ${viewer.url} (read-only: no ingest, no writes), store: ${describeStore(settings)}`);
   print(`${await stopped}: stopping…`);
   await viewer.close();
   await store.close();

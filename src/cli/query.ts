@@ -4,8 +4,10 @@ import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore } from '../storage/types';
-import { integerSetting, storeFrom, type Settings } from './config';
-import { formatDuration, formatTime, renderTable } from './table';
+import { wholeNumberSetting } from '../options';
+import { formatUnixNano } from '../records/primitives';
+import { OPTIONS, storeFrom, type Settings } from './config';
+import { formatCost, formatDuration, renderTable } from './table';
 
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
 type What = (typeof WHAT)[number];
@@ -31,10 +33,11 @@ export function formatTrace(spans: readonly SpanRecord[]): string {
       span.running ? 'running' : span.statusCode,
       span.model ?? '',
       span.totalTokens === null ? '' : String(span.totalTokens),
+      formatCost(span.totalCost),
       span.error?.message ?? '',
     ];
   });
-  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'error'], rows, 60);
+  return renderTable(['span', 'type', 'duration', 'status', 'model', 'tokens', 'cost', 'error'], rows, 60);
 }
 
 /** Attribute values as `String` writes them, except that a map shows its contents rather than `[object Object]`. */
@@ -57,7 +60,7 @@ function listArgsOf(settings: Settings, what: What) {
   if (nameContains !== undefined && what !== 'traces')
     throw new ConfigurationError('--name-contains filters traces only (text in the root span’s name)');
   return {
-    perPage: integerSetting(settings, 'limit', 1) ?? 20,
+    perPage: wholeNumberSetting(settings, 'limit', 1) ?? OPTIONS.limit.default,
     filter: {
       ...(settings.trace ? { traceId: settings.trace } : {}),
       ...(settings.service ? { serviceName: settings.service } : {}),
@@ -76,7 +79,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
       const rows = traces.map((t) => [
-        formatTime(t.startTimeUnixNano),
+        formatUnixNano(t.startTimeUnixNano),
         t.traceId,
         t.serviceName,
         t.name,
@@ -90,7 +93,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'logs': {
       const { logs, pagination } = await store.listLogs({ perPage, filter });
       const rows = logs.map((log) => [
-        formatTime(log.timeUnixNano),
+        formatUnixNano(log.timeUnixNano),
         log.level,
         log.serviceName,
         log.traceId ?? '',
@@ -101,7 +104,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
       const rows = scores.map((score) => [
-        formatTime(score.timeUnixNano),
+        formatUnixNano(score.timeUnixNano),
         score.scorerId,
         String(score.score),
         score.source,
@@ -113,7 +116,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
       const rows = feedback.map((item) => [
-        formatTime(item.timeUnixNano),
+        formatUnixNano(item.timeUnixNano),
         item.feedbackType,
         String(item.value),
         item.userId ?? '',
@@ -125,7 +128,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
     case 'metrics': {
       const { metrics, pagination } = await store.listMetrics({ perPage, filter });
       const rows = metrics.map((point) => [
-        formatTime(point.timeUnixNano),
+        formatUnixNano(point.timeUnixNano),
         point.name,
         point.type,
         point.value !== null ? String(point.value) : `count=${point.count} sum=${point.sum}`,

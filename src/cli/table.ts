@@ -1,8 +1,20 @@
+/** C0 controls, DEL, C1 controls: what a terminal may act on instead of printing, ESC sequences included. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text safe to print to a terminal: each control character becomes a visible `\xHH`, so that stored
+ * data (a span name with an escape sequence) cannot move the cursor, recolour, retitle or clear it.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Renders rows as aligned text columns, cutting long cells so that a row stays on one line. */
 export function renderTable(headers: string[], rows: string[][], maxCell = 48): string {
   const cut = (cell: string) => {
     // Line breaks and tabs become one space; runs of spaces stay, so that a tree keeps its indentation.
-    const flat = cell.replace(/\s*[\r\n\t\f\v]\s*/g, ' ');
+    const flat = escapeControls(cell.replace(/\s*[\r\n\t\f\v]\s*/g, ' '));
     return flat.length > maxCell ? `${flat.slice(0, maxCell - 1)}…` : flat;
   };
   const cells = [headers, ...rows].map((row) => row.map(cut));
@@ -15,13 +27,13 @@ export function renderTable(headers: string[], rows: string[][], maxCell = 48): 
   return [line(cells[0]!), line(widths.map((width) => '-'.repeat(width))), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** `2026-11-26 17:56:02.123456789` in UTC, from nanoseconds since the epoch. */
-export function formatTime(unixNano: bigint): string {
-  const iso = new Date(Number(unixNano / 1_000_000n)).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(unixNano % 1_000_000_000n).padStart(9, '0')}`;
-}
-
 export function formatDuration(nanoseconds: bigint): string {
   const ms = Number(nanoseconds) / 1e6;
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`;
+}
+
+/** `$0.000412` or `$12.30`: three significant digits below a dollar, cents above. */
+export function formatCost(usd: number | null): string {
+  if (usd === null) return '';
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(3)}`;
 }

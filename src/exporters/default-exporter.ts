@@ -2,6 +2,7 @@ import { feedbackFromInput, scoreFromInput, type FeedbackInput, type ScoreInput 
 import type { FeedbackRecord, ScoreRecord, Signal } from '../records/types';
 import { RecordValidationError } from '../records/validate';
 import type { BatchWriterStats } from '../pipeline/batch-writer';
+import type { PricingStats } from '../pipeline/pricing';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import { DuckDBStore } from '../storage/duckdb/store';
 import type { ObservabilityStore, TracingStrategy } from '../storage/types';
@@ -120,5 +121,10 @@ export class DefaultExporter {
   /** Counts per signal: submitted, committed, dropped by reason, writes and retries. */
   get stats(): Record<Signal, BatchWriterStats> {
     return this.pipeline.stats;
+  }
+
+  /** Model spans priced, by where the price came from, and the models that no price table knows. */
+  get pricingStats(): PricingStats {
+    return this.pipeline.pricing.stats;
   }
 }

@@ -1,7 +1,7 @@
 import { OtelBridgeError } from '../errors';
 import { scoresFromEvaluationEvents } from '../mapping/evaluation';
 import { logFromSdk } from '../mapping/sdk/logs';
-import { metricsFromSdk } from '../mapping/sdk/metrics';
+import { mapSdkMetrics } from '../mapping/sdk/metrics';
 import { spanFromSdk } from '../mapping/sdk/spans';
 import type {
   ExportResult,
@@ -34,16 +34,19 @@ export class MappingError extends OtelBridgeError {
   }
 }
 
+/** Maps one SDK item to records; what it cannot map of the item, it passes to `skip` and leaves out. */
+type ToRecords<S extends Signal, Item> = (item: Item, skip: (count: number, cause: unknown) => void) => RecordOf[S][];
+
 /**
  * Exports one signal from the SDK into the pipeline: maps each item on its own (so one item that
  * cannot be mapped fails only itself), submits the records, and reports success once they are
- * committed.
+ * committed. What could not be mapped is reported to `onDrop` as invalid, and fails the export.
  */
 class SignalExporter<S extends Signal, Item> {
   constructor(
     private readonly pipeline: StorePipeline,
     private readonly signal: S,
-    private readonly toRecords: (item: Item) => RecordOf[S][],
+    private readonly toRecords: ToRecords<S, Item>,
     private readonly onDrop: ((report: DropReport) => void) | undefined,
     /** Records of other signals that these records also make, committed before the export succeeds. */
     private readonly derive: (records: RecordOf[S][]) => Promise<unknown> = () => Promise.resolve(),
@@ -53,12 +56,15 @@ class SignalExporter<S extends Signal, Item> {
     const records: RecordOf[S][] = [];
     let mappingError: MappingError | null = null;
     let unmapped = 0;
+    const skip = (count: number, cause: unknown) => {
+      unmapped += count;
+      mappingError ??= new MappingError(this.signal, cause);
+    };
     for (const item of items) {
       try {
-        records.push(...this.toRecords(item));
+        records.push(...this.toRecords(item, skip));
       } catch (error) {
-        unmapped++;
-        mappingError ??= new MappingError(this.signal, error);
+        skip(1, error);
       }
     }
     if (mappingError) this.onDrop?.({ signal: this.signal, count: unmapped, reason: 'invalid', error: mappingError });
@@ -138,7 +144,7 @@ export class StoreMetricExporter implements SdkPushMetricExporter {
     temporality: TemporalityPreference = 'cumulative',
     onDrop?: (report: DropReport) => void,
   ) {
-    this.delegate = new SignalExporter(pipeline, 'metrics', metricsFromSdk, onDrop);
+    this.delegate = new SignalExporter(pipeline, 'metrics', mapSdkMetrics, onDrop);
     this.temporality = temporality;
   }
 

@@ -126,6 +126,13 @@ export function buildSpanRecord(data: SpanData, known: KnownSpanFields = FINISHE
     inputTokens: semantics.inputTokens,
     outputTokens: semantics.outputTokens,
     totalTokens: semantics.totalTokens,
+    cachedInputTokens: semantics.cachedInputTokens,
+    cacheWriteTokens: semantics.cacheWriteTokens,
+    reasoningTokens: semantics.reasoningTokens,
+    inputCost: semantics.inputCost,
+    outputCost: semantics.outputCost,
+    totalCost: semantics.totalCost,
+    costSource: semantics.costSource,
     input: semantics.input,
     output: semantics.output,
   };

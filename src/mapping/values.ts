@@ -1,7 +1,5 @@
+import { isInt64Number } from '../records/primitives';
 import type { AttributeMap, AttributeValue } from '../records/types';
-
-const INT64_MIN = -(2 ** 63);
-const INT64_MAX = 2 ** 63;
 
 /**
  * An SDK attribute value, typed as OTLP types it: an integral number is an int (as the SDK's own
@@ -13,7 +11,7 @@ export function toAttributeValue(value: unknown): AttributeValue {
     case 'boolean':
       return value;
     case 'number':
-      return Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX ? BigInt(value) : value;
+      return isInt64Number(value) ? BigInt(value) : value;
     case 'bigint':
       return value;
     case 'object':

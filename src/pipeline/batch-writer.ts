@@ -2,7 +2,7 @@ import { OtelBridgeError } from '../errors';
 import { RecordValidationError, type ValidationIssue } from '../records/validate';
 import type { Signal } from '../records/types';
 import { StorageError } from '../storage/errors';
-import { BufferFullError, WriteDroppedError, WriterShutdownError } from './errors';
+import { BufferFullError, UnisolatedFailureError, WriteDroppedError, WriterShutdownError } from './errors';
 
 /** Why records left the pipeline without being stored. */
 export type DropReason = 'invalid' | 'buffer_full' | 'write_failed';
@@ -66,18 +66,39 @@ interface Segment<T> {
   /** Position in the ticket of each record of this segment. */
   indexes: number[];
   records: T[];
+  /** For a segment of one record: the writer's count of successful writes when it first failed alone. */
+  failedAloneAt?: number;
 }
 
 interface Batch<T> {
   segments: Segment<T>[];
   records: T[];
   attempts: number;
+  /**
+   * The writer's count of successful writes when isolation last found that no part of this batch
+   * writes: until another write succeeds somewhere, the store is failing, not the data.
+   */
+  outageSince: number | null;
 }
 
 function isRetryable(error: unknown): boolean {
   if (error instanceof StorageError) return error.retryable;
   return !(error instanceof OtelBridgeError);
 }
+
+/**
+ * Most writes that isolating the records at fault in one batch may take. Bisecting a 2000-record
+ * batch finds one such record in about 2 × 11 writes; records left unisolated are retried, with a
+ * fresh budget, after the backoff.
+ */
+export const MAX_ISOLATION_WRITES = 64;
+
+const batchOf = <T>(segments: Segment<T>[]): Batch<T> => ({
+  segments,
+  records: segments.length === 1 ? segments[0]!.records : segments.flatMap((segment) => segment.records),
+  attempts: 0,
+  outageSince: null,
+});
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -90,9 +111,12 @@ function asError(error: unknown): Error {
  *   together; an idle writer starts writing at once, never on a timer.
  * - Backpressure: the buffer is bounded, and a submission that does not fit fails at once.
  * - Retries: a failed batch is retried as it was (so that stores can deduplicate it) with
- *   exponential backoff; permanent failures and exhausted retries are dropped and reported.
+ *   exponential backoff while the store reports an outage; exhausted retries are dropped and
+ *   reported.
  * - Isolation: records the store rejects as invalid are taken out of the batch and reported against
- *   their own submission, and the rest of the batch is written.
+ *   their own submission, and the rest of the batch is written. A batch that fails permanently for
+ *   another reason is bisected ({@link BatchWriter.isolate}): what writes is committed, and a record
+ *   that fails alone while the rest writes is rejected against its own submission.
  *
  * A submission's promise settles only when each of its records is committed, rejected or dropped.
  */
@@ -103,7 +127,9 @@ export class BatchWriter<T> {
   private readonly pending = new Set<Promise<unknown>>();
   private buffered = 0;
   private inFlight = 0;
+  /** Batches waiting to be retried after an outage that the store reported. */
   private retrying = 0;
+  private successfulWrites = 0;
   private closed = false;
   private scheduled = false;
   private readonly counters: BatchWriterStats = {
@@ -218,8 +244,7 @@ export class BatchWriter<T> {
       if (!groupCommit) break;
     }
     this.buffered -= size;
-    const records = segments.length === 1 ? segments[0]!.records : segments.flatMap((segment) => segment.records);
-    return { segments, records, attempts: 0 };
+    return batchOf(segments);
   }
 
   private async run(batch: Batch<T>): Promise<void> {
@@ -235,32 +260,167 @@ export class BatchWriter<T> {
   private async writeWithRetries(batch: Batch<T>): Promise<void> {
     for (;;) {
       if (batch.records.length === 0) return;
+      let failure: unknown;
       try {
         this.counters.writes++;
         await this.options.write(batch.records);
+        this.successfulWrites++;
         this.settleBatch(batch, null);
         return;
       } catch (error) {
-        if (error instanceof RecordValidationError) {
-          this.removeInvalid(batch, error);
-          continue;
-        }
-        batch.attempts++;
-        if (!isRetryable(error) || batch.attempts > this.options.maxRetries) {
-          const dropped = new WriteDroppedError(this.signal, batch.records.length, batch.attempts, error);
-          this.report('write_failed', batch.records.length, dropped);
-          this.settleBatch(batch, dropped);
-          return;
-        }
-        this.counters.retries++;
-        this.retrying++;
-        try {
-          await new Promise((resolve) => setTimeout(resolve, this.backoff(batch.attempts)));
-        } finally {
-          this.retrying--;
+        failure = error;
+      }
+      if (failure instanceof RecordValidationError) {
+        this.removeInvalid(batch, failure);
+        continue;
+      }
+      if (!isRetryable(failure)) {
+        if (batch.outageSince === this.successfulWrites) {
+          failure = new UnisolatedFailureError(failure, 'no part of the batch could be written');
+        } else {
+          const rest = await this.isolate(batch, failure);
+          if (rest === null) return;
+          failure = rest;
         }
       }
+      batch.attempts++;
+      if (batch.attempts > this.options.maxRetries) {
+        const dropped = new WriteDroppedError(this.signal, batch.records.length, batch.attempts, failure);
+        this.report('write_failed', batch.records.length, dropped);
+        this.settleBatch(batch, dropped);
+        return;
+      }
+      this.counters.retries++;
+      // Only an outage the store reports makes the writer failing: an unisolated record must not turn others away.
+      const reported = !(failure instanceof UnisolatedFailureError);
+      if (reported) this.retrying++;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, this.backoff(batch.attempts)));
+      } finally {
+        if (reported) this.retrying--;
+      }
     }
+  }
+
+  /**
+   * Finds the records at fault in a batch that failed permanently, by bisection: each half is written
+   * on its own, and a half that fails is split again, submissions before records. What writes is
+   * committed at once. A record that fails alone is a suspect. It is rejected, against its own
+   * submission, only if a write of this writer succeeded after it failed (so the store works) and it
+   * fails once more alone (so the store did not just recover). If nothing writes at all, the store is
+   * failing, not the data: an outage. At most {@link MAX_ISOLATION_WRITES} writes a round; suspects
+   * keep their evidence into the next round.
+   *
+   * Leaves in `batch` only the records still to write, and returns the retryable error to retry them
+   * with, or `null` when every record is settled.
+   */
+  private async isolate(batch: Batch<T>, error: unknown): Promise<unknown> {
+    const start = this.successfulWrites;
+    // The write that just failed held this record alone.
+    if (batch.records.length === 1) batch.segments[0]!.failedAloneAt ??= start;
+    const known = batch.segments.filter((segment) => segment.failedAloneAt !== undefined);
+    const others = batch.segments.filter((segment) => segment.failedAloneAt === undefined);
+    // Without the known suspects, the others have not been tried yet; with all of them, the batch just failed.
+    const pending = known.length === 0 ? this.halves(batch) : others.length > 0 ? [batchOf(others)] : [];
+    const suspects = [...known];
+    const unwritten: Batch<T>[] = [];
+    let writes = 0;
+    let retryable: unknown = null;
+    /** Writes a part; returns the permanent failure, or `null` when it wrote or was set aside. */
+    const tryWrite = async (part: Batch<T>): Promise<unknown> => {
+      writes++;
+      this.counters.writes++;
+      try {
+        await this.options.write(part.records);
+        this.successfulWrites++;
+        this.settleBatch(part, null);
+        return null;
+      } catch (failure) {
+        if (failure instanceof RecordValidationError) {
+          this.removeInvalid(part, failure);
+          pending.push(part);
+          return null;
+        }
+        if (!isRetryable(failure)) return failure;
+        retryable ??= failure;
+        unwritten.push(part);
+        return null;
+      }
+    };
+    const budgetLeft = () => retryable === null && writes < MAX_ISOLATION_WRITES;
+    while (pending.length > 0) {
+      const part = pending.pop()!;
+      if (part.records.length === 0) continue;
+      if (!budgetLeft()) {
+        unwritten.push(part);
+        continue;
+      }
+      const failure = await tryWrite(part);
+      if (failure === null) continue;
+      if (part.records.length > 1) pending.push(...this.halves(part));
+      else {
+        part.segments[0]!.failedAloneAt ??= this.successfulWrites;
+        suspects.push(part.segments[0]!);
+      }
+    }
+    for (const suspect of suspects) {
+      const part = batchOf([suspect]);
+      if (!budgetLeft() || this.successfulWrites === suspect.failedAloneAt) unwritten.push(part);
+      else {
+        const failure = await tryWrite(part);
+        if (failure !== null) this.blame(suspect, failure);
+      }
+    }
+    this.regroup(batch, unwritten);
+    if (batch.records.length === 0) return null;
+    if (retryable !== null) return retryable;
+    if (this.successfulWrites === start) {
+      batch.outageSince = start;
+      return new UnisolatedFailureError(error, 'no part of the batch could be written');
+    }
+    return new UnisolatedFailureError(
+      error,
+      `not every record at fault was found within ${MAX_ISOLATION_WRITES} writes`,
+    );
+  }
+
+  /** Two halves of a batch: cut between submissions while it holds several, else between records. */
+  private halves(batch: Batch<T>): Batch<T>[] {
+    const { segments } = batch;
+    if (segments.length > 1) {
+      let cut = 1;
+      let size = segments[0]!.records.length;
+      while (cut < segments.length - 1 && size + segments[cut]!.records.length <= batch.records.length / 2) {
+        size += segments[cut++]!.records.length;
+      }
+      return [batchOf(segments.slice(cut)), batchOf(segments.slice(0, cut))];
+    }
+    const { ticket, indexes, records } = segments[0]!;
+    const middle = Math.ceil(records.length / 2);
+    const part = (start: number, end?: number) =>
+      batchOf([{ ticket, indexes: indexes.slice(start, end), records: records.slice(start, end) }]);
+    return [part(middle), part(0, middle)];
+  }
+
+  /** Makes `batch` the records of `parts`, in their order. */
+  private regroup(batch: Batch<T>, parts: Batch<T>[]): void {
+    const segments = parts.flatMap((part) => part.segments).filter((segment) => segment.records.length > 0);
+    const merged = batchOf(segments);
+    batch.segments = merged.segments;
+    batch.records = merged.records;
+  }
+
+  /** Rejects the one record of `segment`, which the store refused alone while the rest of its batch wrote. */
+  private blame(segment: Segment<T>, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    segment.ticket.rejected.push({
+      index: segment.indexes[0]!,
+      path: '',
+      message: `the store refused this record alone, and wrote the rest: ${message}`,
+    });
+    segment.ticket.outstanding--;
+    this.report('invalid', 1, error);
+    this.settleTicketIfDone(segment.ticket);
   }
 
   private backoff(attempt: number): number {

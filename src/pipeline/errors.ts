@@ -1,5 +1,6 @@
 import { OtelBridgeError } from '../errors';
 import type { Signal } from '../records/types';
+import { StorageError } from '../storage/errors';
 
 /** The write buffer has no room: the caller should back off and try again later. Nothing was queued. */
 export class BufferFullError extends OtelBridgeError {
@@ -43,5 +44,24 @@ export class WriteDroppedError extends OtelBridgeError {
 export class WriterShutdownError extends OtelBridgeError {
   constructor(signal: Signal) {
     super('SHUT_DOWN', `the ${signal} writer is shut down`);
+  }
+}
+
+/**
+ * A store failed a batch permanently, but isolating the records at fault blamed none of those left:
+ * nothing else wrote either (the store, not the data, is failing), or the isolation ran out of
+ * writes. Retryable: they are retried later, and a client is told to come back.
+ */
+export class UnisolatedFailureError extends StorageError {
+  constructor(cause: unknown, why: string) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    super({
+      store: cause instanceof StorageError ? cause.store : 'store',
+      operation: 'write',
+      retryable: true,
+      reason: 'unavailable',
+      message: `${why}; the store said: ${message}`,
+      cause,
+    });
   }
 }

@@ -1,7 +1,10 @@
 import { ConfigurationError } from '../errors';
-import { SIGNALS, type RecordOf, type Signal } from '../records/types';
+import { definedOnly } from '../options';
+import { SIGNALS, type RecordOf, type Signal, type SpanRecord } from '../records/types';
 import type { ObservabilityStore, SignalStrategy } from '../storage/types';
 import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome } from './batch-writer';
+import { applyLimits, noLimitCounts, resolveLimits, type LimitCounts, type RecordLimits } from './limits';
+import { SpanPricing, type PriceOverride } from './pricing';
 
 export interface PipelineOptions {
   /** Most records in one write. Default 2000: larger batches were slower in `npm run bench`, and held more memory. */
@@ -20,6 +23,10 @@ export interface PipelineOptions {
   onDrop?: (report: DropReport) => void;
   /** Overrides the store's preferred strategy for a signal; it must be one the store supports. */
   strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
+  /** Model prices that win over the price library's. Default none. */
+  prices?: readonly PriceOverride[];
+  /** Attribute, event, link and nesting limits on every record, over `LIMIT_DEFAULTS`. */
+  limits?: Partial<RecordLimits>;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -52,12 +59,21 @@ type Writers = { [S in Signal]: BatchWriter<RecordOf[S]> };
  */
 export class StorePipeline {
   readonly store: ObservabilityStore;
+  /** Estimates the cost of model spans as they are submitted; its `stats` count what it could not price. */
+  readonly pricing: SpanPricing;
   private readonly writers: Writers;
+  private readonly limits: RecordLimits;
+  private readonly limitCounts = Object.fromEntries(SIGNALS.map((signal) => [signal, noLimitCounts()])) as Record<
+    Signal,
+    LimitCounts
+  >;
   private ready: Promise<void> | null = null;
 
   constructor(store: ObservabilityStore, options: PipelineOptions = {}) {
     this.store = store;
+    this.pricing = new SpanPricing(options.prices);
     const settings = { ...PIPELINE_DEFAULTS, ...definedOnly(options) };
+    this.limits = resolveLimits(options.limits);
     positiveInteger('maxBatchSize', settings.maxBatchSize);
     positiveInteger('maxBufferSize', settings.maxBufferSize);
     positiveInteger('maxConcurrentWrites', settings.maxConcurrentWrites);
@@ -80,7 +96,7 @@ export class StorePipeline {
         signal,
         write: async (records) => {
           await this.whenReady();
-          await writeTo(store, signal, records);
+          await WRITE[signal](store, records);
         },
         maxBatchSize: settings.maxBatchSize,
         maxBufferSize: settings.maxBufferSize,
@@ -125,7 +141,13 @@ export class StorePipeline {
     return this.writers[signal];
   }
 
+  /**
+   * Hands records to their signal's writer, first bounding them by the record limits and giving
+   * model spans their cost, in place: every edge's records pass here (decision 4).
+   */
   submit<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<SubmitOutcome> {
+    applyLimits(signal, records, this.limits, this.limitCounts[signal]);
+    if (signal === 'spans') this.pricing.priceSpans(records as readonly SpanRecord[]);
     return this.writers[signal].submit(records);
   }
 
@@ -139,6 +161,14 @@ export class StorePipeline {
     await Promise.all(SIGNALS.map((signal) => this.writers[signal].shutdown()));
   }
 
+  /** How often each record limit applied, per signal. */
+  get limitStats(): Record<Signal, LimitCounts> {
+    return Object.fromEntries(SIGNALS.map((signal) => [signal, { ...this.limitCounts[signal] }])) as Record<
+      Signal,
+      LimitCounts
+    >;
+  }
+
   get stats(): Record<Signal, BatchWriterStats> {
     return Object.fromEntries(SIGNALS.map((signal) => [signal, this.writers[signal].stats])) as Record<
       Signal,
@@ -147,25 +177,11 @@ export class StorePipeline {
   }
 }
 
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-function writeTo<S extends Signal>(
-  store: ObservabilityStore,
-  signal: S,
-  records: readonly RecordOf[S][],
-): Promise<void> {
-  switch (signal) {
-    case 'spans':
-      return store.batchCreateSpans({ spans: records as readonly RecordOf['spans'][] });
-    case 'logs':
-      return store.batchCreateLogs({ logs: records as readonly RecordOf['logs'][] });
-    case 'metrics':
-      return store.batchRecordMetrics({ metrics: records as readonly RecordOf['metrics'][] });
-    case 'scores':
-      return store.batchCreateScores({ scores: records as readonly RecordOf['scores'][] });
-    default:
-      return store.batchCreateFeedback({ feedback: records as readonly RecordOf['feedback'][] });
-  }
-}
+/** The store's batch write for each signal: a signal without one fails to compile. */
+const WRITE: { [S in Signal]: (store: ObservabilityStore, records: readonly RecordOf[S][]) => Promise<void> } = {
+  spans: (store, spans) => store.batchCreateSpans({ spans }),
+  logs: (store, logs) => store.batchCreateLogs({ logs }),
+  metrics: (store, metrics) => store.batchRecordMetrics({ metrics }),
+  scores: (store, scores) => store.batchCreateScores({ scores }),
+  feedback: (store, feedback) => store.batchCreateFeedback({ feedback }),
+};

@@ -1,5 +1,6 @@
 import { createApiHandler } from '../api/handler';
 import { ConfigurationError } from '../errors';
+import { definedOnly } from '../options';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
 import { GRPC_LIMITS, startGrpcTransport, type GrpcLimits, type GrpcTransport } from './grpc/server';
@@ -116,7 +117,7 @@ function checkPort(name: string, value: number): void {
 export async function startReceiver(options: ReceiverOptions): Promise<ReceiverHandle> {
   const settings = {
     ...RECEIVER_DEFAULTS,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    ...definedOnly(options),
   } as ReceiverOptions & typeof RECEIVER_DEFAULTS;
   checkPositive('maxBodyBytes', settings.maxBodyBytes);
   checkPositive('maxInFlightBytes', settings.maxInFlightBytes);

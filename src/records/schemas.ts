@@ -18,17 +18,48 @@ import {
   type SpanRecord,
 } from './types';
 import { isAttributeMap, isAttributeValue } from './attribute-check';
+import { INT64_MAX, INT64_MIN, MAX_TIME_NANO, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from './primitives';
 
-/** Runtime schemas for the records in `./types`. A compile-time check below keeps the two in step. */
+/**
+ * Runtime schemas for the records in `./types`. A compile-time check below keeps the two in step.
+ *
+ * Every bound is one that both stores hold, found by writing the values to DuckDB and to ClickHouse
+ * (chdb): beyond them DuckDB refuses the whole batch, and ClickHouse silently wraps the value
+ * (`2^32 + 5` stored in a `UInt32` reads back as 5, `1e300` in a `UInt64` as 0).
+ */
 
-const TRACE_ID = Type.String({ pattern: '^[0-9a-f]{32}$' });
-const SPAN_ID = Type.String({ pattern: '^[0-9a-f]{16}$' });
+const TRACE_ID = Type.String({ pattern: TRACE_ID_PATTERN.source });
+const SPAN_ID = Type.String({ pattern: SPAN_ID_PATTERN.source });
 const NON_EMPTY = Type.String({ minLength: 1 });
-const TIME = Type.BigInt({ minimum: 0n });
-const COUNT = Type.Integer({ minimum: 0 });
-const UINT32 = Type.Integer({ minimum: 0, maximum: 0xffffffff });
+
+/** The schema kinds of bigints in a range: each is a bigint, as `BigInt` is, to the record codec. */
+export const BIGINT_RANGE_KINDS = new Set<string>();
+
+/**
+ * A bigint in `[min, max]`, checked exactly: TypeBox writes a bigint bound into its compiled check
+ * as a number literal, which rounds bounds beyond 2^53 (`2^63 - 1` became `2^63`, and let it pass).
+ * The description is the message when a value is outside.
+ */
+function bigIntRange(kind: string, min: bigint, max: bigint, description: string) {
+  TypeRegistry.Set(kind, (_schema, value) => typeof value === 'bigint' && value >= min && value <= max);
+  BIGINT_RANGE_KINDS.add(kind);
+  return Type.Unsafe<bigint>({ [Kind]: kind, description });
+}
+
+const TIME = bigIntRange('OtelBridgeTime', 0n, MAX_TIME_NANO, `must be nanoseconds from 0 to ${MAX_TIME_NANO}`);
+const INT64 = bigIntRange('OtelBridgeInt64', INT64_MIN, INT64_MAX, 'must be an int64');
+/** Counts are `UInt64` columns: a double below 2^64 converts to one exactly. */
+const COUNT = Type.Integer({
+  minimum: 0,
+  exclusiveMaximum: 2 ** 64,
+  description: 'must be an integer from 0 to below 2^64',
+});
+/** Flags and dropped counts: `uint32` in OTLP, `UInt32` columns. */
+const UINT32 = Type.Integer({ minimum: 0, maximum: 0xffffffff, description: 'must be an integer from 0 to 2^32 - 1' });
+const INT32 = Type.Integer({ minimum: -0x8000_0000, maximum: 0x7fff_ffff, description: 'must be an int32' });
 const NULLABLE_STRING = Type.Union([Type.String(), Type.Null()]);
 const FINITE = Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE });
+const COST = Type.Number({ minimum: 0, maximum: Number.MAX_VALUE });
 
 // OTLP doubles may be NaN or infinite (Prometheus marks staleness with NaN); TypeBox's Number refuses both.
 export const DOUBLE_KIND = 'OtelBridgeDouble';
@@ -51,7 +82,7 @@ const ATTRIBUTES = AttributeMapSchema;
 
 const RESOURCE = Type.Object({
   attributes: ATTRIBUTES,
-  droppedAttributesCount: COUNT,
+  droppedAttributesCount: UINT32,
   schemaUrl: Type.String(),
 });
 
@@ -59,7 +90,7 @@ const SCOPE = Type.Object({
   name: Type.String(),
   version: Type.String(),
   attributes: ATTRIBUTES,
-  droppedAttributesCount: COUNT,
+  droppedAttributesCount: UINT32,
   schemaUrl: Type.String(),
 });
 
@@ -80,7 +111,7 @@ export const SpanRecordSchema = Type.Object({
   spanType: literals(SPAN_TYPES),
   startTimeUnixNano: TIME,
   endTimeUnixNano: TIME,
-  durationNano: Type.BigInt(),
+  durationNano: INT64,
   running: Type.Boolean(),
   origin: literals(SPAN_ORIGINS),
   statusCode: literals(STATUS_CODES),
@@ -90,11 +121,11 @@ export const SpanRecordSchema = Type.Object({
   resource: RESOURCE,
   scope: SCOPE,
   attributes: ATTRIBUTES,
-  droppedAttributesCount: COUNT,
+  droppedAttributesCount: UINT32,
   events: Type.Array(
-    Type.Object({ timeUnixNano: TIME, name: Type.String(), attributes: ATTRIBUTES, droppedAttributesCount: COUNT }),
+    Type.Object({ timeUnixNano: TIME, name: Type.String(), attributes: ATTRIBUTES, droppedAttributesCount: UINT32 }),
   ),
-  droppedEventsCount: COUNT,
+  droppedEventsCount: UINT32,
   links: Type.Array(
     Type.Object({
       traceId: TRACE_ID,
@@ -102,10 +133,10 @@ export const SpanRecordSchema = Type.Object({
       traceState: Type.String(),
       flags: UINT32,
       attributes: ATTRIBUTES,
-      droppedAttributesCount: COUNT,
+      droppedAttributesCount: UINT32,
     }),
   ),
-  droppedLinksCount: COUNT,
+  droppedLinksCount: UINT32,
   ...CONTEXT,
   tags: TAGS,
   metadata: ATTRIBUTES,
@@ -114,6 +145,13 @@ export const SpanRecordSchema = Type.Object({
   inputTokens: nullable(COUNT),
   outputTokens: nullable(COUNT),
   totalTokens: nullable(COUNT),
+  cachedInputTokens: nullable(COUNT),
+  cacheWriteTokens: nullable(COUNT),
+  reasoningTokens: nullable(COUNT),
+  inputCost: nullable(COST),
+  outputCost: nullable(COST),
+  totalCost: nullable(COST),
+  costSource: NULLABLE_STRING,
   input: AttributeValueSchema,
   output: AttributeValueSchema,
 });
@@ -134,13 +172,13 @@ export const LogRecordSchema = Type.Object({
   resource: RESOURCE,
   scope: SCOPE,
   attributes: ATTRIBUTES,
-  droppedAttributesCount: COUNT,
+  droppedAttributesCount: UINT32,
   ...CONTEXT,
   tags: TAGS,
   metadata: ATTRIBUTES,
 });
 
-const EXPONENTIAL_BUCKETS = Type.Object({ offset: Type.Integer(), bucketCounts: Type.Array(COUNT) });
+const EXPONENTIAL_BUCKETS = Type.Object({ offset: INT32, bucketCounts: Type.Array(COUNT) });
 
 export const MetricRecordSchema = Type.Object({
   name: NON_EMPTY,
@@ -153,7 +191,7 @@ export const MetricRecordSchema = Type.Object({
   startTimeUnixNano: TIME,
   attributes: ATTRIBUTES,
   flags: UINT32,
-  value: Type.Union([DOUBLE, Type.BigInt({ minimum: -(2n ** 63n), maximum: 2n ** 63n - 1n }), Type.Null()]),
+  value: Type.Union([DOUBLE, INT64, Type.Null()]),
   count: nullable(COUNT),
   sum: nullable(DOUBLE),
   min: nullable(DOUBLE),
@@ -169,7 +207,7 @@ export const MetricRecordSchema = Type.Object({
   exemplars: Type.Array(
     Type.Object({
       timeUnixNano: TIME,
-      value: Type.Union([DOUBLE, Type.BigInt()]),
+      value: Type.Union([DOUBLE, INT64]),
       traceId: nullable(TRACE_ID),
       spanId: nullable(SPAN_ID),
       filteredAttributes: ATTRIBUTES,

@@ -159,8 +159,31 @@ export interface GenAiFields {
   inputTokens: number | null;
   outputTokens: number | null;
   totalTokens: number | null;
+  /** Input tokens read from the provider's prompt cache; part of `inputTokens`. */
+  cachedInputTokens: number | null;
+  /** Input tokens written to the provider's prompt cache; part of `inputTokens`. */
+  cacheWriteTokens: number | null;
+  /** Output tokens spent on reasoning (thinking); part of `outputTokens`. */
+  reasoningTokens: number | null;
   input: AttributeValue;
   output: AttributeValue;
+}
+
+/**
+ * What a model call cost, in US dollars. `null` when nothing says: a span that is no model call, or
+ * a model that no price table knows (never zero).
+ */
+export interface CostFields {
+  /** Every input token, cached and written to the cache included, each at its own price. */
+  inputCost: number | null;
+  /** Every output token, reasoning included. */
+  outputCost: number | null;
+  totalCost: number | null;
+  /**
+   * Where the cost came from: `reported` (the sender said it), `override` (a price the user
+   * configured), or the price library and its version (`@pydantic/genai-prices@0.1.8`).
+   */
+  costSource: string | null;
 }
 
 /**
@@ -174,7 +197,7 @@ export type SpanOrigin = (typeof SPAN_ORIGINS)[number];
  * One span. A span may be stored more than once (started and then ended, or by two edges); reads
  * show one copy, chosen by `src/storage/precedence.ts`.
  */
-export interface SpanRecord extends ContextFields, GenAiFields {
+export interface SpanRecord extends ContextFields, GenAiFields, CostFields {
   traceId: string;
   spanId: string;
   /** `null` for a root span. */

@@ -90,6 +90,50 @@ const checkMetric: SemanticCheck<MetricRecord> = (metric) => {
   }
 };
 
+/**
+ * The most text one record may hold, in UTF-8 bytes: its strings, attribute keys and bytes (as
+ * base64). DuckDB holds a whole cell in its buffer pool (64 MB by default, `memoryLimit`): it refused
+ * a single 31 MiB attribute value there, while ClickHouse took 64 MiB. OTLP's 20 MiB body limit
+ * keeps received records under it; the bound is for records handed over in process.
+ */
+export const MAX_RECORD_TEXT_BYTES = 16 * 2 ** 20;
+
+/** The text in a value: UTF-16 units, or UTF-8 bytes when `exact`. Validation has bounded its depth. */
+function textSize(value: unknown, exact: boolean): number {
+  if (typeof value === 'string') return exact ? Buffer.byteLength(value, 'utf8') : value.length;
+  if (typeof value !== 'object' || value === null) return 0;
+  if (value instanceof Uint8Array) return Math.ceil(value.byteLength / 3) * 4;
+  let size = 0;
+  if (Array.isArray(value)) for (const item of value) size += textSize(item, exact);
+  else
+    for (const key in value)
+      size +=
+        (exact ? Buffer.byteLength(key, 'utf8') : key.length) +
+        textSize((value as Record<string, unknown>)[key], exact);
+  return size;
+}
+
+/** A record's text; its resource and scope, which the records of a batch share, are measured once per batch. */
+function recordText(record: object, exact: boolean, shared: Map<object, number>): number {
+  let size = 0;
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    if ((key === 'resource' || key === 'scope') && typeof value === 'object' && value !== null) {
+      let known = shared.get(value);
+      if (known === undefined) shared.set(value, (known = textSize(value, exact)));
+      size += known;
+    } else size += textSize(value, exact);
+  }
+  return size;
+}
+
+/** Whether a record holds more than {@link MAX_RECORD_TEXT_BYTES} of text. */
+function tooMuchText(record: object, units: Map<object, number>, bytes: Map<object, number>): boolean {
+  // A UTF-16 unit takes at most three UTF-8 bytes: only a record near the bound is measured in bytes.
+  if (recordText(record, false, units) * 3 <= MAX_RECORD_TEXT_BYTES) return false;
+  return recordText(record, true, bytes) > MAX_RECORD_TEXT_BYTES;
+}
+
 interface Validator<T> {
   check: TypeCheck<TSchema>;
   semantic: SemanticCheck<T> | null;
@@ -100,6 +144,30 @@ function attributeProblemAt(schema: TSchema, value: unknown) {
   if (schema[Kind] === ATTRIBUTE_MAP_KIND) return attributeMapProblem(value);
   if (schema[Kind] === ATTRIBUTE_VALUE_KIND) return attributeValueProblem(value);
   return null;
+}
+
+/**
+ * The innermost explanation of a TypeBox error. A union (such as a nullable field) says only that no
+ * variant matched: its variants' deepest error is taken instead, preferring one that describes its
+ * range. An attribute kind is explained by the hand-written check.
+ */
+function explain(error: ValueError): { path: string; message: string } {
+  if (error.type === ValueErrorType.Union) {
+    let best: ValueError | undefined;
+    for (const variant of error.errors) {
+      const first = variant.First();
+      if (!first) continue;
+      const deeper = best === undefined || first.path.length > best.path.length;
+      const described = first.path.length === best?.path.length && !best.schema.description && first.schema.description;
+      if (deeper || described) best = first;
+    }
+    if (best) return explain(best);
+  }
+  const inner = attributeProblemAt(error.schema, error.value);
+  return {
+    path: error.path + (inner?.path ?? ''),
+    message: inner?.message ?? error.schema.description ?? error.message,
+  };
 }
 
 function validator<T>(schema: TSchema, semantic: SemanticCheck<T> | null): Validator<T> {
@@ -118,32 +186,22 @@ const VALIDATORS: { [S in Signal]: Validator<RecordOf[S]> } = {
 export function findInvalidRecords<S extends Signal>(signal: S, records: readonly unknown[]): ValidationIssue[] {
   const { check, semantic } = VALIDATORS[signal] as Validator<RecordOf[S]>;
   const issues: ValidationIssue[] = [];
+  const sharedUnits = new Map<object, number>();
+  const sharedBytes = new Map<object, number>();
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
     if (!check.Check(record)) {
       const first = check.Errors(record).First();
-      const inner = first ? attributeProblemAt(first.schema, first.value) : null;
-      issues.push({
-        index,
-        path: (first?.path ?? '') + (inner?.path ?? ''),
-        message: inner?.message ?? first?.message ?? 'is not a valid record',
-      });
+      issues.push({ index, ...(first ? explain(first) : { path: '', message: 'is not a valid record' }) });
       continue;
     }
     const problem = semantic?.(record as RecordOf[S]);
     if (problem) issues.push({ index, ...problem });
+    else if (tooMuchText(record as object, sharedUnits, sharedBytes)) {
+      issues.push({ index, path: '', message: `holds more than ${MAX_RECORD_TEXT_BYTES / 2 ** 20} MiB of text` });
+    }
   }
   return issues;
-}
-
-/** The member error that says most about a failed union: not "expected null" for a nullable field. */
-function unionDetail(error: ValueError): ValueError {
-  for (const member of error.errors) {
-    const first = member.First();
-    if (first && first.type !== ValueErrorType.Null)
-      return first.type === ValueErrorType.Union ? unionDetail(first) : first;
-  }
-  return error;
 }
 
 /**
@@ -158,11 +216,8 @@ export function recordFieldIssues<S extends Signal>(signal: S, record: unknown):
   }
   const byPath = new Map<string, string>();
   for (const found of check.Errors(record)) {
-    const error = found.type === ValueErrorType.Union ? unionDetail(found) : found;
-    const inner = attributeProblemAt(error.schema, error.value);
-    const path = found.path + (inner?.path ?? '');
-    const message = found.value === undefined ? 'is required' : (inner?.message ?? error.message);
-    if (!byPath.has(path)) byPath.set(path, message);
+    const { path, message } = explain(found);
+    if (!byPath.has(path)) byPath.set(path, found.value === undefined ? 'is required' : message);
   }
   return [...byPath].map(([path, message]) => ({ path, message }));
 }

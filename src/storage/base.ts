@@ -1,5 +1,6 @@
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../records/primitives';
 import { assertValidRecords } from '../records/validate';
-import { LOG_LEVELS, type LogLevel, type RecordOf, type Signal, type SpanRecord } from '../records/types';
+import type { RecordOf, Signal, SpanRecord } from '../records/types';
 import type {
   FeedbackFilter,
   ListArgs,
@@ -14,7 +15,6 @@ import type {
   ScoreFilter,
   SignalStrategy,
   StrategyHint,
-  TimeBound,
   TimeRange,
   Trace,
   TraceFilter,
@@ -22,7 +22,16 @@ import type {
   TracingStrategy,
 } from './types';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
-import { InvalidQueryError } from './errors';
+import { decodeRow, modelColumn, TRACE_SUMMARY_COLUMNS, type Cell, type Column, type ColumnType } from './columns';
+import { InvalidQueryError, StorageError, StoreClosedError, type StorageFailureReason } from './errors';
+import {
+  FILTERS,
+  rangePredicates,
+  traceListPredicates,
+  type FilterOf,
+  type Predicate,
+  type TraceListPredicates,
+} from './filters';
 import { decodeTypedValue } from './typed-json';
 import { preferredCopies } from './precedence';
 
@@ -34,14 +43,19 @@ export interface ResolvedPage {
   order: 'asc' | 'desc';
 }
 
+/** A signal whose list returns whole records: every one but spans, whose list is of trace summaries. */
+export type RecordSignal = Exclude<Signal, 'spans'>;
+
+/** A list's operation name in errors: `listLogs`, `listScores`, … */
+export function listOperation(signal: RecordSignal): string {
+  return `list${signal[0]!.toUpperCase()}${signal.slice(1)}`;
+}
+
 /** What a store's query returns before the base class adds the pagination block. */
 export interface PageOf<T> {
   total: number;
   items: T[];
 }
-
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
 
 export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
   const page = args.page ?? 0;
@@ -56,36 +70,13 @@ export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
   return { page, perPage, offset: page * perPage, order };
 }
 
-/** Nanoseconds since the epoch for a filter bound. */
-export function toUnixNano(bound: TimeBound): bigint {
-  if (typeof bound === 'bigint') return bound;
-  const ms = bound.getTime();
-  if (Number.isNaN(ms)) throw new InvalidQueryError('time bound is an invalid Date');
-  return BigInt(ms) * 1_000_000n;
-}
-
-/** The levels a log filter admits, or `null` for all of them. */
-export function admittedLevels(filter: LogFilter): LogLevel[] | null {
-  let levels: LogLevel[] | null = filter.level === undefined ? null : [filter.level].flat();
-  if (filter.minLevel !== undefined) {
-    const floor = LOG_LEVELS.indexOf(filter.minLevel);
-    if (floor < 0) throw new InvalidQueryError(`unknown minLevel ${String(filter.minLevel)}`);
-    const severe = LOG_LEVELS.slice(floor);
-    levels = levels ? levels.filter((level) => severe.includes(level)) : [...severe];
-  }
-  for (const level of levels ?? []) {
-    if (!LOG_LEVELS.includes(level)) throw new InvalidQueryError(`unknown level ${String(level)}`);
-  }
-  return levels;
-}
-
 export function checkTraceId(traceId: string): void {
-  if (!TRACE_ID.test(traceId))
+  if (!TRACE_ID_PATTERN.test(traceId))
     throw new InvalidQueryError(`traceId must be 32 lowercase hex digits, got ${JSON.stringify(traceId)}`);
 }
 
 export function checkSpanId(spanId: string): void {
-  if (!SPAN_ID.test(spanId))
+  if (!SPAN_ID_PATTERN.test(spanId))
     throw new InvalidQueryError(`spanId must be 16 lowercase hex digits, got ${JSON.stringify(spanId)}`);
 }
 
@@ -94,7 +85,8 @@ function checkIds(filter: { traceId?: string; spanId?: string } | undefined): vo
   if (filter?.spanId !== undefined) checkSpanId(filter.spanId);
 }
 
-const compareTimes = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Ascending order of two times or two texts (texts by UTF-16 code unit). */
+export const compareAscending = <T extends bigint | string>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * A trace as readers want it: each span once (the copy that {@link preferredCopies} keeps; `spans`
@@ -116,9 +108,9 @@ export function orderTrace(spans: readonly SpanRecord[]): SpanRecord[] {
   };
   return [...unique.values()].sort(
     (a, b) =>
-      compareTimes(a.startTimeUnixNano, b.startTimeUnixNano) ||
+      compareAscending(a.startTimeUnixNano, b.startTimeUnixNano) ||
       depthOf(a) - depthOf(b) ||
-      compareTimes(a.endTimeUnixNano, b.endTimeUnixNano) ||
+      compareAscending(a.endTimeUnixNano, b.endTimeUnixNano) ||
       (a.spanId < b.spanId ? -1 : 1),
   );
 }
@@ -164,39 +156,171 @@ function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagi
   };
 }
 
-/**
- * What every store shares: validation before any write, argument checks and pagination. A store
- * implements the `insert` and `query*` methods for its engine.
- */
-export abstract class StoreBase implements ObservabilityStore {
-  abstract readonly kind: string;
-  abstract readonly tracingStrategy: StrategyHint<TracingStrategy>;
-  abstract readonly logsStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly metricsStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly scoresStrategy: StrategyHint<SignalStrategy>;
-  abstract readonly feedbackStrategy: StrategyHint<SignalStrategy>;
+/** The strategies a store takes: `tracing` for spans, `signals` for logs, metrics, scores and feedback alike. */
+export interface StoreStrategies {
+  tracing: StrategyHint<TracingStrategy>;
+  signals: StrategyHint<SignalStrategy>;
+}
 
-  abstract init(): Promise<void>;
-  abstract close(): Promise<void>;
+const copyHint = <T extends string>(hint: StrategyHint<T>): StrategyHint<T> => ({
+  preferred: hint.preferred,
+  supported: [...hint.supported],
+});
+
+/**
+ * What every store shares: opening once and closing, strategy hints, validation before any write,
+ * argument checks, filters as neutral predicates, pagination and row decoding. A store supplies
+ * its connection (`connect`, `disconnect`), its cell decoding (`toCell`), and the `insert` and
+ * `query*` methods for its engine.
+ *
+ * `Connection` is what `connect` opens: a client, an engine handle, the memory store's tables.
+ */
+export abstract class StoreBase<Connection = unknown> implements ObservabilityStore {
+  abstract readonly kind: string;
+  protected abstract readonly strategies: StoreStrategies;
+  private connection: Connection | null = null;
+  private opening: Promise<void> | null = null;
+
+  get tracingStrategy(): StrategyHint<TracingStrategy> {
+    return copyHint(this.strategies.tracing);
+  }
+  get logsStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get metricsStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get scoresStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+  get feedbackStrategy(): StrategyHint<SignalStrategy> {
+    return copyHint(this.strategies.signals);
+  }
+
+  /** Opens the engine and creates what is missing of the schema; called once until `close`. */
+  protected abstract connect(): Promise<Connection>;
+  /** Releases what `connect` opened. */
+  protected abstract disconnect(connection: Connection): Promise<void>;
   abstract ping(): Promise<void>;
+  /** The canonical cell (see `columns.ts`) of a value of a column type, as the engine returned it. */
+  protected abstract toCell(type: ColumnType, value: unknown): Cell;
+
+  /**
+   * Opens the store once, however often it is called; a failed attempt is forgotten, so the next
+   * call tries again. Fails with a {@link StorageError}.
+   */
+  init(): Promise<void> {
+    this.opening ??= this.connect().then(
+      (connection) => {
+        this.connection = connection;
+      },
+      (error: unknown) => {
+        this.opening = null;
+        throw this.storageError('init', error);
+      },
+    );
+    return this.opening;
+  }
+
+  /** Waits for an `init` under way, then releases the connection; a no-op on a store that is not open. */
+  async close(): Promise<void> {
+    const opening = this.opening;
+    if (!opening) return;
+    await opening.catch(() => undefined);
+    const connection = this.connection;
+    this.connection = null;
+    this.opening = null;
+    if (connection !== null) await this.disconnect(connection);
+  }
+
+  /** The open connection; a {@link StoreClosedError} before `init` and after `close`. */
+  protected connected(): Connection {
+    if (this.connection === null) throw new StoreClosedError(this.kind);
+    return this.connection;
+  }
+
+  /**
+   * What a failure of the engine means: an outage that passes when retried (and which), or
+   * `refused`, a call that fails the same way again. Every failure is refused unless a store says so.
+   */
+  protected failureReason(_error: unknown): StorageFailureReason {
+    return 'refused';
+  }
+
+  /** Wraps a failure of the engine in a {@link StorageError} that keeps the engine's message and says why. */
+  protected storageError(operation: string, error: unknown): StorageError {
+    if (error instanceof StorageError) return error;
+    const { message } = (error ?? {}) as { message?: unknown };
+    const reason = this.failureReason(error);
+    return new StorageError({
+      store: this.kind,
+      operation,
+      retryable: reason !== 'refused',
+      reason,
+      message: typeof message === 'string' ? message : String(error),
+      cause: error,
+    });
+  }
+
+  /** A record from an engine row whose values are in the order of `columns`. */
+  protected decode<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
+    const cells: Cell[] = new Array<Cell>(columns.length);
+    for (let i = 0; i < columns.length; i++) cells[i] = this.toCell(columns[i]!.type, row[i]);
+    return decodeRow(columns, cells);
+  }
+
+  /** A trace list's row: the values of {@link TRACE_SUMMARY_COLUMNS}, then the input preview. */
+  protected decodeSummary(row: readonly unknown[]): TraceSummary {
+    const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
+    summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
+    return summary;
+  }
 
   /** Writes a batch of valid records of one signal, all or nothing. */
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
   /** Every stored span of a trace, duplicates allowed, in the order they were written where the engine can tell. */
   protected abstract queryTraceSpans(traceId: string): Promise<SpanRecord[]>;
-  protected abstract queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
-  protected abstract queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>>;
-  protected abstract queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>>;
-  protected abstract queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult>;
-  protected abstract queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>>;
-  protected abstract queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>>;
-  /** Distinct service names of spans, logs and metrics in the range, sorted. */
-  protected abstract queryServices(range: TimeRange): Promise<string[]>;
-  /** Distinct (name, type, unit) of metric points in the range, sorted. */
-  protected abstract queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]>;
+  /**
+   * One page of root spans, each span once: of its copies that match `copies`, the preferred one
+   * (`precedence.ts`; among equals the last written, where the engine can tell), if it matches `chosen`.
+   */
+  protected abstract queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
+  /** One page of a signal's records that match every predicate; a record with an identity once. */
+  protected abstract queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>>;
+  /** The aggregate of the metric points that match every predicate (the query's name included). */
+  protected abstract queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult>;
+  /**
+   * The distinct values of `columns` in a signal's records that match every predicate, one row per
+   * combination, in any order, the values as the engine returns them (see `toCell`).
+   */
+  protected abstract queryDistinct(
+    operation: string,
+    signal: Signal,
+    columns: readonly string[],
+    predicates: readonly Predicate[],
+  ): Promise<unknown[][]>;
 
-  /** Validates, then inserts. Public so that a pipeline can write any signal through one method. */
-  async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+  /** {@link queryDistinct}'s rows as canonical cells. */
+  private async distinct(
+    operation: string,
+    signal: Signal,
+    columns: readonly string[],
+    predicates: readonly Predicate[],
+  ): Promise<Cell[][]> {
+    const types = columns.map((name) => modelColumn(signal, name).type);
+    const rows = await this.queryDistinct(operation, signal, columns, predicates);
+    return rows.map((row) => row.map((value, i) => this.toCell(types[i]!, value)));
+  }
+
+  /** Validates, then inserts: every write method comes through here. */
+  private async write<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
     if (records.length === 0) return;
     assertValidRecords(signal, records);
     await this.insert(signal, records);
@@ -233,21 +357,26 @@ export abstract class StoreBase implements ObservabilityStore {
   async listTraces(args: ListArgs<TraceFilter> = {}) {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryTraces(args.filter ?? {}, page));
+    const predicates = traceListPredicates(args.filter ?? {});
+    const { pagination, items } = paginated(page, await this.queryTraces(predicates, page));
     return { pagination, traces: items };
   }
 
-  async listLogs(args: ListArgs<LogFilter> = {}) {
+  /** Checks a list's arguments, and reads the page of records its filter's predicates select. */
+  private async list<S extends RecordSignal>(signal: S, args: ListArgs<FilterOf[S]>) {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryLogs(args.filter ?? {}, page));
+    const predicates = FILTERS[signal](args.filter ?? {});
+    return paginated(page, await this.queryRecords(signal, predicates, page));
+  }
+
+  async listLogs(args: ListArgs<LogFilter> = {}) {
+    const { pagination, items } = await this.list('logs', args);
     return { pagination, logs: items };
   }
 
   async listMetrics(args: ListArgs<MetricFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryMetrics(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('metrics', args);
     return { pagination, metrics: items };
   }
 
@@ -262,28 +391,44 @@ export abstract class StoreBase implements ObservabilityStore {
       throw new InvalidQueryError(`field must be value, sum, count, min or max, got ${String(query.field)}`);
     }
     checkIds(query.filter);
-    return this.queryMetricAggregate(query);
+    return this.queryMetricAggregate(query, FILTERS.metrics({ ...query.filter, name: query.name }));
   }
 
   async listScores(args: ListArgs<ScoreFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryScores(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('scores', args);
     return { pagination, scores: items };
   }
 
   async listFeedback(args: ListArgs<FeedbackFilter> = {}) {
-    const page = resolvePage(args);
-    checkIds(args.filter);
-    const { pagination, items } = paginated(page, await this.queryFeedback(args.filter ?? {}, page));
+    const { pagination, items } = await this.list('feedback', args);
     return { pagination, feedback: items };
   }
 
-  listServices(range: TimeRange = {}): Promise<string[]> {
-    return this.queryServices(range);
+  async listServices(range: TimeRange = {}): Promise<string[]> {
+    const perSignal = await Promise.all(
+      SERVICE_SIGNALS.map((signal) =>
+        this.distinct('listServices', signal, ['service_name'], rangePredicates(signal, range)),
+      ),
+    );
+    const names = new Set(perSignal.flat().map(([name]) => name as string));
+    return [...names].sort(compareAscending);
   }
 
-  listMetricDescriptors(range: TimeRange = {}): Promise<MetricDescriptor[]> {
-    return this.queryMetricDescriptors(range);
+  async listMetricDescriptors(range: TimeRange = {}): Promise<MetricDescriptor[]> {
+    const rows = await this.distinct(
+      'listMetricDescriptors',
+      'metrics',
+      ['name', 'type', 'unit'],
+      rangePredicates('metrics', range),
+    );
+    return rows
+      .map(([name, type, unit]) => ({ name, type, unit }) as MetricDescriptor)
+      .sort(
+        (a, b) =>
+          compareAscending(a.name, b.name) || compareAscending(a.type, b.type) || compareAscending(a.unit, b.unit),
+      );
   }
 }
+
+/** The signals whose records name the service that sent them. */
+const SERVICE_SIGNALS = ['spans', 'logs', 'metrics'] as const satisfies readonly Signal[];

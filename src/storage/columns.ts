@@ -58,6 +58,8 @@ export interface Column<R> {
   nullable: boolean;
   /** Few distinct values: worth dictionary encoding (`LowCardinality` in ClickHouse). */
   lowCardinality: boolean;
+  /** What rows stored before the column existed read, when its type's blank would not do (see {@link blankCell}). */
+  blank?: string | number | bigint | boolean;
   get: (record: R) => Cell;
   set: (record: Partial<R>, cell: Cell) => void;
 }
@@ -67,6 +69,7 @@ type Draft<R> = Partial<R> & Record<string, unknown>;
 interface ColumnOptions {
   nullable?: boolean;
   lowCardinality?: boolean;
+  blank?: Column<unknown>['blank'];
 }
 
 /** A column that holds one record field as it is. */
@@ -81,6 +84,7 @@ function field<R, K extends keyof R & string>(
     type,
     nullable: options.nullable ?? false,
     lowCardinality: options.lowCardinality ?? false,
+    ...(options.blank === undefined ? {} : { blank: options.blank }),
     get: (record) => record[key] as Cell,
     set: (record, cell) => {
       (record as Record<string, unknown>)[key] = cell;
@@ -100,6 +104,7 @@ function column<R>(
     type,
     nullable: options.nullable ?? false,
     lowCardinality: options.lowCardinality ?? false,
+    ...(options.blank === undefined ? {} : { blank: options.blank }),
     get,
     set,
   };
@@ -256,8 +261,8 @@ type S = RecordOf['spans'];
  */
 type Payload = 'input' | 'output';
 const REF_JSON: Record<Payload, string> = { input: '{"$ref":"input"}', output: '{"$ref":"output"}' };
-/** References met while decoding an attribute map, until its input and output columns are read. */
-const pendingRefs = new WeakMap<S['attributes'], [string, Payload][]>();
+/** The references of a decoded attribute map: which keys hold the input or the output. */
+const payloadRefs = new WeakMap<S['attributes'], [string, Payload][]>();
 
 function encodeSpanAttributes(span: S): string {
   const { input, output } = span;
@@ -283,21 +288,32 @@ function decodeSpanAttributes(cell: string): S['attributes'] {
     parsed[key] = null;
   }
   const attributes = reviveTypedMap(parsed);
-  if (refs) pendingRefs.set(attributes, refs);
+  if (refs) payloadRefs.set(attributes, refs);
   return attributes;
 }
 
-/** The input or output column; reading it also fills the attributes that refer to it. */
+/**
+ * Puts the payloads decoded so far into the attribute keys that refer to them. The attributes and
+ * the payload columns each call it once decoded, so the columns may come in any order.
+ */
+function fillPayloadRefs(record: Partial<S>): void {
+  const refs = record.attributes && payloadRefs.get(record.attributes);
+  if (!refs) return;
+  for (const [key, payload] of refs) {
+    const value = record[payload];
+    if (value !== undefined) record.attributes![key] = value;
+  }
+}
+
+/** The input or output column. */
 function payloadColumn(payload: Payload): Column<S> {
   return column<S>(
     payload,
     'json',
     (r) => (r[payload] === null ? null : encodeTypedValue(r[payload])),
     (r, cell) => {
-      const value = cell === null ? null : decodeTypedValue(cell as string);
-      r[payload] = value;
-      const refs = r.attributes && pendingRefs.get(r.attributes);
-      if (refs) for (const [key, ref] of refs) if (ref === payload) r.attributes![key] = value;
+      r[payload] = cell === null ? null : decodeTypedValue(cell as string);
+      fillPayloadRefs(r);
     },
     { nullable: true },
   );
@@ -335,7 +351,7 @@ export const SPAN_COLUMNS: Column<S>[] = [
     (r, cell) => {
       r.origin = cell === 'mastra' ? 'mastra' : 'otel';
     },
-    { lowCardinality: true },
+    { lowCardinality: true, blank: 'otel' },
   ),
   field<S, 'statusCode'>('status_code', 'statusCode', 'string', { lowCardinality: true }),
   field<S, 'statusMessage'>('status_message', 'statusMessage', 'string'),
@@ -352,6 +368,7 @@ export const SPAN_COLUMNS: Column<S>[] = [
   ...resourceAndScope<S>(),
   column<S>('attributes', 'json', encodeSpanAttributes, (r, cell) => {
     r.attributes = decodeSpanAttributes(cell as string);
+    fillPayloadRefs(r);
   }),
   field<S, 'droppedAttributesCount'>('dropped_attributes_count', 'droppedAttributesCount', 'uint32'),
   column<S>(
@@ -379,6 +396,13 @@ export const SPAN_COLUMNS: Column<S>[] = [
   field<S, 'inputTokens'>('input_tokens', 'inputTokens', 'uint64', { nullable: true }),
   field<S, 'outputTokens'>('output_tokens', 'outputTokens', 'uint64', { nullable: true }),
   field<S, 'totalTokens'>('total_tokens', 'totalTokens', 'uint64', { nullable: true }),
+  field<S, 'cachedInputTokens'>('cached_input_tokens', 'cachedInputTokens', 'uint64', { nullable: true }),
+  field<S, 'cacheWriteTokens'>('cache_write_tokens', 'cacheWriteTokens', 'uint64', { nullable: true }),
+  field<S, 'reasoningTokens'>('reasoning_tokens', 'reasoningTokens', 'uint64', { nullable: true }),
+  field<S, 'inputCost'>('input_cost', 'inputCost', 'float64', { nullable: true }),
+  field<S, 'outputCost'>('output_cost', 'outputCost', 'float64', { nullable: true }),
+  field<S, 'totalCost'>('total_cost', 'totalCost', 'float64', { nullable: true }),
+  field<S, 'costSource'>('cost_source', 'costSource', 'string', { nullable: true, lowCardinality: true }),
   payloadColumn('input'),
   payloadColumn('output'),
 ];
@@ -554,6 +578,48 @@ export const COLUMNS: { [K in Signal]: Column<RecordOf[K]>[] } = {
   feedback: FEEDBACK_COLUMNS,
 };
 
+/** Where a signal's model column sits in {@link COLUMNS}, by its name. */
+export function columnIndex(signal: Signal, name: string): number {
+  const index = (COLUMNS[signal] as Column<unknown>[]).findIndex((column) => column.name === name);
+  if (index < 0) throw new Error(`the ${signal} model has no column ${name}`);
+  return index;
+}
+
+/** A signal's model column, by its name. */
+export function modelColumn(signal: Signal, name: string): Column<unknown> {
+  return COLUMNS[signal][columnIndex(signal, name)] as Column<unknown>;
+}
+
+/** The table of each signal. */
+export const TABLE_NAMES: Record<Signal, string> = {
+  spans: 'otel_spans',
+  logs: 'otel_logs',
+  metrics: 'otel_metrics',
+  scores: 'otel_scores',
+  feedback: 'otel_feedback',
+};
+
+/** The column of a record's time, per signal: time filters, ordering and buckets use it. */
+export const TIME_COLUMNS: Record<Signal, string> = {
+  spans: 'start_time',
+  logs: 'time',
+  metrics: 'time',
+  scores: 'time',
+  feedback: 'time',
+};
+
+/**
+ * The columns that identify a record, per signal: a record written twice (a retried batch) reads
+ * once. Logs and metrics have no identity, so a store keeps them at least once.
+ */
+export const IDENTITY_COLUMNS: Record<Signal, readonly string[]> = {
+  spans: ['trace_id', 'span_id'],
+  logs: [],
+  metrics: [],
+  scores: ['score_id'],
+  feedback: ['feedback_id'],
+};
+
 /** Span columns that a trace list leaves out, as `TraceSummary` does: payloads, resource and scope. */
 const TRACE_PAYLOAD_COLUMNS = new Set([
   'input',
@@ -575,6 +641,63 @@ export const TRACE_SUMMARY_COLUMNS: Column<S>[] = SPAN_COLUMNS.filter(
 
 /** How many characters of a span's input a trace list shows (`TraceSummary.inputPreview`). */
 export const INPUT_PREVIEW_LENGTH = 100;
+
+/**
+ * The preview of a span's input from its cell: a string input as the string itself, anything else
+ * as its typed JSON, cut to {@link INPUT_PREVIEW_LENGTH} characters (code points). The SQL stores
+ * compute the same in their dialect.
+ */
+export function inputPreview(inputCell: string | null): string | null {
+  if (inputCell === null) return null;
+  // Typed JSON spells a string, and only a string, with a leading quote.
+  const text = inputCell.startsWith('"') ? (JSON.parse(inputCell) as string) : inputCell;
+  let end = 0;
+  for (let count = 0; count < INPUT_PREVIEW_LENGTH && end < text.length; count++) {
+    end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
+const EMPTY_DETAILS = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+
+/** An empty value for every field that a non-nullable JSON column encodes. */
+const BLANK_RECORD = {
+  resource: EMPTY_DETAILS,
+  scope: { name: '', version: '', ...EMPTY_DETAILS },
+  attributes: {},
+  metadata: {},
+  events: [],
+  links: [],
+  exemplars: [],
+  body: null,
+};
+
+const TYPE_BLANKS: Record<Exclude<ColumnType, 'json'>, Cell> = {
+  string: '',
+  time: 0n,
+  int64: 0n,
+  int32: 0,
+  uint8: 0,
+  uint32: 0,
+  uint64: 0,
+  float64: 0,
+  bool: false,
+  string_list: [],
+  float64_list: [],
+  uint64_list: [],
+};
+
+/**
+ * The cell that a row stored before a column existed reads, which both stores make the default of
+ * a column they add to an older table: `null` when the column is nullable, else the column's own
+ * `blank`, else for JSON the encoding of an empty value (which decodes cleanly, as `''` would not),
+ * else zero, `''`, `false` or an empty list.
+ */
+export function blankCell(column: Column<unknown>): Cell {
+  if (column.nullable) return null;
+  if (column.blank !== undefined) return column.blank;
+  return column.type === 'json' ? column.get(BLANK_RECORD) : TYPE_BLANKS[column.type];
+}
 
 /** Builds a record from canonical cells, given in the order of `columns`. */
 export function decodeRow<R>(columns: readonly Column<R>[], cells: readonly Cell[]): R {

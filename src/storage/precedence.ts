@@ -23,12 +23,15 @@ export function spanPrecedence(span: Pick<SpanRecord, 'running' | 'origin'>): nu
 export const SPAN_PRECEDENCE_SQL =
   "((CASE WHEN running THEN 0 ELSE 2 END) + (CASE WHEN origin = 'mastra' THEN 1 ELSE 0 END))";
 
+/** What tells copies of a span apart and ranks them: a span record, or a store's row that carries these. */
+export type SpanCopy = Pick<SpanRecord, 'traceId' | 'spanId' | 'running' | 'origin'>;
+
 /**
  * One copy per span: the preferred one. `spans` must come in the order they were written (or in any
  * order where the store cannot tell), since of two copies of equal precedence the later one wins.
  */
-export function preferredCopies(spans: readonly SpanRecord[]): SpanRecord[] {
-  const chosen = new Map<string, SpanRecord>();
+export function preferredCopies<T extends SpanCopy>(spans: readonly T[]): T[] {
+  const chosen = new Map<string, T>();
   for (const span of spans) {
     const key = `${span.traceId}:${span.spanId}`;
     const current = chosen.get(key);

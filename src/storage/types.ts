@@ -164,8 +164,8 @@ export interface MetricDescriptor {
 }
 
 /**
- * The storage contract. DuckDB and ClickHouse implement it; the exporters and the receiver only
- * ever talk to it.
+ * The storage contract. DuckDB, ClickHouse and the memory store implement it; the exporters, the
+ * receiver and the CLI only ever talk to it.
  *
  * Every write validates its records first and is all or nothing: an invalid record, or a failure
  * of the store, leaves nothing of the batch behind.

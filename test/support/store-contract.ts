@@ -1,3 +1,4 @@
+import { PRICE_LIBRARY_SOURCE } from '../../src/pipeline/pricing';
 import { RecordValidationError } from '../../src/records/validate';
 import { InvalidQueryError } from '../../src/storage/errors';
 import type { ObservabilityStore, TraceSummary } from '../../src/storage/types';
@@ -91,6 +92,14 @@ export function describeStoreContract(
           inputTokens: 120,
           outputTokens: 30,
           totalTokens: 150,
+          cachedInputTokens: 40,
+          cacheWriteTokens: 8,
+          reasoningTokens: 12,
+          // Sums of prices are rarely round: every digit of the double must survive.
+          inputCost: 0.1 + 0.2,
+          outputCost: Math.PI * 1e-7,
+          totalCost: 0.1 + 0.2 + Math.PI * 1e-7,
+          costSource: PRICE_LIBRARY_SOURCE,
           startTimeUnixNano: BASE_TIME + 1n,
           endTimeUnixNano: BASE_TIME + 2_000_000_000n,
           durationNano: 1_999_999_999n,

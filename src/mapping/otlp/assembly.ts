@@ -1,3 +1,4 @@
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../../records/primitives';
 import {
   SPAN_KINDS,
   STATUS_CODES,
@@ -58,8 +59,8 @@ export class RecordCollector<R> {
   }
 }
 
-/** AnyValue arrays and key-value lists nest; deeper than this is an attack on the stack, not telemetry. */
-export const MAX_VALUE_DEPTH = 64;
+/** AnyValue arrays and key-value lists nest; deeper than records may hold is an attack on the stack, not telemetry. */
+export { MAX_ATTRIBUTE_DEPTH as MAX_VALUE_DEPTH } from '../../records/attribute-check';
 
 // The record enums list their members in OTLP's numeric order, so an OTLP enum number is an index.
 export const spanKindOf = (code: number): SpanKind => SPAN_KINDS[code] ?? 'unspecified';
@@ -88,8 +89,6 @@ export function newScope(): ScopeInfo {
  * Ids arrive from both formats as lowercase hex: protobuf bytes are hex-encoded, JSON ids are hex
  * already. An empty string means the id was absent.
  */
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
 
 /** Why a required id is unusable (not `bytes` long in hex, or all zeros, which OTLP defines as invalid), or `null`. */
@@ -107,8 +106,8 @@ function idProblem(label: string, hex: string, pattern: RegExp, bytes: number): 
  */
 const isNone = (hex: string, bytes: number): boolean => hex === '' || hex === ZEROS[bytes];
 
-const traceIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, TRACE_ID, 16);
-const spanIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, SPAN_ID, 8);
+const traceIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, TRACE_ID_PATTERN, 16);
+const spanIdProblem = (label: string, hex: string): string | null => idProblem(label, hex, SPAN_ID_PATTERN, 8);
 
 /**
  * Checks the ids of a decoded span, and turns an absent or all-zero parent into `null`, in place.

@@ -61,7 +61,15 @@ function numberValue(metric: SdkMetricData, value: number): number | bigint {
   return metric.descriptor.valueType === VALUE_TYPE_INT && Number.isInteger(value) ? BigInt(value) : value;
 }
 
-function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeInfo): MetricRecord[] {
+/** Told of the points that were left out, and why. */
+export type SkippedPoints = (count: number, reason: string) => void;
+
+function mapMetric(
+  metric: SdkMetricData,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+  onSkipped: SkippedPoints,
+): MetricRecord[] {
   const temporality = SDK_TEMPORALITY[metric.aggregationTemporality] ?? 'unspecified';
   switch (metric.dataPointType) {
     case DATA_POINT.GAUGE: {
@@ -122,17 +130,32 @@ function mapMetric(metric: SdkMetricData, resource: ResourceInfo, scope: ScopeIn
       });
     }
     default:
+      onSkipped(
+        metric.dataPoints.length,
+        `metric ${JSON.stringify(metric.descriptor.name)} has data point type ${String(metric.dataPointType)}, which otel-bridge does not know`,
+      );
       return [];
   }
 }
 
-/** Maps one SDK collection to a record per data point. */
-export function metricsFromSdk(resourceMetrics: SdkResourceMetrics): MetricRecord[] {
+/**
+ * Maps one SDK collection to a record per data point. The points of a metric whose data point type
+ * it does not know are left out, and reported to `onSkipped`.
+ */
+export function mapSdkMetrics(resourceMetrics: SdkResourceMetrics, onSkipped: SkippedPoints): MetricRecord[] {
   const resource = toResourceInfo(resourceMetrics.resource);
   const records: MetricRecord[] = [];
   for (const scopeMetrics of resourceMetrics.scopeMetrics) {
     const scope = toScopeInfo(scopeMetrics.scope);
-    for (const metric of scopeMetrics.metrics) records.push(...mapMetric(metric, resource, scope));
+    for (const metric of scopeMetrics.metrics) records.push(...mapMetric(metric, resource, scope, onSkipped));
   }
   return records;
+}
+
+/**
+ * Maps one SDK collection to a record per data point, leaving out the points of a data point type
+ * it does not know (`StoreMetricExporter` reports those to `onDrop`).
+ */
+export function metricsFromSdk(resourceMetrics: SdkResourceMetrics): MetricRecord[] {
+  return mapSdkMetrics(resourceMetrics, () => undefined);
 }

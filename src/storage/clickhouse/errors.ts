@@ -1,9 +1,9 @@
-import { StorageError } from '../errors';
+import { diskOutage, type StorageFailureReason } from '../errors';
 
 /**
  * Server error codes after which the same request may succeed: timeouts, overload, memory pressure,
- * replication hiccups and lost connections. Everything else that the server answers with a code
- * (bad data, bad SQL, a missing table, a full disk, access denied) fails the same way again.
+ * replication hiccups and lost connections. Besides these and the {@link OUTAGE_CODES}, what the
+ * server answers with a code (bad data, bad SQL, a missing table) fails the same way again.
  */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   '159', // TIMEOUT_EXCEEDED
@@ -28,6 +28,20 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   '999', // KEEPER_EXCEPTION
 ]);
 
+/** Outages an operator fixes, after which the same request passes: they are retryable too. */
+const OUTAGE_CODES: ReadonlyMap<string, StorageFailureReason> = new Map([
+  ['243', 'disk_full'], // NOT_ENOUGH_SPACE
+  ['164', 'read_only'], // READONLY: the user or the server is read-only
+  ['516', 'authentication'], // AUTHENTICATION_FAILED: a wrong or expired password
+  ['497', 'authentication'], // ACCESS_DENIED: a grant was revoked
+]);
+
+/**
+ * TOO_MANY_PARTS (252) also means that one insert spans more than `max_partitions_per_insert_block`
+ * days. That batch fails the same way every time; the pipeline splits it instead of retrying it.
+ */
+const TOO_MANY_PARTITIONS = /Too many partitions for single INSERT block/;
+
 /** Transport failures, by Node's error code: the request may never have reached the server. */
 const RETRYABLE_SOCKET_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
@@ -44,27 +58,21 @@ const RETRYABLE_SOCKET_CODES: ReadonlySet<string> = new Set([
 const CLIENT_TRANSPORT_MESSAGE = /^Timeout error\.|socket hang up/;
 
 /**
- * Whether a failure from ClickHouse, or from the way to it, may pass when retried. Errors are read by
- * shape, not by class: `@clickhouse/client` bundles its own `ClickHouseError` while chdb's connection
- * throws the one of `@clickhouse/client-common`, and socket errors may come from another realm.
- * A server error carries its numeric code as a string; a socket error, Node's `E…` code.
+ * What a failure from ClickHouse, or from the way to it, means: an outage (and which), or a refusal.
+ * Errors are read by shape, not by class: `@clickhouse/client` bundles its own `ClickHouseError`
+ * while chdb's connection throws the one of `@clickhouse/client-common`, and socket errors may come
+ * from another realm. A server error carries its numeric code as a string; a socket error, Node's
+ * `E…` code.
  */
-export function isRetryable(error: unknown): boolean {
+export function failureReason(error: unknown): StorageFailureReason {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string')
-    return /^\d+$/.test(code) ? RETRYABLE_CODES.has(code) : RETRYABLE_SOCKET_CODES.has(code);
-  return typeof message === 'string' && CLIENT_TRANSPORT_MESSAGE.test(message);
-}
-
-/** Wraps any failure of a ClickHouse call in a {@link StorageError} that keeps the server's message. */
-export function storageError(operation: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
-  const { message } = (error ?? {}) as { message?: unknown };
-  return new StorageError({
-    store: 'clickhouse',
-    operation,
-    retryable: isRetryable(error),
-    message: typeof message === 'string' ? message : String(error),
-    cause: error,
-  });
+  const text = typeof message === 'string' ? message : '';
+  const disk = diskOutage(text);
+  if (disk) return disk;
+  if (typeof code === 'string' && /^\d+$/.test(code)) {
+    if (TOO_MANY_PARTITIONS.test(text)) return 'refused';
+    return OUTAGE_CODES.get(code) ?? (RETRYABLE_CODES.has(code) ? 'overload' : 'refused');
+  }
+  if (typeof code === 'string') return RETRYABLE_SOCKET_CODES.has(code) ? 'connection' : 'refused';
+  return CLIENT_TRANSPORT_MESSAGE.test(text) ? 'connection' : 'refused';
 }

@@ -1,69 +1,21 @@
-import { CONTEXT_FIELDS, type AttributeValue } from '../../records/types';
-import { admittedLevels, toUnixNano } from '../base';
-import { snakeCase } from '../columns';
 import { encodeTypedValue } from '../typed-json';
-import { timeColumn, type ClickHouseSchema } from './schema';
-import type { CommonFilter, FeedbackFilter, LogFilter, MetricFilter, ScoreFilter, TraceFilter } from '../types';
+import type { Predicate, PredicateOf, PredicateOp } from '../filters';
+import { ATTRIBUTES_MAP, type ClickHouseSchema } from './schema';
 
 /**
- * A WHERE clause whose values are all bound as ClickHouse query parameters (`{p0:String}`); only
+ * The parameters of one statement, bound as ClickHouse query parameters (`{p0:String}`): only
  * column names, which come from the schema, are written into the SQL.
  */
-export class Where {
-  private readonly conditions: string[] = [];
-  readonly params: Record<string, unknown> = {};
+export class Params {
+  readonly values: Record<string, unknown> = {};
   private count = 0;
 
   /** Binds a value of a ClickHouse type and returns its placeholder. */
   bind(value: unknown, type: string): string {
     const name = `p${this.count++}`;
-    this.params[name] = value;
+    this.values[name] = value;
     return `{${name}:${type}}`;
   }
-
-  add(condition: string): this {
-    this.conditions.push(condition);
-    return this;
-  }
-
-  equals(column: string, value: string | undefined): this {
-    return value === undefined ? this : this.add(`${column} = ${this.bind(value, 'String')}`);
-  }
-
-  oneOf(column: string, values: readonly string[] | undefined): this {
-    return values === undefined ? this : this.add(`has(${this.bind(values, 'Array(String)')}, ${column})`);
-  }
-
-  get sql(): string {
-    return this.conditions.length === 0 ? '' : `WHERE ${this.conditions.join(' AND ')}`;
-  }
-}
-
-/**
- * The condition that the attribute map holds `key` with exactly the typed `value`. ClickHouse
- * re-serializes each value when it splits the attribute JSON into the map, so the bound typed JSON
- * goes through the same serializer (`JSONExtractRaw`) before the comparison.
- */
-function attributeEquals(where: Where, key: string, value: AttributeValue): string {
-  return `attributes_map[${where.bind(key, 'String')}] = JSONExtractRaw(${where.bind(encodeTypedValue(value), 'String')})`;
-}
-
-/** The value of one attribute as typed JSON text, or `NULL` when the row lacks the key. */
-export function attributeOrNull(where: Where, key: string): string {
-  const bound = where.bind(key, 'String');
-  return `if(mapContains(attributes_map, ${bound}), attributes_map[${bound}], NULL)`;
-}
-
-export function commonWhere(filter: CommonFilter, time: string): Where {
-  const where = new Where();
-  // Bounds stay constants beside the bare column, so the partition key and the primary key prune.
-  if (filter.from !== undefined)
-    where.add(`${time} >= fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.from), 'Int64')}, 'UTC')`);
-  if (filter.to !== undefined)
-    where.add(`${time} < fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.to), 'Int64')}, 'UTC')`);
-  where.equals('service_name', filter.serviceName).equals('trace_id', filter.traceId);
-  for (const field of CONTEXT_FIELDS) where.equals(snakeCase(field), filter[field]);
-  return where;
 }
 
 /** A LIKE pattern that matches `text` literally anywhere. */
@@ -71,47 +23,49 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (special) => `\\${special}`)}%`;
 }
 
-export function traceWhere(filter: TraceFilter): Where {
-  const where = commonWhere(filter, timeColumn('spans')).add('parent_span_id IS NULL');
-  where.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
-  if (filter.nameContains !== undefined)
-    where.add(`lowerUTF8(name) LIKE lowerUTF8(${where.bind(containsPattern(filter.nameContains), 'String')})`);
-  if (filter.hasError !== undefined) where.add(filter.hasError ? 'error IS NOT NULL' : 'error IS NULL');
-  if (filter.tags !== undefined) where.add(`hasAll(tags, ${where.bind(filter.tags, 'Array(String)')})`);
-  return where;
+/** The server-materialised string map that attribute filters read (see `schema.ts`). */
+function attributeMap(column: string): string {
+  if (column !== 'attributes') throw new Error(`ClickHouse keeps a string map of attributes only, not of ${column}`);
+  return ATTRIBUTES_MAP;
 }
 
-export function logWhere(filter: LogFilter): Where {
-  const where = commonWhere(filter, timeColumn('logs')).equals('span_id', filter.spanId);
-  where.oneOf('level', admittedLevels(filter) ?? undefined);
-  if (filter.search !== undefined) {
-    // The same expression as the n-gram index, so that the index applies.
-    where.add(`lowerUTF8(message) LIKE lowerUTF8(${where.bind(containsPattern(filter.search), 'String')})`);
-  }
-  return where;
+/** The value of one attribute as typed JSON text, or `NULL` when the row lacks the key. */
+export function attributeOrNull(params: Params, key: string): string {
+  const bound = params.bind(key, 'String');
+  return `if(mapContains(${ATTRIBUTES_MAP}, ${bound}), ${ATTRIBUTES_MAP}[${bound}], NULL)`;
 }
 
-export function metricWhere(filter: Omit<MetricFilter, 'name'> & { name?: string | string[] }): Where {
-  const where = commonWhere(filter, timeColumn('metrics'));
-  if (filter.type !== undefined) where.equals('type', filter.type);
-  if (filter.name !== undefined) where.oneOf('name', [filter.name].flat());
-  for (const [key, value] of Object.entries(filter.attributes ?? {})) where.add(attributeEquals(where, key, value));
-  return where;
-}
+type Render<Op extends PredicateOp> = (predicate: PredicateOf<Op>, params: Params) => string;
 
-export function scoreWhere(filter: ScoreFilter): Where {
-  return commonWhere(filter, timeColumn('scores'))
-    .equals('scorer_id', filter.scorerId)
-    .equals('scorer_name', filter.scorerName)
-    .equals('source', filter.source)
-    .equals('span_id', filter.spanId);
-}
+/** The ClickHouse SQL of each neutral predicate. */
+const RENDER: { [Op in PredicateOp]: Render<Op> } = {
+  equals: ({ column, value }, params) => `${column} = ${params.bind(value, 'String')}`,
+  in: ({ column, values }, params) => `has(${params.bind(values, 'Array(String)')}, ${column})`,
+  hasAll: ({ column, values }, params) => `hasAll(${column}, ${params.bind(values, 'Array(String)')})`,
+  // The same expression as the n-gram index, so that the index applies.
+  containsIgnoreCase: ({ column, text }, params) =>
+    `lowerUTF8(${column}) LIKE lowerUTF8(${params.bind(containsPattern(text), 'String')})`,
+  // ClickHouse re-serializes each value when it splits the attribute JSON into the map, so the bound
+  // typed JSON goes through the same serializer (`JSONExtractRaw`) before the comparison.
+  attributeEquals: ({ column, key, value }, params) =>
+    `${attributeMap(column)}[${params.bind(key, 'String')}] = JSONExtractRaw(${params.bind(encodeTypedValue(value), 'String')})`,
+  // Bounds stay constants beside the bare column, so the partition key and the primary key prune.
+  timeRange: ({ column, from, to }, params) =>
+    [
+      ...(from === null ? [] : [`${column} >= fromUnixTimestamp64Nano(${params.bind(from, 'Int64')}, 'UTC')`]),
+      ...(to === null ? [] : [`${column} < fromUnixTimestamp64Nano(${params.bind(to, 'Int64')}, 'UTC')`]),
+    ].join(' AND '),
+  isNull: ({ column }) => `${column} IS NULL`,
+  isNotNull: ({ column }) => `${column} IS NOT NULL`,
+};
 
-export function feedbackWhere(filter: FeedbackFilter): Where {
-  return commonWhere(filter, timeColumn('feedback'))
-    .equals('feedback_type', filter.feedbackType)
-    .equals('source', filter.source)
-    .equals('span_id', filter.spanId);
+const render = <Op extends PredicateOp>(predicate: PredicateOf<Op>, params: Params): string =>
+  (RENDER[predicate.op] as Render<Op>)(predicate, params);
+
+/** The WHERE clause of predicates, its values bound in `params`; empty when there are none. */
+export function where(predicates: readonly Predicate[], params: Params): string {
+  if (predicates.length === 0) return '';
+  return `WHERE ${predicates.map((predicate) => render(predicate, params)).join(' AND ')}`;
 }
 
 /**
@@ -124,10 +78,10 @@ export function traceSpansQuery(
   select: string,
   traceId: string,
 ): { sql: string; params: Record<string, unknown> } {
-  const where = new Where();
-  const id = where.bind(traceId, 'String');
+  const params = new Params();
+  const id = params.bind(traceId, 'String');
   const sql = `WITH (SELECT (min(start_min), max(start_max)) FROM ${schema.traceRangesTable()} WHERE trace_id = ${id}) AS bounds
 SELECT ${select} FROM ${schema.table('spans')}
 WHERE trace_id = ${id} AND start_time BETWEEN bounds.1 AND bounds.2`;
-  return { sql, params: where.params };
+  return { sql, params: params.values };
 }

@@ -1,4 +1,5 @@
-import { decodeRow, type Cell, type Column, type ColumnType } from '../columns';
+import { INT64_MAX, formatUnixNano } from '../../records/primitives';
+import type { Cell, Column, ColumnType } from '../columns';
 
 /**
  * How model rows travel to ClickHouse and back.
@@ -15,22 +16,16 @@ import { decodeRow, type Cell, type Column, type ColumnType } from '../columns';
  * nothing passes through a lossy JavaScript number; times are selected as integer nanoseconds.
  */
 
-/** The last nanosecond that DateTime64(9) can hold: the int64 maximum. */
-const MAX_TIME_NANO = 2n ** 63n - 1n;
-
 /** A value that the engine cannot store, such as a time beyond DateTime64(9). */
 export class UnstorableValueError extends RangeError {}
 
 /**
- * Formats nanoseconds since the epoch as DateTime64(9) text in UTC, `2023-11-14 22:13:20.123456789`.
- * A bare number would not do: recent ClickHouse versions read it as seconds.
+ * Nanoseconds since the epoch as DateTime64(9) text, whose last nanosecond is the int64 maximum. A
+ * bare number would not do: recent ClickHouse versions read it as seconds.
  */
-export function formatTime(nano: bigint): string {
-  if (nano < 0n || nano > MAX_TIME_NANO) throw new UnstorableValueError(`time ${nano} ns is outside DateTime64(9)`);
-  const seconds = nano / 1_000_000_000n;
-  const iso = new Date(Number(seconds) * 1000).toISOString();
-  const fraction = String(nano - seconds * 1_000_000_000n).padStart(9, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction}`;
+function formatTime(nano: bigint): string {
+  if (nano < 0n || nano > INT64_MAX) throw new UnstorableValueError(`time ${nano} ns is outside DateTime64(9)`);
+  return formatUnixNano(nano);
 }
 
 function formatDouble(value: number): string {
@@ -110,7 +105,7 @@ export function selectList(columns: readonly Column<never>[]): string {
     .join(', ');
 }
 
-/** The output settings that {@link decodeRecord} relies on. */
+/** The output settings that {@link toCell} relies on. */
 export const EXACT_JSON_OUTPUT = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_denormals: 1,
@@ -130,8 +125,11 @@ export function readDouble(value: unknown): number {
   }
 }
 
-/** Converts a JSON output value of a column into the canonical cell of its type (see `columns.ts`). */
-function toCell(type: ColumnType, value: unknown): Cell {
+/**
+ * Converts a JSON output value of a column, selected with {@link selectList}, into the canonical cell
+ * of its type (see `columns.ts`).
+ */
+export function toCell(type: ColumnType, value: unknown): Cell {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'time':
@@ -148,12 +146,4 @@ function toCell(type: ColumnType, value: unknown): Cell {
     default:
       return value as Cell;
   }
-}
-
-/** Builds a record from a row selected with {@link selectList}, in the order of `columns`. */
-export function decodeRecord<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
-  return decodeRow(
-    columns,
-    columns.map((column, i) => toCell(column.type, row[i])),
-  );
 }

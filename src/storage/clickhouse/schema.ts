@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
-import { COLUMNS, type Column, type ColumnType } from '../columns';
+import { COLUMNS, IDENTITY_COLUMNS, TIME_COLUMNS, blankCell, type Column, type ColumnType } from '../columns';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 
 /**
@@ -57,14 +57,6 @@ export function checkIdentifier(what: string, name: string): string {
   return name;
 }
 
-export const DEFAULT_TABLES: Record<Signal, string> = {
-  spans: 'otel_spans',
-  logs: 'otel_logs',
-  metrics: 'otel_metrics',
-  scores: 'otel_scores',
-  feedback: 'otel_feedback',
-};
-
 const BASE_TYPES: Record<ColumnType, string> = {
   string: 'String',
   json: 'String',
@@ -95,27 +87,15 @@ function literal(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const EMPTY_DETAILS = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
-
 /**
- * An empty value for every field that a non-nullable JSON column encodes. A row stored before such a
- * column was added reads back as the column's encoding of this empty value, which decodes cleanly;
- * ClickHouse's own default, `''`, would not.
+ * A column's DEFAULT: for a non-nullable JSON column, or one with its own blank, what rows stored
+ * before the column was added read (see {@link blankCell}); ClickHouse's type defaults (zero, `''`,
+ * an empty array, `NULL`) already are the blank of the rest.
  */
-const BLANK_RECORD = {
-  resource: EMPTY_DETAILS,
-  scope: { name: '', version: '', ...EMPTY_DETAILS },
-  attributes: {},
-  metadata: {},
-  events: [],
-  links: [],
-  exemplars: [],
-  body: null,
-};
-
 function defaultClause(column: Column<unknown>): string {
-  if (column.type !== 'json' || column.nullable) return '';
-  return ` DEFAULT ${literal(column.get(BLANK_RECORD) as string)}`;
+  if (column.nullable || (column.type !== 'json' && column.blank === undefined)) return '';
+  const blank = blankCell(column);
+  return ` DEFAULT ${typeof blank === 'string' ? literal(blank) : String(blank)}`;
 }
 
 /** A column as the DDL declares it. */
@@ -134,18 +114,16 @@ export function modelColumns(signal: Signal): Column<unknown>[] {
   return COLUMNS[signal] as Column<unknown>[];
 }
 
-const ATTRIBUTES_MAP = 'attributes_map';
+/** The string map that the server materialises from `attributes`, for attribute filters and groups. */
+export const ATTRIBUTES_MAP = 'attributes_map';
 const ROW_HASH = 'row_hash';
 /** A span copy's precedence (`precedence.ts`): the span table's ReplacingMergeTree version. */
 export const SPAN_PRECEDENCE = 'span_precedence';
 
 /** Where a table keeps the time of a row, and how rows are ordered, identified and sharded. */
 interface TableLayout {
-  time: string;
   /** Low-cardinality columns that lead the sorting key. */
   dimensions: string[];
-  /** The columns that identify a row; they end the sorting key. */
-  identity: string[];
   /** The ReplacingMergeTree version: of rows with one sorting key, the highest stays (the last written on ties). */
   version: string | null;
   /** A function of columns that a retried row repeats exactly, so that the copy lands on the same shard. */
@@ -162,9 +140,7 @@ const CONTEXT_IDS = ['run_id', 'session_id', 'thread_id', 'user_id'];
 
 const LAYOUTS: Record<Signal, TableLayout> = {
   spans: {
-    time: 'start_time',
     dimensions: ['service_name'],
-    identity: ['trace_id', 'span_id'],
     version: SPAN_PRECEDENCE,
     shardingKey: 'cityHash64(trace_id)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
@@ -172,9 +148,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     messageSearch: false,
   },
   logs: {
-    time: 'time',
     dimensions: ['service_name', 'level'],
-    identity: [ROW_HASH],
     version: null,
     shardingKey: 'cityHash64(time, message)',
     bloomFiltered: ['trace_id', ...CONTEXT_IDS],
@@ -182,9 +156,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     messageSearch: true,
   },
   metrics: {
-    time: 'time',
     dimensions: ['service_name', 'name'],
-    identity: [ROW_HASH],
     version: null,
     shardingKey: 'cityHash64(name, time, attributes)',
     bloomFiltered: ['trace_id'],
@@ -192,9 +164,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     messageSearch: false,
   },
   scores: {
-    time: 'time',
     dimensions: ['scorer_id'],
-    identity: ['score_id'],
     version: null,
     shardingKey: 'cityHash64(score_id)',
     bloomFiltered: ['trace_id'],
@@ -202,9 +172,7 @@ const LAYOUTS: Record<Signal, TableLayout> = {
     messageSearch: false,
   },
   feedback: {
-    time: 'time',
     dimensions: ['feedback_type'],
-    identity: ['feedback_id'],
     version: null,
     shardingKey: 'cityHash64(feedback_id)',
     bloomFiltered: ['trace_id'],
@@ -213,19 +181,18 @@ const LAYOUTS: Record<Signal, TableLayout> = {
   },
 };
 
-/** The time column of a signal's table: filters, ordering and buckets use it. */
-export function timeColumn(signal: Signal): string {
-  return LAYOUTS[signal].time;
-}
-
-/** The columns that identify a row of a signal, for a deterministic order among equal times. */
+/**
+ * The columns that identify a row of a signal: the model's identity, or for logs and metrics, which
+ * have none, a hash of the whole row. They end the sorting key, and order rows of equal times.
+ */
 export function identityColumns(signal: Signal): readonly string[] {
-  return LAYOUTS[signal].identity;
+  const identity = IDENTITY_COLUMNS[signal];
+  return identity.length > 0 ? identity : [ROW_HASH];
 }
 
 /** Columns that ClickHouse derives from the model's columns; never inserted. */
 function derivedColumns(signal: Signal): ColumnDefinition[] {
-  const { attributeMap, identity } = LAYOUTS[signal];
+  const { attributeMap } = LAYOUTS[signal];
   const derived: ColumnDefinition[] = [];
   if (attributeMap) {
     const type = 'Map(LowCardinality(String), String)';
@@ -240,7 +207,7 @@ function derivedColumns(signal: Signal): ColumnDefinition[] {
       sql: `${SPAN_PRECEDENCE} UInt8 MATERIALIZED ${SPAN_PRECEDENCE_SQL} CODEC(ZSTD(1))`,
     });
   }
-  if (identity.includes(ROW_HASH)) {
+  if (identityColumns(signal).includes(ROW_HASH)) {
     const all = modelColumns(signal).map((column) => column.name);
     derived.push({
       name: ROW_HASH,
@@ -337,6 +304,7 @@ export class ClickHouseSchema {
   /** The signal's table, with its Distributed twin in a cluster. */
   createTable(signal: Signal): string[] {
     const layout = LAYOUTS[signal];
+    const time = TIME_COLUMNS[signal];
     const body = [...columnDefinitions(signal).map((column) => column.sql), ...indexDefinitions(signal)];
     const local = this.tables[signal];
     const settings = ['ttl_only_drop_parts = 1'];
@@ -345,8 +313,8 @@ export class ClickHouseSchema {
     const statements = [
       `CREATE TABLE IF NOT EXISTS ${this.qualified(local)}${this.onCluster()} (\n  ${body.join(',\n  ')}\n)
 ENGINE = ${this.engine('ReplacingMergeTree', layout.version)}
-PARTITION BY toDate32(${layout.time})
-ORDER BY (${[...layout.dimensions, layout.time, ...layout.identity].join(', ')})${this.ttl(signal, layout.time)}
+PARTITION BY toDate32(${time})
+ORDER BY (${[...layout.dimensions, time, ...identityColumns(signal)].join(', ')})${this.ttl(signal, time)}
 SETTINGS ${settings.join(', ')}`,
     ];
     if (this.cluster) statements.push(this.distributed(local, layout.shardingKey));

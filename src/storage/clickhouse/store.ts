@@ -2,53 +2,48 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, toUnixNano, type PageOf, type ResolvedPage } from '../base';
-import { COLUMNS, INPUT_PREVIEW_LENGTH, TRACE_SUMMARY_COLUMNS, type Column } from '../columns';
-import { StoreClosedError } from '../errors';
-import type {
-  FeedbackFilter,
-  LogFilter,
-  MetricAggregateQuery,
-  MetricAggregateResult,
-  MetricDescriptor,
-  MetricFilter,
-  ScoreFilter,
-  SignalStrategy,
-  StrategyHint,
-  TimeRange,
-  TraceFilter,
-  TraceSummary,
-  TracingStrategy,
-} from '../types';
-import { storageError } from './errors';
 import {
-  Where,
-  attributeOrNull,
-  commonWhere,
-  feedbackWhere,
-  logWhere,
-  metricWhere,
-  scoreWhere,
-  traceSpansQuery,
-  traceWhere,
-} from './query';
-import { EXACT_JSON_OUTPUT, decodeRecord, readDouble, selectList, toTabSeparated } from './rows';
-import { ClickHouseSchema, DEFAULT_TABLES, SPAN_PRECEDENCE, identityColumns, modelColumns, timeColumn } from './schema';
+  StoreBase,
+  listOperation,
+  toMetricSeries,
+  type PageOf,
+  type RecordSignal,
+  type ResolvedPage,
+  type StoreStrategies,
+} from '../base';
+import {
+  COLUMNS,
+  INPUT_PREVIEW_LENGTH,
+  TABLE_NAMES,
+  TIME_COLUMNS,
+  TRACE_SUMMARY_COLUMNS,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
+import type { StorageFailureReason } from '../errors';
+import type { Predicate, TraceListPredicates } from '../filters';
+import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+import { failureReason } from './errors';
+import { Params, attributeOrNull, traceSpansQuery, where } from './query';
+import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
+import { ClickHouseSchema, SPAN_PRECEDENCE, identityColumns, modelColumns } from './schema';
 
-/** Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on `close()`. */
+/**
+ * Where to reach a ClickHouse server over HTTP; the store creates the client and closes it on
+ * `close()`. {@link CLICKHOUSE_DEFAULTS} says what an option left out means.
+ */
 export interface ClickHouseConnectionOptions {
-  /** Default `http://localhost:8123`. */
   url?: string;
-  /** Default `default`. */
   username?: string;
   password?: string;
 }
 
 /** Everything about the store but the connection. */
 export interface ClickHouseStoreSettings {
-  /** The database that holds the tables; created by `init()` when missing. Default `otel`. */
+  /** The database that holds the tables; created by `init()` when missing. */
   database?: string;
-  /** Table names per signal. Default `otel_spans`, `otel_logs`, `otel_metrics`, `otel_scores`, `otel_feedback`. */
+  /** Table names per signal, over the defaults (`otel_spans`, `otel_logs`, …). */
   tables?: Partial<Record<Signal, string>>;
   /**
    * Days to keep each signal, as a table TTL on whole daily partitions (`ttl_only_drop_parts = 1`).
@@ -66,6 +61,12 @@ export interface ClickHouseStoreSettings {
    */
   insertSettings?: ClickHouseSettings;
 }
+
+export const CLICKHOUSE_DEFAULTS = {
+  url: 'http://localhost:8123',
+  username: 'default',
+  database: 'otel',
+} as const satisfies ClickHouseConnectionOptions & ClickHouseStoreSettings;
 
 /** Either a ready client, which the store leaves open on `close()`, or where to connect. */
 export type ClickHouseStoreOptions = ClickHouseStoreSettings &
@@ -96,21 +97,27 @@ const INPUT_PREVIEW = `leftUTF8(if(JSONType(input) = 'String', JSONExtractString
  * (over HTTP, or in-process through chdb's connection). See `schema.ts` for the table design and for
  * how duplicates are kept out of reads.
  */
-export class ClickHouseStore extends StoreBase {
+export class ClickHouseStore extends StoreBase<ClickHouseClient> {
   readonly kind = 'clickhouse';
   readonly schema: ClickHouseSchema;
-  private readonly connect: () => ClickHouseClient;
+  /**
+   * Each copy of a span is a row until a merge; writing spans once, when they end, keeps the table
+   * small. Every signal is written in batches.
+   */
+  protected readonly strategies: StoreStrategies = {
+    tracing: { preferred: 'insert-only', supported: ['insert-only', 'event-sourced'] },
+    signals: { preferred: 'batch', supported: ['batch'] },
+  };
+  private readonly newClient: () => ClickHouseClient;
   private readonly ownsClient: boolean;
   /** Insert settings over the defaults: the cluster's, then the caller's. */
   private readonly insertOverrides: ClickHouseSettings;
-  private client: ClickHouseClient | null = null;
-  private opening: Promise<void> | null = null;
 
   constructor(options: ClickHouseStoreOptions = {}) {
     super();
     this.schema = new ClickHouseSchema({
-      database: options.database ?? 'otel',
-      tables: { ...DEFAULT_TABLES, ...options.tables },
+      database: options.database ?? CLICKHOUSE_DEFAULTS.database,
+      tables: { ...TABLE_NAMES, ...options.tables },
       cluster: options.cluster ?? null,
       retentionDays: options.retentionDays ?? {},
     });
@@ -119,30 +126,13 @@ export class ClickHouseStore extends StoreBase {
     this.insertOverrides = { ...cluster, ...options.insertSettings };
     if (options.client) {
       const client = options.client;
-      this.connect = () => client;
+      this.newClient = () => client;
       this.ownsClient = false;
     } else {
-      const { url, username, password } = options;
-      this.connect = () => createClient({ url, username, password });
+      const { url = CLICKHOUSE_DEFAULTS.url, username = CLICKHOUSE_DEFAULTS.username, password } = options;
+      this.newClient = () => createClient({ url, username, password });
       this.ownsClient = true;
     }
-  }
-
-  /** Each copy of a span is a row until a merge; writing spans once, when they end, keeps the table small. */
-  get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'insert-only', supported: ['insert-only', 'event-sourced'] };
-  }
-  get logsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get metricsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get scoresStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
-  }
-  get feedbackStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch'] };
   }
 
   /**
@@ -155,23 +145,19 @@ export class ClickHouseStore extends StoreBase {
    * (change retention with `ALTER TABLE … MODIFY TTL`). When the span table is older than its side
    * table, the side table is filled from the stored spans, so getTrace finds them.
    */
-  init(): Promise<void> {
-    this.opening ??= this.open().catch((error: unknown) => {
-      this.opening = null;
-      throw storageError('init', error);
-    });
-    return this.opening;
-  }
-
-  private async open(): Promise<void> {
-    const client = this.connect();
+  protected async connect(): Promise<ClickHouseClient> {
+    const client = this.newClient();
     try {
       await this.createSchema(client);
     } catch (error) {
       if (this.ownsClient) await client.close();
       throw error;
     }
-    this.client = client;
+    return client;
+  }
+
+  protected async disconnect(client: ClickHouseClient): Promise<void> {
+    if (this.ownsClient) await client.close();
   }
 
   private async createSchema(client: ClickHouseClient): Promise<void> {
@@ -221,28 +207,21 @@ export class ClickHouseStore extends StoreBase {
     return columns;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    if (!opening) return;
-    await opening.catch(() => undefined);
-    const client = this.client;
-    this.client = null;
-    this.opening = null;
-    if (client && this.ownsClient) await client.close();
-  }
-
   async ping(): Promise<void> {
-    const result = await this.active().ping();
-    if (!result.success) throw storageError('ping', result.error);
+    const result = await this.connected().ping();
+    if (!result.success) throw this.storageError('ping', result.error);
   }
 
-  private active(): ClickHouseClient {
-    if (!this.client) throw new StoreClosedError('clickhouse');
-    return this.client;
+  protected override failureReason(error: unknown): StorageFailureReason {
+    return failureReason(error);
+  }
+
+  protected toCell(type: ColumnType, value: unknown): Cell {
+    return toCell(type, value);
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const client = this.active();
+    const client = this.connected();
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     try {
       const body = toTabSeparated(columns, records);
@@ -259,12 +238,12 @@ export class ClickHouseStore extends StoreBase {
         },
       });
     } catch (error) {
-      throw storageError(`insert ${signal}`, error);
+      throw this.storageError(`insert ${signal}`, error);
     }
   }
 
   private async read(operation: string, query: string, params: Record<string, unknown>): Promise<unknown[][]> {
-    const client = this.active();
+    const client = this.connected();
     try {
       const result = await client.query({
         query,
@@ -274,137 +253,105 @@ export class ClickHouseStore extends StoreBase {
       });
       return await result.json<unknown[]>();
     } catch (error) {
-      throw storageError(operation, error);
+      throw this.storageError(operation, error);
     }
   }
 
-  /** One page of a signal's rows, newest first unless asked otherwise, with the total count. */
+  /**
+   * One page of a signal's rows from `source` (its table, unless given), newest first unless asked
+   * otherwise, with the total count.
+   */
   private async page(
     operation: string,
     signal: Signal,
     list: string,
-    where: Where,
+    predicates: readonly Predicate[],
     page: ResolvedPage,
+    { source, params }: { source: string; params: Params } = {
+      source: `${this.schema.table(signal)} FINAL`,
+      params: new Params(),
+    },
   ): Promise<{ total: number; rows: unknown[][] }> {
-    const table = `${this.schema.table(signal)} FINAL`;
-    const order = [timeColumn(signal), ...identityColumns(signal)]
+    const filter = where(predicates, params);
+    const order = [TIME_COLUMNS[signal], ...identityColumns(signal)]
       .map((column) => `${column} ${page.order}`)
       .join(', ');
     const [counted, rows] = await Promise.all([
-      this.read(operation, `SELECT count() FROM ${table} ${where.sql}`, where.params),
+      this.read(operation, `SELECT count() FROM ${source} ${filter}`, params.values),
       this.read(
         operation,
-        `SELECT ${list} FROM ${table} ${where.sql} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-        { ...where.params, limit: page.perPage, offset: page.offset },
+        `SELECT ${list} FROM ${source} ${filter} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+        { ...params.values, limit: page.perPage, offset: page.offset },
       ),
     ]);
     return { total: Number(counted[0]?.[0] ?? 0), rows };
   }
 
-  private async records<S extends Signal>(
-    operation: string,
-    signal: S,
-    where: Where,
-    page: ResolvedPage,
-  ): Promise<PageOf<RecordOf[S]>> {
-    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    const { total, rows } = await this.page(operation, signal, selectList(columns), where, page);
-    return { total, items: rows.map((row) => decodeRecord(columns, row)) };
-  }
-
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
     const { sql, params } = traceSpansQuery(this.schema, selectList(modelColumns('spans')), traceId);
     const rows = await this.read('getTrace', sql, params);
-    return rows.map((row) => decodeRecord(COLUMNS.spans, row));
+    return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
   /**
-   * Root spans, one copy each, the preferred one (`precedence.ts`), and the filter applied to that
-   * copy. The time bounds also apply before the choice, so that a bounded list reads only its days.
+   * Root spans, one copy each, the preferred one (`precedence.ts`), and the rest of the filter
+   * applied to that copy.
    */
-  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const where = traceWhere(filter);
-    const time = timeColumn('spans');
-    const bounds = ['parent_span_id IS NULL'];
-    if (filter.from !== undefined)
-      bounds.push(`${time} >= fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.from), 'Int64')}, 'UTC')`);
-    if (filter.to !== undefined)
-      bounds.push(`${time} < fromUnixTimestamp64Nano(${where.bind(toUnixNano(filter.to), 'Int64')}, 'UTC')`);
-    const roots = `(SELECT *, ${SPAN_PRECEDENCE} FROM ${this.schema.table('spans')} FINAL WHERE ${bounds.join(' AND ')}
-      ORDER BY ${SPAN_PRECEDENCE} DESC LIMIT 1 BY trace_id, span_id)`;
-    const order = [time, ...identityColumns('spans')].map((column) => `${column} ${page.order}`).join(', ');
-    const [counted, rows] = await Promise.all([
-      this.read('listTraces', `SELECT count() FROM ${roots} ${where.sql}`, where.params),
-      this.read(
-        'listTraces',
-        `SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} FROM ${roots} ${where.sql}
-         ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-        { ...where.params, limit: page.perPage, offset: page.offset },
-      ),
-    ]);
-    const items = rows.map((row) => {
-      const summary = decodeRecord(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
-      return summary;
+  protected async queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const params = new Params();
+    const roots = `(SELECT *, ${SPAN_PRECEDENCE} FROM ${this.schema.table('spans')} FINAL ${where(predicates.copies, params)}
+      ORDER BY ${SPAN_PRECEDENCE} DESC LIMIT 1 BY ${identityColumns('spans').join(', ')})`;
+    const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
+    const { total, rows } = await this.page('listTraces', 'spans', list, predicates.chosen, page, {
+      source: roots,
+      params,
     });
-    return { total: Number(counted[0]?.[0] ?? 0), items };
+    return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
-  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
-    return this.records('listLogs', 'logs', logWhere(filter), page);
+  protected async queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const { total, rows } = await this.page(listOperation(signal), signal, selectList(columns), predicates, page);
+    return { total, items: rows.map((row) => this.decode(columns, row)) };
   }
 
-  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
-    return this.records('listMetrics', 'metrics', metricWhere(filter), page);
-  }
-
-  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
-    return this.records('listScores', 'scores', scoreWhere(filter), page);
-  }
-
-  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
-    return this.records('listFeedback', 'feedback', feedbackWhere(filter), page);
-  }
-
-  protected async queryServices(range: TimeRange): Promise<string[]> {
-    const where = commonWhere(range, 'time');
-    const rows = await this.read(
-      'listServices',
-      `SELECT DISTINCT service_name FROM (
-         SELECT service_name, ${timeColumn('spans')} AS time FROM ${this.schema.table('spans')}
-         UNION ALL SELECT service_name, ${timeColumn('logs')} FROM ${this.schema.table('logs')}
-         UNION ALL SELECT service_name, ${timeColumn('metrics')} FROM ${this.schema.table('metrics')})
-       ${where.sql} ORDER BY service_name`,
-      where.params,
+  protected queryDistinct(
+    operation: string,
+    signal: Signal,
+    columns: readonly string[],
+    predicates: readonly Predicate[],
+  ): Promise<unknown[][]> {
+    const params = new Params();
+    return this.read(
+      operation,
+      `SELECT DISTINCT ${columns.join(', ')} FROM ${this.schema.table(signal)} ${where(predicates, params)}`,
+      params.values,
     );
-    return rows.map(([name]) => name as string);
   }
 
-  protected async queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]> {
-    const where = commonWhere(range, timeColumn('metrics'));
-    const rows = await this.read(
-      'listMetricDescriptors',
-      `SELECT DISTINCT name, type, unit FROM ${this.schema.table('metrics')} ${where.sql} ORDER BY name, type, unit`,
-      where.params,
-    );
-    return rows.map(([name, type, unit]) => ({ name, type, unit }) as MetricDescriptor);
-  }
-
-  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
-    const where = metricWhere({ ...query.filter, name: query.name });
+  protected async queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult> {
+    const params = new Params();
+    const filter = where(predicates, params);
     const field = query.field ?? 'value';
-    const bucket = where.bind(query.bucketSizeNano, 'Int64');
+    const bucket = params.bind(query.bucketSizeNano, 'Int64');
     const groupBy = query.groupBy ?? [];
-    const groups = groupBy.map((key, i) => `${attributeOrNull(where, key)} AS g${i}`);
+    const groups = groupBy.map((key, i) => `${attributeOrNull(params, key)} AS g${i}`);
     const keys = ['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ');
     // Buckets align to the epoch; the aggregate is a double, NULL where a bucket has no values.
     const rows = await this.read(
       'aggregateMetrics',
-      `SELECT intDiv(toUnixTimestamp64Nano(${timeColumn('metrics')}), ${bucket}) * ${bucket} AS bucket,
+      `SELECT intDiv(toUnixTimestamp64Nano(${TIME_COLUMNS.metrics}), ${bucket}) * ${bucket} AS bucket,
          ${[...groups, `toFloat64(${query.aggregation}(${field})) AS aggregate`].join(', ')}
-       FROM ${this.schema.table('metrics')} FINAL ${where.sql}
+       FROM ${this.schema.table('metrics')} FINAL ${filter}
        GROUP BY ${keys} ORDER BY ${keys}`,
-      where.params,
+      params.values,
     );
     return toMetricSeries(
       groupBy,

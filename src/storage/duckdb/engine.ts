@@ -97,23 +97,59 @@ function parameter(value: SqlValue): DuckDBValue {
   return Array.isArray(value) ? listValue(value) : value;
 }
 
+/**
+ * DuckDB's words when a commit reached the write-ahead log but the checkpoint after it failed (a full
+ * disk): the batch is stored, and the instance is invalidated until it is reopened.
+ */
+const DURABLE_BUT_INVALIDATED = /COMMIT succeeded and is durable/;
+const FATAL = /FATAL Error|database has been invalidated/;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export class DuckDBEngine {
   private instance: DuckDBInstance | null = null;
   private reader: Session | null = null;
   /** Connections per table, so that each batch is its own transaction and tables write in parallel. */
   private readonly writers = new Map<string, Promise<Session[]>>();
+  private opened: Extract<EngineRequest, { op: 'open' }> | null = null;
+  /** Set by a fatal error: the next request reopens the file first, so that the store recovers by itself. */
+  private invalidated = false;
+  private reopening: Promise<void> | null = null;
 
-  handle(request: EngineRequest): Promise<unknown> {
-    switch (request.op) {
-      case 'open':
-        return this.open(request.path, request.config, request.statements, request.backfills);
-      case 'insert':
-        return this.insert(request.table, [request.rows, ...request.with]);
-      case 'query':
-        return this.query(request.sql, request.params);
-      case 'close':
-        return this.close();
+  async handle(request: EngineRequest): Promise<unknown> {
+    if (request.op === 'open') {
+      await this.open(request.path, request.config, request.statements, request.backfills);
+      this.opened = request;
+      return;
     }
+    if (request.op === 'close') return this.close();
+    if (this.invalidated) await this.reopen();
+    try {
+      return request.op === 'insert'
+        ? await this.insert(request.table, [request.rows, ...request.with])
+        : await this.query(request.sql, request.params);
+    } catch (error) {
+      // Reopening a database in memory would empty it.
+      if (FATAL.test(messageOf(error)) && this.opened?.path !== ':memory:') this.invalidated = true;
+      throw error;
+    }
+  }
+
+  /** Closes the invalidated instance and opens the file again; DuckDB replays its write-ahead log. */
+  private reopen(): Promise<void> {
+    this.reopening ??= (async () => {
+      const { path, config, statements, backfills } = this.opened!;
+      await this.close();
+      try {
+        await this.open(path, config, statements, backfills);
+      } catch (error) {
+        throw new Error(`the database has been invalidated, and reopening it failed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      this.invalidated = false;
+    })().finally(() => (this.reopening = null));
+    return this.reopening;
   }
 
   private async open(
@@ -184,7 +220,9 @@ export class DuckDBEngine {
         } catch (error) {
           for (const appender of appenders) appender.clear();
           await connection.run('ROLLBACK').catch(() => undefined);
-          throw error;
+          if (!DURABLE_BUT_INVALIDATED.test(messageOf(error))) throw error;
+          // Stored: reporting a failure would have the batch written twice. The next request reopens.
+          this.invalidated = true;
         }
       })
       .finally(() => session.load--);

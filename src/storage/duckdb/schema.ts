@@ -1,14 +1,5 @@
-import { COLUMNS, type Column, type ColumnType } from '../columns';
-import type { Signal } from '../../records/types';
-
-/** Table names, one per signal. */
-export const TABLES: Record<Signal, string> = {
-  spans: 'otel_spans',
-  logs: 'otel_logs',
-  metrics: 'otel_metrics',
-  scores: 'otel_scores',
-  feedback: 'otel_feedback',
-};
+import { COLUMNS, TABLE_NAMES, blankCell, modelColumn, type Cell, type Column, type ColumnType } from '../columns';
+import { SIGNALS, type RecordOf, type Signal } from '../../records/types';
 
 const DUCKDB_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -33,8 +24,21 @@ export function physicalName(column: Column<unknown>): string {
   return column.type === 'time' ? `${column.name}_unix_nano` : column.name;
 }
 
-function createTable(signal: Signal): string {
-  const columns = COLUMNS[signal] as Column<unknown>[];
+/** The SELECT list of columns, by their physical names. */
+export function selectList(columns: readonly Column<never>[]): string {
+  return columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
+}
+
+/** The physical name of a signal's model column, given by its model name. */
+export function physicalColumn(signal: Signal, name: string): string {
+  return physicalName(modelColumn(signal, name));
+}
+
+/**
+ * The signal's table, with `columns` (by default the model's). Only a table with all of the model's
+ * columns from the start has a virtual timestamp beside each time column: DuckDB cannot add one later.
+ */
+export function createTable(signal: Signal, columns = COLUMNS[signal] as Column<unknown>[]): string {
   // A string list is NULL when empty (see the engine), so its column is nullable.
   const stored = columns.map(
     (column) =>
@@ -46,7 +50,85 @@ function createTable(signal: Signal): string {
       (column) =>
         `${column.name} TIMESTAMP_NS GENERATED ALWAYS AS (make_timestamp_ns(${physicalName(column)})) VIRTUAL`,
     );
-  return `CREATE TABLE IF NOT EXISTS ${TABLES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
+  return `CREATE TABLE IF NOT EXISTS ${TABLE_NAMES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
+}
+
+/** A cell as a DuckDB SQL constant: only for the blanks of the model, never for user data. */
+function constant(cell: Cell): string {
+  if (typeof cell === 'string') return `'${cell.replace(/'/g, "''")}'`;
+  return String(cell);
+}
+
+/**
+ * Adds a model column to an older table. DuckDB cannot add a NOT NULL column, so the column is
+ * nullable, with a DEFAULT that the rows already stored read: its blank (see {@link blankCell}). A
+ * string list has none, since an empty one is stored as NULL.
+ */
+function addColumn(signal: Signal, column: Column<unknown>): string {
+  const blank = column.type === 'string_list' ? null : blankCell(column);
+  const type = DUCKDB_TYPES[column.type];
+  const definition = `${physicalName(column)} ${type}${blank === null ? '' : ` DEFAULT ${constant(blank)}`}`;
+  return `ALTER TABLE ${TABLE_NAMES[signal]} ADD COLUMN ${definition}`;
+}
+
+/** Every column of the database's tables, in each table's order. */
+export const TABLE_COLUMNS_QUERY = `SELECT table_name, column_name FROM duckdb_columns()
+WHERE schema_name = 'main' AND database_name = current_database() ORDER BY table_name, column_index`;
+
+/** Column names by table, from the rows of {@link TABLE_COLUMNS_QUERY}. */
+export type TableColumns = ReadonlyMap<string, readonly string[]>;
+
+export function tableColumns(rows: readonly (readonly unknown[])[]): TableColumns {
+  const tables = new Map<string, string[]>();
+  for (const [table, column] of rows as [string, string][]) {
+    let names = tables.get(table);
+    if (!names) tables.set(table, (names = []));
+    names.push(column);
+  }
+  return tables;
+}
+
+/**
+ * The statements that add to each signal's table the model's columns that it lacks, as an older
+ * table does. Nothing else of an existing table changes.
+ */
+export function addMissingColumns(existing: TableColumns): string[] {
+  return SIGNALS.flatMap((signal) => {
+    const names = new Set(existing.get(TABLE_NAMES[signal]));
+    return (COLUMNS[signal] as Column<unknown>[])
+      .filter((column) => !names.has(physicalName(column)))
+      .map((column) => addColumn(signal, column));
+  });
+}
+
+/** Each signal's model columns, in the order the Appender takes them. */
+export type AppendOrder = { [S in Signal]: Column<RecordOf[S]>[] };
+
+/**
+ * The model's columns in each table's own order, which the Appender appends in: columns added to an
+ * older table come at its end, not where the model lists them. Virtual columns take no value.
+ */
+export function appendOrder(existing: TableColumns): AppendOrder {
+  const order = (signal: Signal): Column<unknown>[] => {
+    const columns = COLUMNS[signal] as Column<unknown>[];
+    const virtual = new Set(columns.filter((column) => column.type === 'time').map((column) => column.name));
+    return (existing.get(TABLE_NAMES[signal]) ?? [])
+      .filter((name) => !virtual.has(name))
+      .map((name) => {
+        const column = columns.find((candidate) => physicalName(candidate) === name);
+        if (!column) {
+          throw new Error(`${TABLE_NAMES[signal]} has a column ${name} that this version of otel-bridge does not know`);
+        }
+        return column;
+      });
+  };
+  return {
+    spans: order('spans'),
+    logs: order('logs'),
+    metrics: order('metrics'),
+    scores: order('scores'),
+    feedback: order('feedback'),
+  };
 }
 
 /**
@@ -62,15 +144,15 @@ export const TRACE_RANGES = 'otel_trace_ranges';
  * trace id in the small tables.
  */
 export const SCHEMA_STATEMENTS: string[] = [
-  ...(Object.keys(TABLES) as Signal[]).map(createTable),
+  ...SIGNALS.map((signal) => createTable(signal)),
   `CREATE TABLE IF NOT EXISTS ${TRACE_RANGES} (trace_id VARCHAR NOT NULL, min_start_unix_nano BIGINT NOT NULL, max_start_unix_nano BIGINT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS ${TRACE_RANGES}_trace_id ON ${TRACE_RANGES} (trace_id)`,
-  `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLES.scores} (trace_id)`,
-  `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLES.feedback} (trace_id)`,
+  `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLE_NAMES.scores} (trace_id)`,
+  `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLE_NAMES.feedback} (trace_id)`,
 ];
 
 /** Fills the trace ranges of spans stored before the ranges table existed. */
 export const TRACE_RANGES_BACKFILL = {
   table: TRACE_RANGES,
-  sql: `INSERT INTO ${TRACE_RANGES} SELECT trace_id, min(start_time_unix_nano), max(start_time_unix_nano) FROM ${TABLES.spans} GROUP BY trace_id`,
+  sql: `INSERT INTO ${TRACE_RANGES} SELECT trace_id, min(start_time_unix_nano), max(start_time_unix_nano) FROM ${TABLE_NAMES.spans} GROUP BY trace_id`,
 };

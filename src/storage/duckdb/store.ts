@@ -1,60 +1,61 @@
+import { definedOnly } from '../../options';
+import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
-import { StoreBase, toMetricSeries, toUnixNano, type PageOf, type ResolvedPage } from '../base';
+import {
+  StoreBase,
+  listOperation,
+  toMetricSeries,
+  type PageOf,
+  type RecordSignal,
+  type ResolvedPage,
+  type StoreStrategies,
+} from '../base';
 import {
   COLUMNS,
+  IDENTITY_COLUMNS,
   INPUT_PREVIEW_LENGTH,
+  TABLE_NAMES,
+  TIME_COLUMNS,
   TRACE_SUMMARY_COLUMNS,
-  decodeRow,
   type Cell,
   type Column,
   type ColumnType,
 } from '../columns';
-import { StorageError, StoreClosedError } from '../errors';
+import { diskOutage, type StorageFailureReason } from '../errors';
+import type { Predicate, TraceListPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
-import type {
-  FeedbackFilter,
-  LogFilter,
-  MetricAggregateQuery,
-  MetricAggregateResult,
-  MetricDescriptor,
-  MetricFilter,
-  ScoreFilter,
-  SignalStrategy,
-  StrategyHint,
-  TimeRange,
-  TraceFilter,
-  TraceSummary,
-  TracingStrategy,
-} from '../types';
+import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
-import { SCHEMA_STATEMENTS, TABLES, TRACE_RANGES, TRACE_RANGES_BACKFILL, physicalName } from './schema';
 import {
-  Where,
-  type SqlValue,
-  commonWhere,
-  feedbackWhere,
-  jsonPointer,
-  logWhere,
-  metricWhere,
-  scoreWhere,
-  traceWhere,
-} from './query';
+  SCHEMA_STATEMENTS,
+  TABLE_COLUMNS_QUERY,
+  TRACE_RANGES,
+  TRACE_RANGES_BACKFILL,
+  addMissingColumns,
+  appendOrder,
+  physicalColumn,
+  selectList,
+  tableColumns,
+  type AppendOrder,
+} from './schema';
+import { Params, type SqlValue, where } from './query';
 
+/** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {
-  /** A database file, or `:memory:`. Default: `otel-bridge.duckdb` in the working directory. */
+  /** A database file (relative to the working directory), or `:memory:`. */
   path?: string;
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. Default `128MB`.
+   * appended data in memory until then.
    */
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
   threads?: number;
   /**
-   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk). Default `64MB`,
-   * instead of DuckDB's 80% of the machine, so that a long-running process stays bounded.
+   * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk): less than DuckDB's
+   * 80% of the machine, so that a long-running process stays bounded.
    */
   memoryLimit?: string;
   /**
@@ -64,6 +65,12 @@ export interface DuckDBStoreOptions {
    */
   readOnly?: boolean;
 }
+
+export const DUCKDB_DEFAULTS = {
+  path: 'otel-bridge.duckdb',
+  checkpointThreshold: '128MB',
+  memoryLimit: '64MB',
+} as const satisfies DuckDBStoreOptions;
 
 /** One row per trace of a batch: the earliest and latest span start. */
 function traceRanges(spans: readonly SpanRecord[]): TableRows {
@@ -86,31 +93,20 @@ function traceRanges(spans: readonly SpanRecord[]): TableRows {
   };
 }
 
-/** Converts what DuckDB returns into the canonical cell of the column's type. */
-function toCell(type: ColumnType, value: unknown): Cell {
-  if (value === null || value === undefined) return type === 'string_list' ? [] : null;
-  switch (type) {
-    case 'uint64':
-      return Number(value);
-    case 'float64_list':
-    case 'uint64_list':
-      return JSON.parse(value as string) as number[];
-    case 'int64':
-      return typeof value === 'bigint' ? value : BigInt(value as number);
-    default:
-      return value as Cell;
-  }
-}
-
 const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
   ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
+/** DuckDB's failures that may pass when retried: write conflicts, locks, memory and I/O pressure. */
 const RETRYABLE = /Conflict|lock|Out of Memory|IO Error|interrupted/i;
+/** After a fatal error DuckDB refuses everything until the file is reopened, which the engine does. */
+const INVALIDATED = /database has been invalidated/i;
 
-function storageError(operation: string, error: unknown): StorageError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new StorageError({ store: 'duckdb', operation, retryable: RETRYABLE.test(message), message, cause: error });
-}
+/**
+ * A subquery of the rows that `select` reads, one per identity of the signal: the first in
+ * `preference` order, or whichever copy comes first. A record written twice reads once.
+ */
+const once = (signal: Signal, select: string, preference?: string): string =>
+  `(${select} QUALIFY row_number() OVER (PARTITION BY ${IDENTITY_COLUMNS[signal].join(', ')}${preference === undefined ? '' : ` ORDER BY ${preference}`}) = 1)`;
 
 /**
  * The embedded store: one DuckDB file (or memory) for all five signals.
@@ -120,48 +116,36 @@ function storageError(operation: string, error: unknown): StorageError {
  * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
  * connection per signal: all or nothing, and the signals write in parallel.
  */
-export class DuckDBStore extends StoreBase {
+/** An open database: the engine, and the order in which its tables take columns. */
+interface OpenDatabase {
+  engine: EngineClient;
+  appendColumns: AppendOrder;
+}
+
+export class DuckDBStore extends StoreBase<OpenDatabase> {
   readonly kind = 'duckdb';
   readonly path: string;
-  private readonly options: DuckDBStoreOptions;
-  private engine: EngineClient | null = null;
-  private opening: Promise<void> | null = null;
+  /** A started span is worth storing at once: reads keep its finished copy once that arrives. */
+  protected readonly strategies: StoreStrategies = {
+    tracing: { preferred: 'event-sourced', supported: ['insert-only', 'event-sourced'] },
+    signals: { preferred: 'batch', supported: ['batch', 'realtime'] },
+  };
+  private readonly options: DuckDBStoreOptions & { [K in keyof typeof DUCKDB_DEFAULTS]: string };
 
   constructor(options: DuckDBStoreOptions = {}) {
     super();
-    this.options = options;
-    this.path = options.path ?? 'otel-bridge.duckdb';
+    this.options = { ...DUCKDB_DEFAULTS, ...definedOnly(options) };
+    this.path = this.options.path;
   }
 
-  /** A started span is worth storing at once: reads keep its finished copy once that arrives. */
-  get tracingStrategy(): StrategyHint<TracingStrategy> {
-    return { preferred: 'event-sourced', supported: ['insert-only', 'event-sourced'] };
-  }
-  get logsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get metricsStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get scoresStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-  get feedbackStrategy(): StrategyHint<SignalStrategy> {
-    return { preferred: 'batch', supported: ['batch', 'realtime'] };
-  }
-
-  init(): Promise<void> {
-    this.opening ??= this.open().catch((error: unknown) => {
-      this.opening = null;
-      throw storageError('init', error);
-    });
-    return this.opening;
-  }
-
-  private async open(): Promise<void> {
+  /**
+   * Opens the file, creates what is missing of the schema, and adds to an older table the columns
+   * it lacks (see {@link addMissingColumns}): the rows already stored read those columns' blanks.
+   */
+  protected async connect(): Promise<OpenDatabase> {
     const config: Record<string, string> = {
-      checkpoint_threshold: this.options.checkpointThreshold ?? '128MB',
-      memory_limit: this.options.memoryLimit ?? '64MB',
+      checkpoint_threshold: this.options.checkpointThreshold,
+      memory_limit: this.options.memoryLimit,
     };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     const readOnly = this.options.readOnly === true;
@@ -175,21 +159,19 @@ export class DuckDBStore extends StoreBase {
         statements: readOnly ? [] : SCHEMA_STATEMENTS,
         backfills: readOnly ? [] : [TRACE_RANGES_BACKFILL],
       });
+      const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
+      let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      const additions = addMissingColumns(existing);
+      for (const statement of additions) await run(statement);
+      if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      return { engine, appendColumns: appendOrder(existing) };
     } catch (error) {
       engine.release();
       throw error;
     }
-    this.engine = engine;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    if (!opening) return;
-    await opening.catch(() => undefined);
-    const engine = this.engine;
-    this.engine = null;
-    this.opening = null;
-    if (!engine) return;
+  protected async disconnect({ engine }: OpenDatabase): Promise<void> {
     try {
       await engine.call({ op: 'close' });
     } finally {
@@ -201,63 +183,53 @@ export class DuckDBStore extends StoreBase {
     await this.read('ping', 'SELECT 1', []);
   }
 
-  private active(): EngineClient {
-    if (!this.engine) throw new StoreClosedError('duckdb');
-    return this.engine;
+  /** The operating system's disk outages, an invalidated instance (reopened on the next call), and contention. */
+  protected override failureReason(error: unknown): StorageFailureReason {
+    const message = error instanceof Error ? error.message : String(error);
+    return diskOutage(message) ?? (INVALIDATED.test(message) || RETRYABLE.test(message) ? 'unavailable' : 'refused');
+  }
+
+  /** Converts what DuckDB returns into the canonical cell of the column's type. */
+  protected toCell(type: ColumnType, value: unknown): Cell {
+    if (value === null || value === undefined) return type === 'string_list' ? [] : null;
+    switch (type) {
+      case 'uint64':
+        return Number(value);
+      case 'float64_list':
+      case 'uint64_list':
+        return JSON.parse(value as string) as number[];
+      case 'int64':
+        return typeof value === 'bigint' ? value : BigInt(value as number);
+      default:
+        return value as Cell;
+    }
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const engine = this.active();
-    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const { engine, appendColumns } = this.connected();
+    const columns = appendColumns[signal];
     // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
     const rows: TableRows = {
-      table: TABLES[signal],
+      table: TABLE_NAMES[signal],
       types: columns.map((column) => column.type),
       columns: columns.map((column) => records.map((record) => column.get(record))),
       rowCount: records.length,
     };
     const companions = signal === 'spans' ? [traceRanges(records as readonly SpanRecord[])] : [];
     try {
-      await engine.call({ op: 'insert', table: TABLES[signal], rows, with: companions });
+      await engine.call({ op: 'insert', table: TABLE_NAMES[signal], rows, with: companions });
     } catch (error) {
-      throw storageError(`insert ${signal}`, error);
+      throw this.storageError(`insert ${signal}`, error);
     }
   }
 
   private async read(operation: string, sql: string, params: SqlValue[]): Promise<unknown[][]> {
-    const engine = this.active();
+    const { engine } = this.connected();
     try {
       return (await engine.call({ op: 'query', sql, params })) as unknown[][];
     } catch (error) {
-      throw storageError(operation, error);
+      throw this.storageError(operation, error);
     }
-  }
-
-  private decode<R>(columns: readonly Column<R>[], row: readonly unknown[]): R {
-    return decodeRow(
-      columns,
-      columns.map((column, i) => toCell(column.type, row[i])),
-    );
-  }
-
-  private async page<R>(
-    operation: string,
-    columns: readonly Column<R>[],
-    from: string,
-    where: Where,
-    timeColumn: string,
-    page: ResolvedPage,
-  ): Promise<PageOf<R>> {
-    const list = columns.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${from} ${where.sql}`, where.params)) as [
-      [bigint],
-    ];
-    const rows = await this.read(
-      operation,
-      `SELECT ${list} FROM ${from} ${where.sql} ORDER BY ${timeColumn} ${page.order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      where.params,
-    );
-    return { total: Number(total), items: rows.map((row) => this.decode(columns, row)) };
   }
 
   /** Finds the trace's start-time range through the ranges index, then reads only those span rows. */
@@ -268,78 +240,100 @@ export class DuckDBStore extends StoreBase {
       [traceId],
     )) as [[bigint | null, bigint | null]];
     if (from === null || to === null) return [];
-    const list = COLUMNS.spans.map((column) => physicalName(column as Column<unknown>)).join(', ');
     const rows = await this.read(
       'getTrace',
-      `SELECT ${list} FROM ${TABLES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1 ORDER BY rowid`,
+      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLE_NAMES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1 ORDER BY rowid`,
       [traceId, from, to],
     );
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
   /**
-   * Root spans, one copy each, the preferred one (`precedence.ts`; of equal ones the last appended,
-   * the highest rowid), and the filter applied to that copy. The time bounds also apply before the
-   * choice, so that a bounded list reads only its row groups.
+   * The total count and one page of `source`: a table or subquery that already applies the
+   * predicates bound in `params`.
    */
-  protected async queryTraces(filter: TraceFilter, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const where = traceWhere(filter);
-    const bounds = ['parent_span_id IS NULL'];
-    if (filter.from !== undefined) bounds.push(`start_time_unix_nano >= ${where.bind(toUnixNano(filter.from))}`);
-    if (filter.to !== undefined) bounds.push(`start_time_unix_nano < ${where.bind(toUnixNano(filter.to))}`);
-    const list = TRACE_SUMMARY_COLUMNS.map((column) => physicalName(column as Column<unknown>)).join(', ');
-    const copies = `(SELECT * FROM ${TABLES.spans} WHERE ${bounds.join(' AND ')}
-      QUALIFY row_number() OVER (PARTITION BY trace_id, span_id ORDER BY ${SPAN_PRECEDENCE_SQL} DESC, rowid DESC) = 1)`;
-    const roots = `(SELECT ${list}, ${INPUT_PREVIEW} AS input_preview FROM ${copies} ${where.sql})`;
-    const [[total]] = (await this.read('listTraces', `SELECT count(*) FROM ${roots}`, where.params)) as [[bigint]];
+  private async page(
+    operation: string,
+    source: string,
+    select: string,
+    order: string,
+    params: Params,
+    page: ResolvedPage,
+  ): Promise<{ total: number; rows: unknown[][] }> {
+    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${source}`, params.values)) as [[bigint]];
     const rows = await this.read(
-      'listTraces',
-      `SELECT * FROM ${roots} ORDER BY start_time_unix_nano ${page.order}, trace_id LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      where.params,
+      operation,
+      `SELECT ${select} FROM ${source} ORDER BY ${order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
+      params.values,
     );
-    const items = rows.map((row) => {
-      const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-      summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
-      return summary;
-    });
-    return { total: Number(total), items };
+    return { total: Number(total), rows };
   }
 
-  protected queryLogs(filter: LogFilter, page: ResolvedPage): Promise<PageOf<RecordOf['logs']>> {
-    return this.page('listLogs', COLUMNS.logs, TABLES.logs, logWhere(filter), 'time_unix_nano', page);
+  /**
+   * Root spans, one copy each, the preferred one (`precedence.ts`; of equal ones the last appended,
+   * the highest rowid), and the rest of the filter applied to that copy.
+   */
+  protected async queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const params = new Params();
+    const copies = once(
+      'spans',
+      `SELECT * FROM ${TABLE_NAMES.spans} ${where('spans', predicates.copies, params)}`,
+      `${SPAN_PRECEDENCE_SQL} DESC, rowid DESC`,
+    );
+    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${copies} ${where('spans', predicates.chosen, params)})`;
+    const order = `start_time_unix_nano ${page.order}, trace_id`;
+    const { total, rows } = await this.page('listTraces', roots, '*', order, params, page);
+    return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
-  protected queryMetrics(filter: MetricFilter, page: ResolvedPage): Promise<PageOf<RecordOf['metrics']>> {
-    return this.page('listMetrics', COLUMNS.metrics, TABLES.metrics, metricWhere(filter), 'time_unix_nano', page);
+  protected async queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
+    const params = new Params();
+    const matching = `${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
+    const source = IDENTITY_COLUMNS[signal].length === 0 ? matching : once(signal, `SELECT * FROM ${matching}`);
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    const order = `${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}`;
+    const { total, rows } = await this.page(listOperation(signal), source, selectList(columns), order, params, page);
+    return { total, items: rows.map((row) => this.decode(columns, row)) };
   }
 
-  protected queryScores(filter: ScoreFilter, page: ResolvedPage): Promise<PageOf<RecordOf['scores']>> {
-    const where = scoreWhere(filter);
-    const unique = `(SELECT * FROM ${TABLES.scores} ${where.sql} QUALIFY row_number() OVER (PARTITION BY score_id) = 1)`;
-    return this.pageWith('listScores', COLUMNS.scores, unique, where, page);
+  protected queryDistinct(
+    operation: string,
+    signal: Signal,
+    columns: readonly string[],
+    predicates: readonly Predicate[],
+  ): Promise<unknown[][]> {
+    const params = new Params();
+    const list = columns.map((column) => physicalColumn(signal, column)).join(', ');
+    return this.read(
+      operation,
+      `SELECT DISTINCT ${list} FROM ${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`,
+      params.values,
+    );
   }
 
-  protected queryFeedback(filter: FeedbackFilter, page: ResolvedPage): Promise<PageOf<RecordOf['feedback']>> {
-    const where = feedbackWhere(filter);
-    const unique = `(SELECT * FROM ${TABLES.feedback} ${where.sql} QUALIFY row_number() OVER (PARTITION BY feedback_id) = 1)`;
-    return this.pageWith('listFeedback', COLUMNS.feedback, unique, where, page);
-  }
-
-  protected async queryMetricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateResult> {
-    const where = metricWhere({ ...query.filter, name: query.name });
+  protected async queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult> {
+    const params = new Params();
+    const filter = where('metrics', predicates, params);
     const field = `"${query.field ?? 'value'}"`;
-    const bucket = where.bind(query.bucketSizeNano);
+    const bucket = params.bind(query.bucketSizeNano);
     const groupBy = query.groupBy ?? [];
     const groups = groupBy.map(
-      (key, i) => `json_extract(attributes, ${where.bind(jsonPointer(key))})::VARCHAR AS g${i}`,
+      (key, i) => `json_extract(attributes, ${params.bind(jsonPointer(key))})::VARCHAR AS g${i}`,
     );
     const aggregate = query.aggregation === 'count' ? `count(${field})` : `${query.aggregation}(${field})`;
     const rows = await this.read(
       'aggregateMetrics',
       `SELECT (time_unix_nano // ${bucket}) * ${bucket} AS bucket, ${[...groups, `${aggregate}::DOUBLE AS value`].join(', ')}
-       FROM ${TABLES.metrics} ${where.sql}
+       FROM ${TABLE_NAMES.metrics} ${filter}
        GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
-      where.params,
+      params.values,
     );
     return toMetricSeries(
       groupBy,
@@ -349,42 +343,5 @@ export class DuckDBStore extends StoreBase {
         value: row[1 + groupBy.length] as number | null,
       })),
     );
-  }
-
-  protected async queryServices(range: TimeRange): Promise<string[]> {
-    const where = commonWhere(range, 'time_unix_nano');
-    const rows = await this.read(
-      'listServices',
-      `SELECT DISTINCT service_name FROM (
-         SELECT service_name, start_time_unix_nano AS time_unix_nano FROM ${TABLES.spans}
-         UNION ALL SELECT service_name, time_unix_nano FROM ${TABLES.logs}
-         UNION ALL SELECT service_name, time_unix_nano FROM ${TABLES.metrics})
-       ${where.sql} ORDER BY service_name`,
-      where.params,
-    );
-    return rows.map(([name]) => name as string);
-  }
-
-  protected async queryMetricDescriptors(range: TimeRange): Promise<MetricDescriptor[]> {
-    const where = commonWhere(range, 'time_unix_nano');
-    const rows = await this.read(
-      'listMetricDescriptors',
-      `SELECT DISTINCT name, type, unit FROM ${TABLES.metrics} ${where.sql} ORDER BY name, type, unit`,
-      where.params,
-    );
-    return rows.map(([name, type, unit]) => ({ name, type, unit }) as MetricDescriptor);
-  }
-
-  /** Pages over a subquery that already applies `where`, re-binding its parameters. */
-  private pageWith<R>(
-    operation: string,
-    columns: readonly Column<R>[],
-    subquery: string,
-    where: Where,
-    page: ResolvedPage,
-  ): Promise<PageOf<R>> {
-    const bound = new Where();
-    bound.params.push(...where.params);
-    return this.page(operation, columns, subquery, bound, 'time_unix_nano', page);
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -9,11 +9,15 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { pricesFrom } from '../../../src/cli/config';
 import { run } from '../../../src/cli/main';
 import { freePort } from '../../support/ports';
 import { codecFor } from '../../../src/api/codec';
 import { FeedbackListSchema, ScoreListSchema, TraceListSchema, TraceViewSchema } from '../../../src/api/schemas';
 import { apiGet } from '../../support/api';
+import { MEMORY_DEFAULTS } from '../../../src/storage/memory/store';
+import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { makeLog, makeSpan } from '../../support/records';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -89,7 +93,128 @@ describe('otel-bridge command line', () => {
     const tls = await runCli(['serve', '--tls-cert', 'cert.pem']);
     expect(tls.err.join('\n')).toMatch(/--tls-cert and --tls-key go together/);
     const store = await runCli(['query', 'traces', '--store', 'postgres']);
-    expect(store.err.join('\n')).toMatch(/--store must be duckdb or clickhouse/);
+    expect(store.err.join('\n')).toMatch(/--store must be duckdb, clickhouse or memory, got "postgres"/);
+  });
+
+  it('reads --prices from a YAML or JSON file, and names the file and entry of a bad one', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-prices-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(directory, name), text);
+        return join(directory, name);
+      };
+      const yaml = file(
+        'prices.yaml',
+        'prices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    output: 0.2\n',
+      );
+      const json = file(
+        'prices.json',
+        JSON.stringify({ prices: [{ model: 'ft:*', input: 1, output: 2, cachedInput: 0.5 }] }),
+      );
+      expect(pricesFrom({ prices: yaml, help: false, json: false, positionals: [] })).toEqual([
+        { model: 'llama3.1:8b', provider: 'ollama', input: 0.1, output: 0.2 },
+      ]);
+      expect(pricesFrom({ prices: json, help: false, json: false, positionals: [] })).toEqual([
+        { model: 'ft:*', input: 1, output: 2, cachedInput: 0.5 },
+      ]);
+
+      const missing = await runCli(['serve', '--prices', join(directory, 'nope.yaml')]);
+      expect(missing.code).toBe(1);
+      expect(missing.err.join('\n')).toMatch(/--prices .*nope\.yaml: .*ENOENT/);
+      const broken = await runCli(['serve', '--prices', file('broken.yaml', 'prices: [\n')]);
+      expect(broken.err.join('\n')).toMatch(/--prices .*broken\.yaml: /);
+      const noList = await runCli(['serve', '--prices', file('list.yaml', '- model: m\n')]);
+      expect(noList.err.join('\n')).toMatch(/list\.yaml: expected a "prices" list at the top/);
+      const negative = await runCli(['serve'], {
+        OTEL_BRIDGE_PRICES: file('negative.yaml', 'prices:\n  - { model: m, input: -1, output: 1 }\n'),
+      });
+      expect(negative.err.join('\n')).toMatch(
+        /--prices .*negative\.yaml: prices\[0\]\.input must be a number >= 0 \(USD per million tokens\), got -1/,
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('serve --prices prices a self-hosted model that the library does not know', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      writeFileSync(
+        join(directory, 'prices.yaml'),
+        '# USD per million tokens\nprices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    output: 0.2\n',
+      );
+      const { child, url } = await serve(['--port', '0', '--grpc-port', '0', '--prices', 'prices.yaml'], directory);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const provider = new BasicTracerProvider({
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+      });
+      const span = provider.getTracer('cli').startSpan('chat llama3.1:8b', {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'ollama',
+          'gen_ai.request.model': 'llama3.1:8b',
+          'gen_ai.usage.input_tokens': 1000,
+          'gen_ai.usage.output_tokens': 500,
+        },
+      });
+      span.end();
+      try {
+        await provider.forceFlush();
+        await provider.shutdown();
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+
+      const store = new DuckDBStore({ path: join(directory, 'otel-bridge.duckdb') });
+      await store.init();
+      try {
+        const [stored] = (await store.getTrace(span.spanContext().traceId))!.spans;
+        expect(stored).toMatchObject({ model: 'llama3.1:8b', costSource: 'override' });
+        expect(stored!.totalCost).toBeCloseTo((1000 * 0.1 + 500 * 0.2) / 1e6, 15);
+      } finally {
+        await store.close();
+      }
+      const tree = await runCli([
+        'query',
+        'traces',
+        '--trace',
+        span.spanContext().traceId,
+        '--duckdb-path',
+        join(directory, 'otel-bridge.duckdb'),
+      ]);
+      expect(tree.out.join('\n')).toMatch(/chat llama3\.1:8b\s+model_generation\s+.+llama3\.1:8b\s+1500\s+\$0\.000200/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('serves --store memory: it acknowledges what it stored, and drains on SIGTERM', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    try {
+      // --grpc-port 0: no gRPC listener, so that it never takes 4317 from another serve.
+      const { child, url, output } = await serve(['--port', '0', '--grpc-port', '0', '--store', 'memory'], directory);
+      expect(output()).toContain(
+        `store: memory (at most ${MEMORY_DEFAULTS.maxRecordsPerSignal} records per signal, lost on exit)`,
+      );
+      const exporter = new OTLPTraceExporter({ url: `${url}/v1/traces` });
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+      provider.getTracer('cli').startSpan('in memory').end();
+      const exported = new Promise<number>((resolve) => {
+        const original = exporter.export.bind(exporter);
+        exporter.export = (spans, done) => original(spans, (result) => (resolve(result.code), done(result)));
+      });
+      await provider.forceFlush();
+      // The receiver answers 200 only once the records are committed to the store.
+      expect(await exported).toBe(0);
+      await provider.shutdown();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).not.toMatch(/dropped/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('serves OTLP/HTTP and OTLP/gRPC into ./otel-bridge.duckdb, drains on SIGTERM, and the data is queryable', async () => {
@@ -306,6 +431,35 @@ describe('otel-bridge command line', () => {
       expect(view.spans.map((item) => item.spanId)).toEqual([spanId]);
       expect(view.scores.map((item) => item.scorerId)).toEqual(['relevance']);
       expect(view.feedback).toEqual(live.feedback);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('escapes control characters in everything query prints, so stored data cannot drive the terminal', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    const path = join(directory, 'escapes.duckdb');
+    try {
+      const store = new DuckDBStore({ path });
+      await store.init();
+      // Clear the screen, retitle the window, a C1 CSI, DEL, and a BEL.
+      const hostile = 'pay\u001b[2J\u001b]0;pwned\u0007\u009b31m\u007f';
+      const span = makeSpan({ name: hostile, serviceName: 'svc\u001b[31m', input: 'in\u001bput' });
+      await store.batchCreateSpans({ spans: [span] });
+      await store.batchCreateLogs({ logs: [makeLog({ message: 'log\u001b[1A', body: 'log\u001b[1A' })] });
+      await store.close();
+      for (const argv of [
+        ['query', 'traces'],
+        ['query', 'traces', '--trace', span.traceId],
+        ['query', 'logs'],
+      ]) {
+        const { code, out } = await runCli([...argv, '--duckdb-path', path]);
+        expect(code).toBe(0);
+        const printed = out.join('\n');
+        // eslint-disable-next-line no-control-regex -- none may reach the terminal
+        expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+        expect(printed).toMatch(argv[1] === 'logs' ? /log\\x1b\[1A/ : /pay\\x1b\[2J\\x1b\]0;pwned\\x07\\x9b31m\\x7f/);
+      }
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DefaultExporter } from '../../../src/exporters/default-exporter';
+import { MappingError } from '../../../src/exporters/sdk-exporters';
 import { ConfigurationError } from '../../../src/errors';
 import type { DropReport } from '../../../src/pipeline/batch-writer';
 import { BufferFullError } from '../../../src/pipeline/errors';
@@ -10,7 +12,7 @@ import { RecordValidationError } from '../../../src/records/validate';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import type { StrategyHint, TracingStrategy } from '../../../src/storage/types';
 import { spanId, traceId } from '../../support/records';
-import { FlakyStore } from '../../support/flaky-store';
+import { TroubledStore } from '../../support/troubled-store';
 import { sdkSpans } from '../../support/telemetry';
 
 interface Result {
@@ -23,11 +25,11 @@ function exportSpans(exporter: DefaultExporter, spans: ReadableSpan[]): Promise<
 }
 
 describe('DefaultExporter', () => {
-  let store: FlakyStore;
+  let store: TroubledStore;
   let drops: DropReport[];
 
   beforeEach(() => {
-    store = new FlakyStore({ path: ':memory:' });
+    store = new TroubledStore({ path: ':memory:' });
     drops = [];
   });
 
@@ -157,6 +159,28 @@ describe('DefaultExporter', () => {
     void exporter.recordScore({ scorerId: 'x', score: 1 });
     await exporter.forceFlush();
     expect(drops).toEqual([expect.objectContaining({ signal: 'scores', count: 1, reason: 'write_failed' })]);
+  });
+
+  it('stores the metrics it knows and reports the points of an unknown data point type as dropped', async () => {
+    const exporter = exporterFor();
+    const point = { startTime: [1_700_000_000, 0], endTime: [1_700_000_001, 0], attributes: {}, value: 7 };
+    const metric = (name: string, dataPointType: number) => ({
+      descriptor: { name, description: '', unit: '', valueType: 1 },
+      aggregationTemporality: 1,
+      dataPointType,
+      dataPoints: [point, point],
+    });
+    const collection = {
+      resource: { attributes: { 'service.name': 'meters' } },
+      scopeMetrics: [{ scope: { name: 'meter' }, metrics: [metric('known', 2), metric('from.the.future', 9)] }],
+    } as unknown as ResourceMetrics;
+    const result = await new Promise<Result>((resolve) => exporter.metricExporter.export(collection, resolve));
+    expect(result.code).toBe(1);
+    expect(result.error).toBeInstanceOf(MappingError);
+    expect(result.error!.message).toMatch(/metric "from.the.future" has data point type 9/);
+    expect(drops).toEqual([expect.objectContaining({ signal: 'metrics', count: 2, reason: 'invalid' })]);
+    const { metrics } = await store.listMetrics();
+    expect(metrics.map((stored) => stored.name)).toEqual(['known', 'known']);
   });
 
   it('drains every signal on shutdown and then refuses exports', async () => {

@@ -9,7 +9,7 @@ import { ClickHouseStore } from '../../../src/storage/clickhouse/store';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import type { ObservabilityStore } from '../../../src/storage/types';
 import { closeChdbClient, dropDatabase, openChdbClient, uniqueDatabase } from '../../support/clickhouse';
-import { FlakyStore } from '../../support/flaky-store';
+import { TroubledStore } from '../../support/troubled-store';
 import { agentRun, feedbackEvent, logEvent, metricEvent, scoreEvent, type AgentRun } from '../../support/mastra-events';
 
 const SERVICE = 'weather-app';
@@ -204,7 +204,7 @@ describe.each(STORES)('Mastra exporter on %s', (_name, open, close) => {
 
 describe('Mastra exporter: the pipeline', () => {
   it('never blocks the agent, and reports what it cannot store: buffer full, and writes given up', async () => {
-    const store = new FlakyStore({ path: ':memory:' });
+    const store = new TroubledStore({ path: ':memory:' });
     const drops: DropReport[] = [];
     const mastraDrops: MastraDropEvent[] = [];
     const exporter = new DefaultExporter({

@@ -1,5 +1,10 @@
 import { BatchWriter, type BatchWriterOptions, type DropReport } from '../../../src/pipeline/batch-writer';
-import { BufferFullError, WriteDroppedError, WriterShutdownError } from '../../../src/pipeline/errors';
+import {
+  BufferFullError,
+  UnisolatedFailureError,
+  WriteDroppedError,
+  WriterShutdownError,
+} from '../../../src/pipeline/errors';
 import type { SpanRecord } from '../../../src/records/types';
 import { StorageError } from '../../../src/storage/errors';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
@@ -186,14 +191,20 @@ describe('BatchWriter over a DuckDB store', () => {
     expect((await store.getTrace(kept[0]!.traceId))!.spans).toEqual([kept[0]]);
   });
 
-  it('does not retry a permanent failure', async () => {
+  it('retries a permanent failure that no record can be blamed for, as an outage', async () => {
     const w = writer({}, () =>
       Promise.reject(
         new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'table is read-only' }),
       ),
     );
-    await expect(w.submit(spans(1))).rejects.toThrow(/after 1 attempt\(s\): duckdb insert: table is read-only/);
-    expect(batches).toEqual([1]);
+    const error = await w.submit(spans(1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteDroppedError);
+    expect((error as Error).message).toMatch(
+      /after 4 attempt\(s\): .*no part of the batch could be written.*table is read-only/,
+    );
+    expect((error as WriteDroppedError).cause).toBeInstanceOf(UnisolatedFailureError);
+    expect(((error as WriteDroppedError).cause as StorageError).retryable).toBe(true);
+    expect(batches).toEqual([1, 1, 1, 1]);
   });
 
   it('stores the valid records of a grouped batch and rejects only the invalid ones, against their own submission', async () => {

@@ -172,8 +172,9 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     await receiver.close();
   });
 
-  it('answers 500 without Retry-After when the store fails for good', async () => {
-    const receiver = await startReceiver({ store, port: 0 });
+  it('answers 503 with Retry-After, never 500, when the store refuses every write, even as permanent', async () => {
+    // No record can be blamed when nothing writes: the store is failing, not the data.
+    const receiver = await startReceiver({ store, port: 0, maxRetries: 1, retryDelayMs: 1, maxRetryDelayMs: 2 });
     class Broken extends Error {}
     const original = store.batchCreateSpans.bind(store);
     store.batchCreateSpans = () =>
@@ -187,8 +188,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
         }),
       );
     const response = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(2).body });
-    expect(response.status).toBe(500);
-    expect(response.headers['retry-after']).toBeUndefined();
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
     store.batchCreateSpans = original;
     await receiver.close();
   });

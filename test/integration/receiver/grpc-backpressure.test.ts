@@ -210,18 +210,26 @@ describe('OTLP/gRPC receiver: backpressure, store failures and shutdown', () => 
     }
   });
 
-  it('answers INTERNAL without a RetryInfo when the store fails for good', async () => {
-    const receiver = await startReceiver({ store, port: 0, grpcPort: 0 });
+  it('answers UNAVAILABLE with a RetryInfo, never INTERNAL, when the store refuses every write, even as permanent', async () => {
+    // No record can be blamed when nothing writes: the store is failing, not the data (as over HTTP).
+    const receiver = await startReceiver({
+      store,
+      port: 0,
+      grpcPort: 0,
+      maxRetries: 1,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 2,
+    });
     store.batchCreateSpans = () =>
       Promise.reject(
         new StorageError({ store: 'duckdb', operation: 'insert', retryable: false, message: 'schema mismatch' }),
       );
     try {
       const answer = await callOnce(receiver.grpcAddress!, EXPORT.traces, batch(2).body);
-      expect(answer.error!.code).toBe(status.INTERNAL);
+      expect(answer.error!.code).toBe(status.UNAVAILABLE);
       expect(answer.error!.details).toMatch(/schema mismatch/);
-      expect(statusDetails(answer.error!).retryDelayMs).toBeNull();
-      expect(answer.error!.metadata.get('grpc-retry-pushback-ms')).toEqual([]);
+      expect(statusDetails(answer.error!).retryDelayMs).toBe(1000);
+      expect(answer.error!.metadata.get('grpc-retry-pushback-ms')).toEqual(['1000']);
     } finally {
       await receiver.close();
     }

@@ -26,6 +26,7 @@ import {
 import { logFromSdk } from '../../../src/mapping/sdk/logs';
 import { metricsFromSdk } from '../../../src/mapping/sdk/metrics';
 import { spanFromSdk } from '../../../src/mapping/sdk/spans';
+import { SpanPricing } from '../../../src/pipeline/pricing';
 import type { MetricRecord } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
@@ -73,6 +74,7 @@ describe.each(['none', 'gzip'] as const)('OpenTelemetry JS gRPC exporters, compr
     emitAgentTurn(provider.getTracer('grpc-interop', '1.0.0'));
     await provider.forceFlush();
     const expected = produced.getFinishedSpans().map(spanFromSdk);
+    new SpanPricing().priceSpans(expected); // as the pipeline does
     await provider.shutdown();
 
     const traceId = expected[0]!.traceId;

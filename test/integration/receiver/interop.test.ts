@@ -30,6 +30,7 @@ import {
 import { logFromSdk } from '../../../src/mapping/sdk/logs';
 import { metricsFromSdk } from '../../../src/mapping/sdk/metrics';
 import { spanFromSdk } from '../../../src/mapping/sdk/spans';
+import { SpanPricing } from '../../../src/pipeline/pricing';
 import type { MetricRecord } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
@@ -80,6 +81,7 @@ describe('real OTLP senders into the receiver', () => {
       emitAgentTurn(provider.getTracer('interop', '1.0.0'));
       await provider.forceFlush();
       const expected = produced.getFinishedSpans().map(spanFromSdk);
+      new SpanPricing().priceSpans(expected); // as the pipeline does
       await provider.shutdown();
 
       const stored = await store.getTrace(expected[0]!.traceId);

@@ -2,8 +2,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { TABLE_NAMES } from '../../../src/storage/columns';
+import { DuckDBEngine } from '../../../src/storage/duckdb/engine';
+import { createTable } from '../../../src/storage/duckdb/schema';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
+import { describeColumnEvolution } from '../../support/column-evolution';
 import { BASE_TIME, makeSpan, traceId } from '../../support/records';
+
+describeColumnEvolution('DuckDB', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-duckdb-older-'));
+  const path = join(directory, 'older.duckdb');
+  return Promise.resolve({
+    // The tables as an older store made them, through the same engine.
+    createOlder: async (signal, columns, records) => {
+      const engine = new DuckDBEngine();
+      const table = TABLE_NAMES[signal];
+      await engine.handle({ op: 'open', path, config: {}, statements: [createTable(signal, columns)], backfills: [] });
+      const rows = {
+        table,
+        types: columns.map((column) => column.type),
+        columns: columns.map((column) => records.map((record) => column.get(record))),
+        rowCount: records.length,
+      };
+      await engine.handle({ op: 'insert', table, rows, with: [] });
+      await engine.handle({ op: 'close' });
+    },
+    openStore: () => new DuckDBStore({ path }),
+    cleanup: () => Promise.resolve(rmSync(directory, { recursive: true, force: true })),
+  });
+});
 
 describe('DuckDB store specifics', () => {
   let directory: string;

@@ -86,6 +86,129 @@ describe('model, provider and tokens', () => {
   });
 });
 
+describe('cached and reasoning tokens', () => {
+  const parts = (semantics: ReturnType<typeof derive>) => [
+    semantics.cachedInputTokens,
+    semantics.cacheWriteTokens,
+    semantics.reasoningTokens,
+  ];
+
+  it.each<[string, AttributeMap]>([
+    [
+      'GenAI conventions',
+      {
+        'gen_ai.usage.cache_read.input_tokens': 40n,
+        'gen_ai.usage.cache_creation.input_tokens': 8n,
+        'gen_ai.usage.reasoning.output_tokens': 12n,
+      },
+    ],
+    [
+      "Mastra's OpenTelemetry exporter",
+      {
+        'gen_ai.usage.cache_read.input_tokens': 40n,
+        'gen_ai.usage.cache_creation.input_tokens': 8n,
+        'gen_ai.usage.reasoning_tokens': 12n,
+      },
+    ],
+    [
+      'Sentry and older GenAI names',
+      {
+        'gen_ai.usage.input_tokens.cached': 40n,
+        'gen_ai.usage.cache_creation_input_tokens': 8n,
+        'gen_ai.usage.output_tokens.reasoning': 12n,
+      },
+    ],
+    [
+      'OpenInference',
+      {
+        'llm.token_count.prompt_details.cache_read': 40n,
+        'llm.token_count.prompt_details.cache_write': 8n,
+        'llm.token_count.completion_details.reasoning': 12n,
+      },
+    ],
+    [
+      'AI SDK 6',
+      {
+        'ai.usage.inputTokenDetails.cacheReadTokens': 40n,
+        'ai.usage.inputTokenDetails.cacheWriteTokens': 8n,
+        'ai.usage.outputTokenDetails.reasoningTokens': 12n,
+      },
+    ],
+    ['AI SDK 5 (no cache writes)', { 'ai.usage.cachedInputTokens': 40n, 'ai.usage.reasoningTokens': 12n }],
+    [
+      "Mastra's usage attribute",
+      {
+        usage: {
+          inputTokens: 100,
+          outputTokens: 30,
+          inputDetails: { text: 52, cacheRead: 40, cacheWrite: 8 },
+          outputDetails: { text: 18, reasoning: 12 },
+        },
+      },
+    ],
+  ])('%s', (convention, attributes) => {
+    const semantics = derive(attributes);
+    expect(parts(semantics)).toEqual([40, convention.includes('no cache writes') ? null : 8, 12]);
+    if (convention === "Mastra's usage attribute")
+      expect(semantics).toMatchObject({ inputTokens: 100, outputTokens: 30 });
+  });
+
+  it('leaves them null when nothing reports them, or what is reported is no count', () => {
+    expect(parts(derive({ 'gen_ai.usage.input_tokens': 10n }))).toEqual([null, null, null]);
+    expect(parts(derive({ 'gen_ai.usage.cache_read.input_tokens': 'some', usage: 'a lot' }))).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe('reported cost', () => {
+  const cost = (semantics: ReturnType<typeof derive>) => [
+    semantics.inputCost,
+    semantics.outputCost,
+    semantics.totalCost,
+    semantics.costSource,
+  ];
+
+  it("reads OpenInference's llm.cost.*, totalling prompt and completion when no total is given", () => {
+    expect(cost(derive({ 'llm.cost.prompt': 0.002, 'llm.cost.completion': 0.004, 'llm.cost.total': 0.0061 }))).toEqual([
+      0.002,
+      0.004,
+      0.0061,
+      'reported',
+    ]);
+    expect(cost(derive({ 'llm.cost.prompt': 0.002, 'llm.cost.completion': 0.004 }))).toEqual([
+      0.002,
+      0.004,
+      0.002 + 0.004,
+      'reported',
+    ]);
+  });
+
+  it('reads gen_ai.usage.cost as a total, from a number or a numeric string', () => {
+    expect(cost(derive({ 'gen_ai.usage.cost': 0.25 }))).toEqual([null, null, 0.25, 'reported']);
+    expect(cost(derive({ 'gen_ai.usage.cost': '0.5' }))).toEqual([null, null, 0.5, 'reported']);
+  });
+
+  it("reads Mastra's cost context when it is in US dollars", () => {
+    expect(cost(derive({ costContext: { estimatedCost: 0.03, costUnit: 'usd' } }))).toEqual([
+      null,
+      null,
+      0.03,
+      'reported',
+    ]);
+    expect(cost(derive({ costContext: { estimatedCost: 0.03 } }))[2]).toBe(0.03);
+    expect(cost(derive({ costContext: { estimatedCost: 30, costUnit: 'credits' } }))).toEqual([null, null, null, null]);
+  });
+
+  it('reports nothing for a span without a cost, or with one that is no amount', () => {
+    expect(cost(derive({ 'gen_ai.usage.input_tokens': 10n }))).toEqual([null, null, null, null]);
+    expect(cost(derive({ 'gen_ai.usage.cost': -1, 'llm.cost.total': 'free' }))).toEqual([null, null, null, null]);
+    expect(cost(derive({ 'gen_ai.usage.cost': Number.NaN }))).toEqual([null, null, null, null]);
+  });
+});
+
 describe('input and output', () => {
   it('reads the GenAI messages of a model span and the call arguments of a tool span', () => {
     expect(

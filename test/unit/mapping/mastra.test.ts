@@ -5,6 +5,7 @@ import {
   scoreFromMastra,
   spanFromMastra,
 } from '../../../src/mapping/mastra';
+import { SpanPricing } from '../../../src/pipeline/pricing';
 import { SPAN_TYPES } from '../../../src/records/types';
 import { findInvalidRecords } from '../../../src/records/validate';
 import { AGENT_START, agentRun, feedbackEvent, logEvent, metricEvent, scoreEvent } from '../../support/mastra-events';
@@ -77,6 +78,38 @@ describe('Mastra spans', () => {
       70,
       null,
     ]);
+  });
+
+  it('gives a model span with a USD costContext a reported cost, which pricing keeps', () => {
+    const generation = spanFromMastra(agentRun().generation, ended);
+    const reported = { inputCost: null, outputCost: null, totalCost: 0.00042, costSource: 'reported' };
+    expect(generation).toMatchObject(reported);
+    const pricing = new SpanPricing();
+    pricing.priceSpans([generation]);
+    expect(generation).toMatchObject(reported);
+    expect(pricing.stats).toMatchObject({ reported: 1, library: 0, unpriced: 0 });
+  });
+
+  it("reads a model span's cached and reasoning tokens from Mastra's usage details", () => {
+    const { generation } = agentRun();
+    generation.attributes = {
+      ...generation.attributes,
+      usage: {
+        inputTokens: 120,
+        outputTokens: 35,
+        inputDetails: { text: 80, cacheRead: 30, cacheWrite: 10 },
+        outputDetails: { text: 27, reasoning: 8 },
+      },
+    };
+    const record = spanFromMastra(generation, ended);
+    expect(record).toMatchObject({
+      inputTokens: 120,
+      outputTokens: 35,
+      totalTokens: 155,
+      cachedInputTokens: 30,
+      cacheWriteTokens: 10,
+      reasoningTokens: 8,
+    });
   });
 
   it("makes errorInfo the span's error, and keeps the rest of it", () => {

@@ -1,0 +1,180 @@
+import { CONTEXT_FIELDS, LOG_LEVELS, type AttributeValue, type LogLevel, type Signal } from '../records/types';
+import { TIME_COLUMNS, snakeCase } from './columns';
+import { InvalidQueryError } from './errors';
+import type {
+  CommonFilter,
+  FeedbackFilter,
+  LogFilter,
+  MetricFilter,
+  ScoreFilter,
+  TimeBound,
+  TimeRange,
+  TraceFilter,
+} from './types';
+
+/**
+ * Neutral filter predicates: what each field of a list filter means, written once, over the
+ * columns of the shared row model (`columns.ts`, by name). A store renders them in its own
+ * dialect (SQL for DuckDB and ClickHouse) or evaluates them on its rows (the memory store); every
+ * store's renderer is a mapped type over {@link Predicate}, so a new kind fails to compile until
+ * each store handles it.
+ */
+export type Predicate =
+  /** The column holds exactly this string. */
+  | { op: 'equals'; column: string; value: string }
+  /** The column holds one of these strings; an empty list matches nothing. */
+  | { op: 'in'; column: string; values: readonly string[] }
+  /** The string-list column holds every one of these strings (never empty). */
+  | { op: 'hasAll'; column: string; values: readonly string[] }
+  /** The text column contains this text, ignoring case. */
+  | { op: 'containsIgnoreCase'; column: string; text: string }
+  /** The typed-JSON map column holds `key` with exactly this typed value: the int 200 is not "200". */
+  | { op: 'attributeEquals'; column: string; key: string; value: AttributeValue }
+  /** The time column (nanoseconds) is at least `from` and before `to`; at least one bound is set. */
+  | { op: 'timeRange'; column: string; from: bigint | null; to: bigint | null }
+  | { op: 'isNull'; column: string }
+  | { op: 'isNotNull'; column: string };
+
+export type PredicateOp = Predicate['op'];
+export type PredicateOf<Op extends PredicateOp> = Extract<Predicate, { op: Op }>;
+
+/** The filter type of each signal's list. */
+export interface FilterOf {
+  spans: TraceFilter;
+  logs: LogFilter;
+  metrics: MetricFilter;
+  scores: ScoreFilter;
+  feedback: FeedbackFilter;
+}
+
+/** Nanoseconds since the epoch for a filter bound. */
+export function toUnixNano(bound: TimeBound): bigint {
+  if (typeof bound === 'bigint') return bound;
+  const ms = bound.getTime();
+  if (Number.isNaN(ms)) throw new InvalidQueryError('time bound is an invalid Date');
+  return BigInt(ms) * 1_000_000n;
+}
+
+/** The levels a log filter admits, or `null` for all of them. */
+export function admittedLevels(filter: LogFilter): LogLevel[] | null {
+  let levels: LogLevel[] | null = filter.level === undefined ? null : [filter.level].flat();
+  if (filter.minLevel !== undefined) {
+    const floor = LOG_LEVELS.indexOf(filter.minLevel);
+    if (floor < 0) throw new InvalidQueryError(`unknown minLevel ${String(filter.minLevel)}`);
+    const severe = LOG_LEVELS.slice(floor);
+    levels = levels ? levels.filter((level) => severe.includes(level)) : [...severe];
+  }
+  for (const level of levels ?? []) {
+    if (!LOG_LEVELS.includes(level)) throw new InvalidQueryError(`unknown level ${String(level)}`);
+  }
+  return levels;
+}
+
+/** Predicates in the making; a field left out of the filter adds none. */
+class Predicates {
+  readonly list: Predicate[] = [];
+
+  add(predicate: Predicate): this {
+    this.list.push(predicate);
+    return this;
+  }
+
+  equals(column: string, value: string | undefined): this {
+    return value === undefined ? this : this.add({ op: 'equals', column, value });
+  }
+
+  in(column: string, values: readonly string[] | null | undefined): this {
+    return values == null ? this : this.add({ op: 'in', column, values });
+  }
+}
+
+/** The time-range predicate of a signal's records, none when neither bound is set. */
+export function rangePredicates(signal: Signal, range: TimeRange): Predicate[] {
+  if (range.from === undefined && range.to === undefined) return [];
+  return [
+    {
+      op: 'timeRange',
+      column: TIME_COLUMNS[signal],
+      from: range.from === undefined ? null : toUnixNano(range.from),
+      to: range.to === undefined ? null : toUnixNano(range.to),
+    },
+  ];
+}
+
+function common(signal: Signal, filter: CommonFilter): Predicates {
+  const predicates = new Predicates();
+  for (const predicate of rangePredicates(signal, filter)) predicates.add(predicate);
+  predicates.equals('service_name', filter.serviceName).equals('trace_id', filter.traceId);
+  for (const field of CONTEXT_FIELDS) predicates.equals(snakeCase(field), filter[field]);
+  return predicates;
+}
+
+/** Trace lists show root spans only. */
+function traces(filter: TraceFilter): Predicate[] {
+  const predicates = common('spans', filter).add({ op: 'isNull', column: 'parent_span_id' });
+  predicates.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
+  if (filter.nameContains !== undefined) {
+    predicates.add({ op: 'containsIgnoreCase', column: 'name', text: filter.nameContains });
+  }
+  if (filter.hasError !== undefined) predicates.add({ op: filter.hasError ? 'isNotNull' : 'isNull', column: 'error' });
+  if (filter.tags !== undefined && filter.tags.length > 0) {
+    predicates.add({ op: 'hasAll', column: 'tags', values: [...filter.tags] });
+  }
+  return predicates.list;
+}
+
+/**
+ * A trace list's predicates, split where a store chooses each span's preferred copy
+ * (`precedence.ts`): being a root and the time range narrow the copies before the choice, so that a
+ * bounded list reads only its part of the table; the rest apply to the chosen copy.
+ */
+export interface TraceListPredicates {
+  copies: Predicate[];
+  chosen: Predicate[];
+}
+
+export function traceListPredicates(filter: TraceFilter): TraceListPredicates {
+  const all = traces(filter);
+  const narrowsCopies = (predicate: Predicate): boolean =>
+    predicate.op === 'timeRange' || (predicate.op === 'isNull' && predicate.column === 'parent_span_id');
+  return { copies: all.filter(narrowsCopies), chosen: all.filter((predicate) => !narrowsCopies(predicate)) };
+}
+
+function logs(filter: LogFilter): Predicate[] {
+  const predicates = common('logs', filter).equals('span_id', filter.spanId).in('level', admittedLevels(filter));
+  if (filter.search !== undefined) predicates.add({ op: 'containsIgnoreCase', column: 'message', text: filter.search });
+  return predicates.list;
+}
+
+function metrics(filter: MetricFilter): Predicate[] {
+  const predicates = common('metrics', filter).equals('type', filter.type);
+  if (filter.name !== undefined) predicates.in('name', [filter.name].flat());
+  for (const [key, value] of Object.entries(filter.attributes ?? {})) {
+    predicates.add({ op: 'attributeEquals', column: 'attributes', key, value });
+  }
+  return predicates.list;
+}
+
+function scores(filter: ScoreFilter): Predicate[] {
+  return common('scores', filter)
+    .equals('scorer_id', filter.scorerId)
+    .equals('scorer_name', filter.scorerName)
+    .equals('source', filter.source)
+    .equals('span_id', filter.spanId).list;
+}
+
+function feedback(filter: FeedbackFilter): Predicate[] {
+  return common('feedback', filter)
+    .equals('feedback_type', filter.feedbackType)
+    .equals('source', filter.source)
+    .equals('span_id', filter.spanId).list;
+}
+
+/** The predicates of each signal's filter: what every store applies to a list. */
+export const FILTERS: { [S in Signal]: (filter: FilterOf[S]) => Predicate[] } = {
+  spans: traces,
+  logs,
+  metrics,
+  scores,
+  feedback,
+};

@@ -1,0 +1,334 @@
+import { ConfigurationError } from '../../errors';
+import { definedOnly } from '../../options';
+import { SIGNALS, type RecordOf, type Signal, type SpanOrigin, type SpanRecord } from '../../records/types';
+import {
+  StoreBase,
+  compareAscending,
+  toMetricSeries,
+  type AggregateRow,
+  type PageOf,
+  type RecordSignal,
+  type ResolvedPage,
+  type StoreStrategies,
+} from '../base';
+import {
+  COLUMNS,
+  IDENTITY_COLUMNS,
+  TIME_COLUMNS,
+  TRACE_SUMMARY_COLUMNS,
+  columnIndex,
+  inputPreview,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
+import type { Predicate, PredicateOf, PredicateOp, TraceListPredicates } from '../filters';
+import { preferredCopies } from '../precedence';
+import { encodeTypedValue } from '../typed-json';
+import type { MetricAggregateQuery, MetricAggregateResult, TraceSummary } from '../types';
+
+/** Every option is optional; {@link MEMORY_DEFAULTS} says what one left out means. */
+export interface MemoryStoreOptions {
+  /** Most records kept per signal; beyond it the oldest written go first, counted in `stats`. */
+  maxRecordsPerSignal?: number;
+}
+
+export const MEMORY_DEFAULTS = { maxRecordsPerSignal: 100_000 } as const satisfies MemoryStoreOptions;
+
+/** What one signal's table holds, and how many of its records were dropped to keep within the bound. */
+export interface MemoryTableStats {
+  stored: number;
+  dropped: number;
+}
+
+/**
+ * A row as the other stores keep one: the canonical cell of each column (`columns.ts`), so that a
+ * record reads back exactly as DuckDB and ClickHouse give it, and never as the object written.
+ */
+type Row = Cell[];
+
+interface Table {
+  rows: Row[];
+  dropped: number;
+}
+
+type Tables = Record<Signal, Table>;
+
+const emptyTable = (): Table => ({ rows: [], dropped: 0 });
+
+/** Lists are the only mutable cells: copied in and out, so that no caller shares a stored row. */
+const copyCell = (cell: Cell): Cell => (Array.isArray(cell) ? ([...cell] as Cell) : cell);
+
+type Test<Op extends PredicateOp> = (predicate: PredicateOf<Op>) => (cell: Cell) => boolean;
+
+/** Each neutral predicate as a test of one cell, prepared once per query. */
+const TESTS: { [Op in PredicateOp]: Test<Op> } = {
+  equals:
+    ({ value }) =>
+    (cell) =>
+      cell === value,
+  in:
+    ({ values }) =>
+    (cell) =>
+      values.includes(cell as string),
+  hasAll:
+    ({ values }) =>
+    (cell) =>
+      values.every((value) => (cell as string[]).includes(value)),
+  containsIgnoreCase: ({ text }) => {
+    const lower = text.toLowerCase();
+    return (cell) => (cell as string).toLowerCase().includes(lower);
+  },
+  // Typed JSON spells each value one way, so equal values have equal text.
+  attributeEquals: ({ key, value }) => {
+    const expected = encodeTypedValue(value);
+    return (cell) => {
+      const map = JSON.parse(cell as string) as Record<string, unknown>;
+      return Object.hasOwn(map, key) && JSON.stringify(map[key]) === expected;
+    };
+  },
+  timeRange:
+    ({ from, to }) =>
+    (cell) =>
+      (from === null || (cell as bigint) >= from) && (to === null || (cell as bigint) < to),
+  isNull: () => (cell) => cell === null,
+  isNotNull: () => (cell) => cell !== null,
+};
+
+/** Whether a row of the signal matches every predicate. */
+function matcher(signal: Signal, predicates: readonly Predicate[]): (row: Row) => boolean {
+  const tests = predicates.map(<Op extends PredicateOp>(predicate: PredicateOf<Op>) => {
+    const index = columnIndex(signal, predicate.column);
+    const test = (TESTS[predicate.op] as Test<Op>)(predicate);
+    return (row: Row) => test(row[index]!);
+  });
+  return (row) => tests.every((test) => test(row));
+}
+
+/** Where a span row holds what tells copies of a span apart and ranks them (`precedence.ts`). */
+const SPAN_COPY = {
+  traceId: columnIndex('spans', 'trace_id'),
+  spanId: columnIndex('spans', 'span_id'),
+  running: columnIndex('spans', 'running'),
+  origin: columnIndex('spans', 'origin'),
+};
+
+/**
+ * A store that keeps records in this process's memory, bounded per signal: a test double (as the
+ * OpenTelemetry SDK's `InMemorySpanExporter` is), `otel-bridge serve --store memory` for demos,
+ * and the template of a store. It is a whole store: records go through the same validation and the
+ * same row model as in DuckDB and ClickHouse, read back the same, and every list filter works.
+ *
+ * Rows are kept as written; reads show a record with an identity once: a span's preferred copy
+ * (`precedence.ts`), a score's or feedback's last written, and logs and metrics at least once, as
+ * DuckDB does. Beyond
+ * `maxRecordsPerSignal` records of a signal the oldest written are dropped, and counted in
+ * {@link MemoryStore.stats}. The records outlive `close()`: `init()` opens the same ones again.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore();
+ * const exporter = new DefaultExporter({ storage: store });
+ * const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter.spanExporter)] });
+ * provider.getTracer('test').startSpan('checkout').end();
+ * await exporter.forceFlush();
+ * const { traces } = await store.listTraces();
+ * expect(traces.map((trace) => trace.name)).toEqual(['checkout']);
+ * ```
+ */
+export class MemoryStore extends StoreBase<Tables> {
+  readonly kind = 'memory';
+  readonly maxRecordsPerSignal: number;
+  /** A started span costs a row until its end arrives; reads keep the preferred copy. */
+  protected readonly strategies: StoreStrategies = {
+    tracing: { preferred: 'event-sourced', supported: ['insert-only', 'event-sourced'] },
+    signals: { preferred: 'batch', supported: ['batch', 'realtime'] },
+  };
+  private readonly tables: Tables = {
+    spans: emptyTable(),
+    logs: emptyTable(),
+    metrics: emptyTable(),
+    scores: emptyTable(),
+    feedback: emptyTable(),
+  };
+
+  constructor(options: MemoryStoreOptions = {}) {
+    super();
+    const { maxRecordsPerSignal } = { ...MEMORY_DEFAULTS, ...definedOnly(options) };
+    if (!Number.isInteger(maxRecordsPerSignal) || maxRecordsPerSignal < 1) {
+      throw new ConfigurationError(`maxRecordsPerSignal must be a positive integer, got ${maxRecordsPerSignal}`);
+    }
+    this.maxRecordsPerSignal = maxRecordsPerSignal;
+  }
+
+  /** Per signal: the records held, and those dropped, oldest first, to stay within the bound. */
+  get stats(): Record<Signal, MemoryTableStats> {
+    return Object.fromEntries(
+      SIGNALS.map((signal) => [
+        signal,
+        { stored: this.tables[signal].rows.length, dropped: this.tables[signal].dropped },
+      ]),
+    ) as Record<Signal, MemoryTableStats>;
+  }
+
+  protected connect(): Promise<Tables> {
+    return Promise.resolve(this.tables);
+  }
+
+  protected disconnect(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve().then(() => {
+      this.connected();
+    });
+  }
+
+  /** Rows hold canonical cells already. */
+  protected toCell(_type: ColumnType, value: unknown): Cell {
+    return copyCell(value as Cell);
+  }
+
+  protected insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
+    const table = this.connected()[signal];
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    // Every row is encoded before any is stored: a batch is all or nothing.
+    const rows = records.map((record) => columns.map((column) => copyCell(column.get(record))));
+    for (const row of rows) table.rows.push(row);
+    const excess = table.rows.length - this.maxRecordsPerSignal;
+    if (excess > 0) {
+      table.rows.splice(0, excess);
+      table.dropped += excess;
+    }
+    return Promise.resolve();
+  }
+
+  /** Every row that matches, copies included, oldest written first. */
+  private matching(signal: Signal, predicates: readonly Predicate[]): Row[] {
+    return this.connected()[signal].rows.filter(matcher(signal, predicates));
+  }
+
+  /** The rows that match, each identity once (the copy written last), oldest written first. */
+  private select(signal: Signal, predicates: readonly Predicate[]): Row[] {
+    const matches = this.matching(signal, predicates);
+    const identity = IDENTITY_COLUMNS[signal].map((column) => columnIndex(signal, column));
+    if (identity.length === 0) return matches;
+    const latest = new Map<string, Row>();
+    for (const row of matches) latest.set(identity.map((index) => row[index]).join('\0'), row);
+    return [...latest.values()];
+  }
+
+  /** One page of rows, by time (ties in the order written), newest first unless asked otherwise. */
+  private page(signal: Signal, rows: Row[], page: ResolvedPage): { total: number; rows: Row[] } {
+    const time = columnIndex(signal, TIME_COLUMNS[signal]);
+    const sorted = rows.sort((a, b) => compareAscending(a[time] as bigint, b[time] as bigint));
+    if (page.order === 'desc') sorted.reverse();
+    return { total: sorted.length, rows: sorted.slice(page.offset, page.offset + page.perPage) };
+  }
+
+  /** Every copy, in the order written: getTrace keeps the preferred one. */
+  protected queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
+    const rows = this.matching('spans', [{ op: 'equals', column: 'trace_id', value: traceId }]);
+    return Promise.resolve(rows.map((row) => this.decode(COLUMNS.spans, row)));
+  }
+
+  /** Root spans, one copy each, the preferred one (`precedence.ts`), and the rest of the filter applied to it. */
+  protected queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
+    const copies = this.matching('spans', predicates.copies).map((row) => ({
+      traceId: row[SPAN_COPY.traceId] as string,
+      spanId: row[SPAN_COPY.spanId] as string,
+      running: row[SPAN_COPY.running] as boolean,
+      origin: row[SPAN_COPY.origin] as SpanOrigin,
+      row,
+    }));
+    const chosen = preferredCopies(copies)
+      .map((copy) => copy.row)
+      .filter(matcher('spans', predicates.chosen));
+    const { total, rows } = this.page('spans', chosen, page);
+    const summary = TRACE_SUMMARY_COLUMNS.map((column) => columnIndex('spans', column.name));
+    const input = columnIndex('spans', 'input');
+    const items = rows.map((row) =>
+      this.decodeSummary([...summary.map((index) => row[index]!), inputPreview(row[input] as string | null)]),
+    );
+    return Promise.resolve({ total, items });
+  }
+
+  protected queryRecords<S extends RecordSignal>(
+    signal: S,
+    predicates: readonly Predicate[],
+    page: ResolvedPage,
+  ): Promise<PageOf<RecordOf[S]>> {
+    const { total, rows } = this.page(signal, this.select(signal, predicates), page);
+    const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
+    return Promise.resolve({ total, items: rows.map((row) => this.decode(columns, row)) });
+  }
+
+  protected queryDistinct(
+    _operation: string,
+    signal: Signal,
+    columns: readonly string[],
+    predicates: readonly Predicate[],
+  ): Promise<unknown[][]> {
+    const indexes = columns.map((column) => columnIndex(signal, column));
+    const distinct = new Map<string, Cell[]>();
+    for (const row of this.matching(signal, predicates)) {
+      const values = indexes.map((index) => row[index]!);
+      distinct.set(JSON.stringify(values), values);
+    }
+    return Promise.resolve([...distinct.values()]);
+  }
+
+  protected queryMetricAggregate(
+    query: MetricAggregateQuery,
+    predicates: readonly Predicate[],
+  ): Promise<MetricAggregateResult> {
+    const time = columnIndex('metrics', TIME_COLUMNS.metrics);
+    const field = columnIndex('metrics', query.field ?? 'value');
+    const attributes = columnIndex('metrics', 'attributes');
+    const groupBy = query.groupBy ?? [];
+    const buckets = new Map<string, { bucket: bigint; groups: (string | null)[]; values: number[] }>();
+    for (const row of this.select('metrics', predicates)) {
+      const bucket = ((row[time] as bigint) / query.bucketSizeNano) * query.bucketSizeNano;
+      const map = groupBy.length === 0 ? {} : (JSON.parse(row[attributes] as string) as Record<string, unknown>);
+      const groups = groupBy.map((key) => (Object.hasOwn(map, key) ? JSON.stringify(map[key]) : null));
+      const key = JSON.stringify([String(bucket), groups]);
+      let entry = buckets.get(key);
+      if (!entry) buckets.set(key, (entry = { bucket, groups, values: [] }));
+      // As SQL aggregates do, an unset value counts for nothing.
+      if (row[field] !== null) entry.values.push(row[field] as number);
+    }
+    const rows: AggregateRow[] = [...buckets.values()]
+      .sort((a, b) => compareAscending(a.bucket, b.bucket) || compareGroups(a.groups, b.groups))
+      .map(({ bucket, groups, values }) => ({ bucket, groups, value: aggregate(query.aggregation, values) }));
+    return Promise.resolve(toMetricSeries(groupBy, rows));
+  }
+}
+
+/** Group values in SQL's ascending order: by text, an absent value last. */
+function compareGroups(a: readonly (string | null)[], b: readonly (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x === y) continue;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The aggregate of a bucket's values; `null` (no point) where there are none, but a count of 0. */
+function aggregate(aggregation: MetricAggregateQuery['aggregation'], values: readonly number[]): number | null {
+  if (aggregation === 'count') return values.length;
+  if (values.length === 0) return null;
+  switch (aggregation) {
+    case 'sum':
+      return values.reduce((sum, value) => sum + value, 0);
+    case 'avg':
+      return values.reduce((sum, value) => sum + value, 0) / values.length;
+    case 'min':
+      return values.reduce((min, value) => (value < min ? value : min));
+    case 'max':
+      return values.reduce((max, value) => (value > max ? value : max));
+  }
+}
