@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'bench/results/', 'node_modules/', 'test/compat/.types-*/'] },
+  { ignores: ['dist/', 'coverage/', 'bench/results/', 'test-output/', 'node_modules/', 'test/compat/.types-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -71,6 +71,8 @@ export { GRPC_LIMITS, type GrpcLimits } from './receiver/grpc/server';
 export type { TlsOptions } from './receiver/tls';
 export { ReceiverError, IngestError, GRPC_CODE, type GrpcCode } from './receiver/errors';
 export { createApiHandler, API_DEFAULTS, type ApiOptions, type ApiHandler } from './api/handler';
+export { startViewer, type ViewerOptions, type ViewerHandle } from './viewer/server';
+export { createViewerHandler, type ViewerAssetOptions } from './viewer/assets';
 export { ApiError } from './api/errors';
 export { RECORD_CODECS, codecFor, CodecError, type Codec, type CodecIssue } from './api/codec';
 export type { TraceView } from './api/schemas';

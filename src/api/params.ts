@@ -170,6 +170,7 @@ export const TRACE_PARAMS: ParamSpec = {
   ...PAGE,
   spanType: choice(SPAN_TYPES)('spanType'),
   name: text('name'),
+  nameContains: text('nameContains'),
   status: choice(STATUS_CODES)('statusCode'),
   hasError: flag('hasError'),
   tags: texts('tags'),

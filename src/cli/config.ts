@@ -119,6 +119,11 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_CORS_ORIGINS',
     help: 'comma-separated origins browsers may send from, or *',
   },
+  'viewer-dir': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_VIEWER_DIR',
+    help: "serve, view: the viewer's bundle to serve (default: the package's own dist/viewer)",
+  },
   'max-body-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_BODY_MB',
@@ -159,6 +164,7 @@ export const OPTIONS = {
   limit: { type: 'string', env: 'OTEL_BRIDGE_LIMIT', help: 'rows to show in query', default: 20 },
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
+  'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
   json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
   url: {
     type: 'string',
@@ -269,6 +275,21 @@ export function storeFrom(settings: Settings): ObservabilityStore {
   return factoryFor(settings).create(storeSettings(settings));
 }
 
+/**
+ * The store the settings name, opened over the data it already holds, for reading only (`view`); a
+ * `ConfigurationError` for a store that keeps nothing between runs.
+ */
+export function existingStoreFrom(settings: Settings): ObservabilityStore {
+  const factory = factoryFor(settings);
+  if (!factory.openExisting) {
+    const kinds = oneOf(
+      STORE_FACTORIES.filter((candidate) => candidate.openExisting !== undefined).map((candidate) => candidate.kind),
+    );
+    throw new ConfigurationError(`--store ${factory.kind} keeps nothing to view; view reads ${kinds}`);
+  }
+  return factory.openExisting(storeSettings(settings));
+}
+
 /** Where the store that the settings name keeps its data, for people. */
 export function describeStore(settings: Settings): string {
   return factoryFor(settings).describe(storeSettings(settings));
@@ -284,7 +305,8 @@ export function helpText(): string {
     'usage: otel-bridge <command> [options]',
     '',
     'commands:',
-    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API',
+    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API and the viewer',
+    '  view                     serve the viewer and a read-only API over a store, without ingest (a DuckDB file read-only)',
     '  query <what>             show stored traces | logs | scores | feedback | metrics',
     '  score                    record a score through a running server (--trace, --scorer, --value)',
     '  feedback                 record feedback through a running server (--trace, --feedback-type, --value)',

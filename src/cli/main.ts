@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
 import { startReceiver } from '../receiver/server';
+import { startViewer } from '../viewer/server';
 import { wholeNumberSetting } from '../options';
 import {
   OPTIONS,
   describeStore,
+  existingStoreFrom,
   helpText,
   limitsFrom,
   parseSettings,
@@ -52,20 +54,49 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     prices,
     limits,
     onDrop: (drop) => print(`dropped ${drop.count} ${drop.signal} (${drop.reason}): ${drop.error.message}`),
+    viewer: { assetsDirectory: settings['viewer-dir'] },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
-  // Listen for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const stopped = stopSignal();
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
-  const routes = 'OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback';
+  const routes = 'OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback; viewer: /';
   print(`otel-bridge listening on ${receiver.url} (${routes})${grpc}, store: ${describeStore(settings)}`);
   print(`${await stopped}: draining…`);
   await receiver.close();
+  await store.close();
+  print('stopped');
+}
+
+/**
+ * Listens for the stop signals; call it before saying that the server listens, since a supervisor
+ * may send one as soon as it reads that line.
+ */
+function stopSignal(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** `view`: the viewer and a read-only API over a store that nothing writes to (DuckDB opened read-only). */
+async function view(settings: Settings, print: (line: string) => void): Promise<void> {
+  const store = existingStoreFrom(settings);
+  const viewer = await startViewer({
+    store,
+    host: settings.host,
+    port: wholeNumberSetting(settings, 'port', 0),
+    authToken: settings.token,
+    assetsDirectory: settings['viewer-dir'],
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const stopped = stopSignal();
+  print(`otel-bridge viewer on ${viewer.url} (read-only: no ingest, no writes), store: ${describeStore(settings)}`);
+  print(`${await stopped}: stopping…`);
+  await viewer.close();
   await store.close();
   print('stopped');
 }
@@ -85,6 +116,7 @@ export async function run(
       return command === undefined && !settings.help ? 2 : 0;
     }
     if (command === 'serve') await serve(settings, print);
+    else if (command === 'view') await view(settings, print);
     else if (command === 'query') await runQuery(settings, rest, print);
     else if (command === 'score' || command === 'feedback') await runRecord(command, settings, print);
     else throw new ConfigurationError(`unknown command ${JSON.stringify(command)}; see otel-bridge --help`);

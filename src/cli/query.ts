@@ -54,19 +54,23 @@ function attributeText(value: AttributeValue): string {
   return String(value);
 }
 
-/** `--limit`, `--trace` and `--service` as the arguments of a list. */
-function listArgsOf(settings: Settings) {
+/** `--limit`, `--trace`, `--service` and (for traces) `--name-contains` as the arguments of a list. */
+function listArgsOf(settings: Settings, what: What) {
+  const nameContains = settings['name-contains'];
+  if (nameContains !== undefined && what !== 'traces')
+    throw new ConfigurationError('--name-contains filters traces only (text in the root span’s name)');
   return {
     perPage: wholeNumberSetting(settings, 'limit', 1) ?? OPTIONS.limit.default,
     filter: {
       ...(settings.trace ? { traceId: settings.trace } : {}),
       ...(settings.service ? { serviceName: settings.service } : {}),
+      ...(nameContains !== undefined ? { nameContains } : {}),
     },
   };
 }
 
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
-  const { perPage, filter } = listArgsOf(settings);
+  const { perPage, filter } = listArgsOf(settings, what);
   switch (what) {
     case 'traces': {
       if (settings.trace) {
@@ -147,7 +151,7 @@ async function showJson(store: ObservabilityStore, what: What, settings: Setting
     json = traceView.stringify(view);
   } else {
     const { read, codec } = LISTS[what] as (typeof LISTS)['logs'];
-    json = codec.stringify(await read(store, listArgsOf(settings)));
+    json = codec.stringify(await read(store, listArgsOf(settings, what)));
   }
   // Strings keep every int64 exact, so parsing to indent loses nothing.
   return JSON.stringify(JSON.parse(json), null, 2);

@@ -9,6 +9,7 @@ import { startHttpTransport } from './http/server';
 import { IngestCore } from './ingest';
 import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
 import { readTls, type TlsOptions } from './tls';
+import { createViewerHandler, type ViewerAssetOptions } from '../viewer/assets';
 
 /** OTLP/gRPC's standard port, where SDKs send by default; `otel-bridge serve` listens on it. */
 export const OTLP_GRPC_PORT = 4317;
@@ -58,6 +59,11 @@ export interface ReceiverOptions extends PipelineOptions {
   retryAfterSeconds?: number;
   /** How long close() waits for requests and calls in flight before cutting them off. Default 30 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * The viewer at `/` on the HTTP port (its bundle from `npm run build`), or `false` for none.
+   * Default: served, from the package's own bundle.
+   */
+  viewer?: ViewerAssetOptions | false;
 }
 
 export const RECEIVER_DEFAULTS = {
@@ -97,7 +103,7 @@ function checkPort(name: string, value: number): void {
  * protobuf or JSON, and `GET /health`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
  * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core. The HTTP
  * port also serves the HTTP API (`/api/v1/…`, `POST /v1/scores`, `POST /v1/feedback`; see
- * {@link createApiHandler}), on the same token, CORS origins and memory budget.
+ * {@link createApiHandler}), on the same token, CORS origins and memory budget, and the viewer at `/`.
  *
  * @example
  * ```ts
@@ -138,9 +144,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);
   const { authToken, corsAllowedOrigins = [], retryAfterSeconds } = settings;
   const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds });
+  const otlp = new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins });
+  const api = createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds });
   const http = await startHttpTransport(
-    new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins }),
-    createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds }),
+    settings.viewer === false ? [api] : [api, createViewerHandler(settings.viewer)],
+    (request, response) => void otlp.handle(request, response),
     settings.host,
     settings.port,
     tls,

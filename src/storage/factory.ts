@@ -38,6 +38,11 @@ export interface StoreFactory<Name extends string = string> {
   impliedBy?: NoInfer<Name>;
   /** A store, not yet initialised; a setting it cannot use is a `ConfigurationError` naming the option. */
   create(settings: StoreSettings<NoInfer<Name>>): ObservabilityStore;
+  /**
+   * The store over the data it already holds, opened for reading only (`otel-bridge view`); absent
+   * for a store that keeps nothing between runs.
+   */
+  openExisting?: (settings: StoreSettings<NoInfer<Name>>) => ObservabilityStore;
   /** Where the store keeps its data, for people: `duckdb otel-bridge.duckdb`. */
   describe(settings: StoreSettings<NoInfer<Name>>): string;
 }

@@ -121,6 +121,9 @@ function common(signal: Signal, filter: CommonFilter): Predicates {
 function traces(filter: TraceFilter): Predicate[] {
   const predicates = common('spans', filter).add({ op: 'isNull', column: 'parent_span_id' });
   predicates.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
+  if (filter.nameContains !== undefined) {
+    predicates.add({ op: 'containsIgnoreCase', column: 'name', text: filter.nameContains });
+  }
   if (filter.hasError !== undefined) predicates.add({ op: filter.hasError ? 'isNotNull' : 'isNull', column: 'error' });
   if (filter.tags !== undefined && filter.tags.length > 0) {
     predicates.add({ op: 'hasAll', column: 'tags', values: [...filter.tags] });

@@ -14,6 +14,36 @@ import type { AttributeMap, AttributeValue } from '../records/types';
  * So a plain JSON number with no fraction is always an int, and one with a fraction is always a double.
  */
 
+/** Node's `Buffer`, where there is one: the viewer decodes records with this file in the browser. */
+interface NodeBytes extends Uint8Array {
+  toString(encoding?: 'base64'): string;
+}
+const NodeBuffer = (
+  globalThis as unknown as {
+    Buffer?: {
+      from(data: ArrayBufferLike, offset: number, length: number): NodeBytes;
+      from(text: string, encoding: 'base64'): NodeBytes;
+    };
+  }
+).Buffer;
+
+/** Base64 of bytes: Buffer in Node (several times faster), `btoa` in a browser. */
+function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** Bytes of valid base64: Buffer in Node, `atob` in a browser. */
+function fromBase64(text: string): Uint8Array {
+  if (NodeBuffer) {
+    const bytes = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
 const keyCache = new Map<string, string>();
 const KEY_CACHE_LIMIT = 10_000;
 
@@ -45,8 +75,7 @@ function encodeValue(value: AttributeValue): string {
       return encodeDouble(value);
     default:
       if (value === null) return 'null';
-      if (value instanceof Uint8Array)
-        return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
+      if (value instanceof Uint8Array) return `{"$bytes":"${toBase64(value)}"}`;
       if (Array.isArray(value)) return `[${value.map(encodeValue).join(',')}]`;
       return `{"$map":${encodeTypedMap(value)}}`;
   }
@@ -88,10 +117,7 @@ function decodeTagged(object: Record<string, unknown>): AttributeValue {
     if (tag === '$int' && typeof inner === 'string' && DECIMAL_INT.test(inner)) return BigInt(inner);
     if (tag === '$double' && typeof inner === 'number') return inner;
     if (tag === '$double' && SPECIAL_DOUBLES.has(inner)) return SPECIAL_DOUBLES.get(inner)!;
-    if (tag === '$bytes' && typeof inner === 'string' && BASE64.test(inner)) {
-      const bytes = Buffer.from(inner, 'base64');
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
+    if (tag === '$bytes' && typeof inner === 'string' && BASE64.test(inner)) return fromBase64(inner);
     if (tag === '$map' && inner !== null && typeof inner === 'object' && !Array.isArray(inner))
       return reviveTypedMap(inner as Record<string, unknown>);
   }

@@ -44,7 +44,10 @@ export type CommonFilter = {
 
 export interface TraceFilter extends CommonFilter {
   spanType?: SpanType;
+  /** The root span's name, exactly. */
   name?: string;
+  /** Text anywhere in the root span's name, ignoring case. */
+  nameContains?: string;
   statusCode?: StatusCode;
   /** Only traces whose root span has (`true`) or lacks (`false`) an error. */
   hasError?: boolean;

@@ -465,6 +465,11 @@ export function describeStoreContract(
         }
         expect(await only({ filter: { spanType: 'agent_run' } })).toEqual([target.spanId]);
         expect(await only({ filter: { name: 'invoke_agent billing' } })).toEqual([target.spanId]);
+        expect(await only({ filter: { nameContains: 'AGENT BILL' } })).toEqual([target.spanId]);
+        expect(await only({ filter: { nameContains: 'ke_ag' } })).toEqual([target.spanId]);
+        // Literal text: LIKE's wildcards match only themselves.
+        expect(await only({ filter: { nameContains: 'invoke%billing' } })).toEqual([]);
+        expect(await only({ filter: { nameContains: 'invoke_agent_' } })).toEqual([]);
         expect(await only({ filter: { statusCode: 'error' } })).toEqual([target.spanId]);
         expect(await only({ filter: { hasError: true } })).toEqual([target.spanId]);
         expect(await only({ filter: { hasError: false } })).toEqual([other.spanId]);

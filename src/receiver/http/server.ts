@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ApiHandler } from '../../api/handler';
 import type { TlsFiles } from '../tls';
-import type { OtlpHttpHandler } from './handler';
 
-/** A listening OTLP/HTTP transport (with the HTTP API). */
+/** Answers a request whose path is its own and returns `true`; returns `false`, touching nothing, otherwise. */
+export type PathHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** A listening HTTP transport: OTLP/HTTP, the HTTP API and the viewer. */
 export interface HttpTransport {
   /** `http://host:port`, or `https://` with TLS. */
   readonly url: string;
@@ -24,10 +25,13 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-/** Serves OTLP/HTTP and, on the same port, the HTTP API: the API answers its own paths, OTLP the rest. */
+/**
+ * Serves HTTP on one port: each of `handlers` (the HTTP API, the viewer) answers its own paths,
+ * `fallback` (OTLP/HTTP) the rest.
+ */
 export async function startHttpTransport(
-  handler: OtlpHttpHandler,
-  api: ApiHandler,
+  handlers: readonly PathHandler[],
+  fallback: (request: IncomingMessage, response: ServerResponse) => void,
   host: string,
   port: number,
   tls: TlsFiles | null,
@@ -40,7 +44,7 @@ export async function startHttpTransport(
       active--;
       if (active === 0) idle?.();
     });
-    if (!api(request, response)) void handler.handle(request, response);
+    if (!handlers.some((handler) => handler(request, response))) fallback(request, response);
   };
   const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   const address = await listen(server, port, host);

@@ -2,7 +2,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../errors';
 import { SIGNALS } from '../../records/types';
 import { wholeNumberSetting } from '../../options';
-import { defineStoreFactory } from '../factory';
+import { defineStoreFactory, type StoreOption, type StoreSettings } from '../factory';
 import { CLICKHOUSE_DEFAULTS, ClickHouseStore } from './store';
 
 const CHDB_PREFIX = 'chdb:';
@@ -19,45 +19,52 @@ function chdbClient(path: string): ClickHouseClient {
   return createClient({ connection: connection.createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
 }
 
+const CLICKHOUSE_OPTIONS = {
+  'clickhouse-url': {
+    env: 'CLICKHOUSE_URL',
+    help: 'ClickHouse HTTP URL, or chdb:<dir> for embedded ClickHouse',
+    default: CLICKHOUSE_DEFAULTS.url,
+  },
+  'clickhouse-user': { env: 'CLICKHOUSE_USER', help: 'ClickHouse user', default: CLICKHOUSE_DEFAULTS.username },
+  'clickhouse-password': { env: 'CLICKHOUSE_PASSWORD', help: 'ClickHouse password' },
+  'clickhouse-database': {
+    env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE',
+    help: 'ClickHouse database',
+    default: CLICKHOUSE_DEFAULTS.database,
+  },
+  'retention-days': {
+    env: 'OTEL_BRIDGE_RETENTION_DAYS',
+    help: 'ClickHouse TTL for every signal, in days (default: keep forever)',
+  },
+} as const satisfies Record<string, StoreOption>;
+
+/** A ClickHouse store from its settings. */
+function clickhouseFrom(settings: StoreSettings<keyof typeof CLICKHOUSE_OPTIONS>): ClickHouseStore {
+  const retention = wholeNumberSetting(settings, 'retention-days', 1);
+  const common = {
+    database: settings['clickhouse-database'],
+    retentionDays:
+      retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
+  };
+  const url = settings['clickhouse-url'];
+  if (url?.startsWith(CHDB_PREFIX)) {
+    return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
+  }
+  return new ClickHouseStore({
+    ...common,
+    url,
+    username: settings['clickhouse-user'],
+    password: settings['clickhouse-password'],
+  });
+}
+
 /** `--store clickhouse`, chosen too when a ClickHouse URL is set: a server, or embedded chdb. */
 export const clickhouseFactory = defineStoreFactory({
   kind: 'clickhouse',
-  options: {
-    'clickhouse-url': {
-      env: 'CLICKHOUSE_URL',
-      help: 'ClickHouse HTTP URL, or chdb:<dir> for embedded ClickHouse',
-      default: CLICKHOUSE_DEFAULTS.url,
-    },
-    'clickhouse-user': { env: 'CLICKHOUSE_USER', help: 'ClickHouse user', default: CLICKHOUSE_DEFAULTS.username },
-    'clickhouse-password': { env: 'CLICKHOUSE_PASSWORD', help: 'ClickHouse password' },
-    'clickhouse-database': {
-      env: 'OTEL_BRIDGE_CLICKHOUSE_DATABASE',
-      help: 'ClickHouse database',
-      default: CLICKHOUSE_DEFAULTS.database,
-    },
-    'retention-days': {
-      env: 'OTEL_BRIDGE_RETENTION_DAYS',
-      help: 'ClickHouse TTL for every signal, in days (default: keep forever)',
-    },
-  },
+  options: CLICKHOUSE_OPTIONS,
   impliedBy: 'clickhouse-url',
-  create: (settings) => {
-    const retention = wholeNumberSetting(settings, 'retention-days', 1);
-    const common = {
-      database: settings['clickhouse-database'],
-      retentionDays:
-        retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
-    };
-    const url = settings['clickhouse-url'];
-    if (url?.startsWith(CHDB_PREFIX)) {
-      return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });
-    }
-    return new ClickHouseStore({
-      ...common,
-      url,
-      username: settings['clickhouse-user'],
-      password: settings['clickhouse-password'],
-    });
-  },
+  create: clickhouseFrom,
+  // A server is read while others write to it: view opens it as serve does, and its API writes nothing.
+  openExisting: clickhouseFrom,
   describe: (settings) => `clickhouse ${settings['clickhouse-url'] ?? CLICKHOUSE_DEFAULTS.url}`,
 });

@@ -59,6 +59,12 @@ export interface DuckDBStoreOptions {
    * 80% of the machine, so that a long-running process stays bounded.
    */
   memoryLimit?: string;
+  /**
+   * Open an existing file for reading only (DuckDB's `READ_ONLY` access mode): nothing is created
+   * or written, and other read-only processes may open the same file; a writer may not. Default
+   * `false`.
+   */
+  readOnly?: boolean;
 }
 
 export const DUCKDB_DEFAULTS = {
@@ -149,14 +155,16 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
       memory_limit: this.options.memoryLimit,
     };
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
+    const readOnly = this.options.readOnly === true;
+    if (readOnly) config.access_mode = 'READ_ONLY';
     const engine = new EngineClient();
     try {
       await engine.call({
         op: 'open',
         path: this.path,
         config,
-        statements: SCHEMA_STATEMENTS,
-        backfills: [TRACE_RANGES_BACKFILL],
+        statements: readOnly ? [] : SCHEMA_STATEMENTS,
+        backfills: readOnly ? [] : [TRACE_RANGES_BACKFILL],
       });
       const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
       let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));

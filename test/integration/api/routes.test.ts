@@ -204,6 +204,7 @@ function fixture() {
 const FREE_TEXT = new Set([
   'service',
   'name',
+  'nameContains',
   'search',
   'scorerId',
   'scorerName',
@@ -280,6 +281,11 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
       ['?userId=u-1&sessionId=s-1&threadId=t-1', { filter: { userId: 'u-1', sessionId: 's-1', threadId: 't-1' } }],
       [`?traceId=${agentTrace}`, { filter: { traceId: agentTrace } }],
       [`?name=${encodeURIComponent(root.name)}`, { filter: { name: root.name } }],
+      [
+        `?nameContains=${encodeURIComponent(root.name.slice(3, 9).toUpperCase())}`,
+        { filter: { nameContains: root.name.slice(3, 9).toUpperCase() } },
+      ],
+      ['?nameContains=no-such-text', { filter: { nameContains: 'no-such-text' } }],
       [`?from=${rfc3339(BASE_TIME + 1n)}`, { filter: { from: BASE_TIME + 1n } }],
       [`?from=${BASE_TIME}&to=${BASE_TIME + 1n}`, { filter: { from: BASE_TIME, to: BASE_TIME + 1n } }],
       ['?perPage=1&page=1&order=asc', { perPage: 1, page: 1, order: 'asc' }],

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,14 +30,22 @@ describe('the published package', () => {
 
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-  it('holds only the library, the CLI and the Collector config', () => {
+  it("holds only the library, the CLI, the viewer's bundle and the Collector config", () => {
     const paths = packed.files.map((file) => file.path);
     const misplaced = paths.filter(
       (path) =>
         !['package.json', 'README.md', 'otel-collector-config.yaml'].includes(path) &&
-        !/^dist\/src\/.+\.(js|d\.ts)$/.test(path),
+        !/^dist\/src\/.+\.(js|d\.ts)$/.test(path) &&
+        !/^dist\/viewer\/(index\.html|app-[\w-]+\.(js|css))$/.test(path),
     );
     expect(misplaced).toEqual([]);
+    // The viewer's bundle, one page, one script and one stylesheet, with its libraries inside it.
+    expect(
+      paths
+        .filter((path) => path.startsWith('dist/viewer/'))
+        .map((path) => path.replace(/-[\w-]+\./, '-*.'))
+        .sort(),
+    ).toEqual(['dist/viewer/app-*.css', 'dist/viewer/app-*.js', 'dist/viewer/index.html']);
     expect(paths).toEqual(
       expect.arrayContaining([
         'dist/src/index.js',
@@ -68,8 +76,30 @@ describe('the published package', () => {
         { cwd: project },
       );
       expect(loaded.stdout.trim().split(' ')).toEqual(
-        expect.arrayContaining(['ClickHouseStore', 'DefaultExporter', 'DuckDBStore', 'MemoryStore', 'startReceiver']),
+        expect.arrayContaining([
+          'ClickHouseStore',
+          'DefaultExporter',
+          'DuckDBStore',
+          'MemoryStore',
+          'startReceiver',
+          'startViewer',
+        ]),
       );
+      // The installed package serves its own viewer: the libraries are in the bundle, not dependencies.
+      const installed = JSON.parse(
+        readFileSync(join(project, 'node_modules', 'otel-bridge', 'package.json'), 'utf8'),
+      ) as { dependencies: Record<string, string> };
+      const libraries = ['preact', 'uplot', '@tanstack/virtual-core'];
+      expect(Object.keys(installed.dependencies).filter((name) => libraries.includes(name))).toEqual([]);
+      const page = await run(
+        process.execPath,
+        [
+          '-e',
+          "require('otel-bridge').startViewer({ store: new (require('otel-bridge').MemoryStore)(), port: 0 }).then(async (v) => { const r = await fetch(v.url); console.log(r.status, (await r.text()).includes('assets/app-')); await v.close(); })",
+        ],
+        { cwd: project },
+      );
+      expect(page.stdout.trim()).toBe('200 true');
     },
     SLOW,
   );
