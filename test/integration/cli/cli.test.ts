@@ -294,7 +294,7 @@ describe('otel-bridge command line', () => {
         directory,
       );
       expect(output()).toMatch(
-        /\(OTLP\/HTTP: \/v1\/traces \/v1\/logs \/v1\/metrics; API: \/api\/v1, \/v1\/scores, \/v1\/feedback\), store:/,
+        /\(OTLP\/HTTP: \/v1\/traces \/v1\/logs \/v1\/metrics; API: \/api\/v1, \/v1\/scores, \/v1\/feedback; viewer: \/\), store:/,
       );
       expect(output()).not.toMatch(/gRPC/);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

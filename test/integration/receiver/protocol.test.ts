@@ -230,7 +230,7 @@ describe('OTLP/HTTP receiver: the protocol', () => {
       405,
     );
     expect((await send(receiver.url, { path: '/v1/spans', headers: PROTOBUF, body: '' })).status).toBe(404);
-    expect((await send(receiver.url, { method: 'GET', path: '/' })).status).toBe(404);
+    expect((await send(receiver.url, { method: 'GET', path: '/v1/unknown' })).status).toBe(404);
   });
 
   it('answers a CORS preflight for an allowed origin, and gives other origins no CORS headers', async () => {
