@@ -413,3 +413,46 @@ export function FilterInput({
     </label>
   );
 }
+
+/** One choice of a select: a value, shown as itself unless it has a text of its own. */
+export type SelectOption = string | { value: string; text: string };
+
+/**
+ * A filter's select box. `blank`, when given, is the text of an empty first choice that means no
+ * filter ("all", "nothing").
+ */
+export function FilterSelect({
+  label,
+  name,
+  value,
+  options,
+  blank,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  options: readonly SelectOption[];
+  blank?: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label class="filter">
+      <span>{label}</span>
+      <select name={name} value={value} onChange={(event) => onChange(event.currentTarget.value)}>
+        {blank !== undefined && <option value="">{blank}</option>}
+        {options.map((option) =>
+          typeof option === 'string' ? (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ) : (
+            <option key={option.value} value={option.value}>
+              {option.text}
+            </option>
+          ),
+        )}
+      </select>
+    </label>
+  );
+}

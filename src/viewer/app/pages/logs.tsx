@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from '../../../records/types';
 import { api } from '../api';
-import { FilterInput, Loaded, Pager, RangePicker, rangeQuery, useAsync } from '../components';
+import { FilterInput, FilterSelect, Loaded, Pager, RangePicker, rangeQuery, useAsync } from '../components';
 import { localTime } from '../format';
 import { href, navigate, type Route } from '../router';
 
@@ -37,19 +37,14 @@ export function LogsPage({ route }: { route: Route }) {
       <h1>Logs</h1>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
         <FilterInput label="search" value={current.search} onApply={(search) => set({ search })} />
-        <label class="filter">
-          <span>service</span>
-          <select
-            name="service"
-            value={current.service}
-            onChange={(event) => set({ service: event.currentTarget.value })}
-          >
-            <option value="">all</option>
-            {(services.data?.services ?? []).map((name) => (
-              <option key={name}>{name}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="service"
+          name="service"
+          value={current.service}
+          options={services.data?.services ?? []}
+          blank="all"
+          onChange={(service) => set({ service })}
+        />
         <fieldset class="filter levels">
           <legend>level</legend>
           {LOG_LEVELS.map((level) => (

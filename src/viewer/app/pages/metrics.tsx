@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { api } from '../api';
-import { Chart, Failure, Loaded, RangePicker, rangeQuery, useAsync } from '../components';
+import { Chart, Failure, FilterSelect, Loaded, RangePicker, rangeQuery, useAsync } from '../components';
 import { aggregateChart, autoBucket, histogramDistribution } from '../charts';
 import { navigate, type Route } from '../router';
 
@@ -66,67 +66,48 @@ export function MetricsPage({ route }: { route: Route }) {
     <section>
       <h1>Metrics</h1>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label class="filter">
-          <span>metric</span>
-          <select
-            name="metric"
-            value={current.name}
-            onChange={(event) => set({ name: event.currentTarget.value, field: '', groupBy: '' })}
-          >
-            <option value="">choose…</option>
-            {(names.data?.metrics ?? []).map((metric) => (
-              <option key={metric.name} value={metric.name}>
-                {metric.name} ({metric.type}
-                {metric.unit ? `, ${metric.unit}` : ''})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="filter">
-          <span>aggregation</span>
-          <select
-            name="aggregation"
-            value={current.aggregation}
-            onChange={(event) => set({ aggregation: event.currentTarget.value })}
-          >
-            {AGGREGATIONS.map((item) => (
-              <option key={item}>{item}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="metric"
+          name="metric"
+          value={current.name}
+          options={(names.data?.metrics ?? []).map((metric) => ({
+            value: metric.name,
+            text: `${metric.name} (${metric.type}${metric.unit ? `, ${metric.unit}` : ''})`,
+          }))}
+          blank="choose…"
+          onChange={(name) => set({ name, field: '', groupBy: '' })}
+        />
+        <FilterSelect
+          label="aggregation"
+          name="aggregation"
+          value={current.aggregation}
+          options={AGGREGATIONS}
+          onChange={(aggregation) => set({ aggregation })}
+        />
         {isDistribution && (
-          <label class="filter">
-            <span>of</span>
-            <select name="field" value={field} onChange={(event) => set({ field: event.currentTarget.value })}>
-              {['sum', 'count', 'min', 'max'].map((item) => (
-                <option key={item}>{item}</option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="of"
+            name="field"
+            value={field}
+            options={['sum', 'count', 'min', 'max']}
+            onChange={(next) => set({ field: next })}
+          />
         )}
-        <label class="filter">
-          <span>bucket</span>
-          <select name="bucket" value={current.bucket} onChange={(event) => set({ bucket: event.currentTarget.value })}>
-            {BUCKETS.map((item) => (
-              <option key={item} value={item}>
-                {item === 'auto' ? `auto (${bucket})` : item}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="filter">
-          <span>group by</span>
-          <select
-            name="groupBy"
-            value={current.groupBy}
-            onChange={(event) => set({ groupBy: event.currentTarget.value })}
-          >
-            <option value="">nothing</option>
-            {labels.map((label) => (
-              <option key={label}>{label}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="bucket"
+          name="bucket"
+          value={current.bucket}
+          options={BUCKETS.map((item) => ({ value: item, text: item === 'auto' ? `auto (${bucket})` : item }))}
+          onChange={(next) => set({ bucket: next })}
+        />
+        <FilterSelect
+          label="group by"
+          name="groupBy"
+          value={current.groupBy}
+          options={labels}
+          blank="nothing"
+          onChange={(groupBy) => set({ groupBy })}
+        />
         <RangePicker range={current.range} from={current.from} to={current.to} onChange={(next) => set(next)} />
       </form>
       {names.error && <Failure error={names.error} />}

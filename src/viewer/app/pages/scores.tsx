@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import { SCORE_SOURCES } from '../../../records/types';
 import { api } from '../api';
-import { Chart, FilterInput, Loaded, Pager, RangePicker, rangeQuery, useAsync } from '../components';
+import { Chart, FilterInput, FilterSelect, Loaded, Pager, RangePicker, rangeQuery, useAsync } from '../components';
 import { autoBucket, scoreAverages } from '../charts';
 import { localTime } from '../format';
 import { href, navigate, type Route } from '../router';
@@ -51,15 +51,14 @@ export function ScoresPage({ route }: { route: Route }) {
       <h1>Scores</h1>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
         <FilterInput label="scorer" value={current.scorerId} onApply={(scorerId) => set({ scorerId })} />
-        <label class="filter">
-          <span>source</span>
-          <select name="source" value={current.source} onChange={(event) => set({ source: event.currentTarget.value })}>
-            <option value="">all</option>
-            {SCORE_SOURCES.map((source) => (
-              <option key={source}>{source}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="source"
+          name="source"
+          value={current.source}
+          options={SCORE_SOURCES}
+          blank="all"
+          onChange={(source) => set({ source })}
+        />
         <RangePicker range={current.range} from={current.from} to={current.to} onChange={(next) => set(next)} />
       </form>
       <section class="score-chart">

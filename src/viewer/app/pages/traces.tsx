@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { SPAN_TYPES, type SpanType } from '../../../records/types';
 import type { TraceSummary } from '../../../storage/types';
 import { api } from '../api';
-import { FilterInput, Failure, Pager, RangePicker, rangeQuery, useAsync } from '../components';
+import { FilterInput, FilterSelect, Failure, Pager, RangePicker, rangeQuery, useAsync } from '../components';
 import { duration, localTime } from '../format';
 import { href, navigate, type Route } from '../router';
 import { spanTypeColour } from '../waterfall';
@@ -114,32 +114,22 @@ export function TracesPage({ route }: { route: Route }) {
     <section>
       <h1>Traces</h1>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label class="filter">
-          <span>service</span>
-          <select
-            name="service"
-            value={filters.service}
-            onChange={(event) => set({ service: event.currentTarget.value })}
-          >
-            <option value="">all</option>
-            {(services.data?.services ?? []).map((name) => (
-              <option key={name}>{name}</option>
-            ))}
-          </select>
-        </label>
-        <label class="filter">
-          <span>span type</span>
-          <select
-            name="spanType"
-            value={filters.spanType}
-            onChange={(event) => set({ spanType: event.currentTarget.value })}
-          >
-            <option value="">all</option>
-            {SPAN_TYPES.map((type) => (
-              <option key={type}>{type}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="service"
+          name="service"
+          value={filters.service}
+          options={services.data?.services ?? []}
+          blank="all"
+          onChange={(service) => set({ service })}
+        />
+        <FilterSelect
+          label="span type"
+          name="spanType"
+          value={filters.spanType}
+          options={SPAN_TYPES}
+          blank="all"
+          onChange={(spanType) => set({ spanType })}
+        />
         <FilterInput label="name contains" value={filters.name} onApply={(name) => set({ name })} />
         <FilterInput label="user" value={filters.userId} onApply={(userId) => set({ userId })} />
         <FilterInput label="session" value={filters.sessionId} onApply={(sessionId) => set({ sessionId })} />
