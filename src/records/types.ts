@@ -167,8 +167,9 @@ export interface GenAiFields {
   reasoningTokens: number | null;
   /**
    * The span's tokens and cost sum those of model calls recorded as its own child spans (Mastra's
-   * and the AI SDK's `model_generation` over its `model_step`s). Totals skip such a span, so that
-   * no call counts twice; the span keeps its own figures for display.
+   * and the AI SDK's `model_generation` over its `model_step`s, and Mastra's `model_step` over its
+   * `model_inference`). Totals skip such a span, so that no call counts twice; the span keeps its
+   * own figures for display.
    */
   usageIncludesChildren: boolean;
   input: AttributeValue;

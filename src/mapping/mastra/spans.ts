@@ -7,7 +7,7 @@ import {
   type SpanRecord,
   type SpanType,
 } from '../../records/types';
-import { deriveMastraModelFields, sumsStepUsage } from '../agent-fields';
+import { deriveMastraModelFields, usageSumsChildren } from '../agent-fields';
 import { buildSpanRecord } from '../records';
 import { toAttributeMap, toAttributeValue } from '../values';
 import { MASTRA_SCOPE, mastraResource, text, unixNanoOf } from './context';
@@ -117,7 +117,7 @@ export function spanFromMastra(span: MastraExportedSpan, options: MastraSpanOpti
       metadata: toAttributeMap(metadata),
       input: span.input === undefined ? null : toAttributeValue(span.input),
       output: span.output === undefined ? null : toAttributeValue(span.output),
-      usageIncludesChildren: sumsStepUsage(spanType),
+      usageIncludesChildren: usageSumsChildren(spanType, 'mastra'),
       ...deriveMastraModelFields(attributes),
     },
   );
