@@ -158,7 +158,8 @@ export function mapSdkMetrics(resourceMetrics: SdkResourceMetrics, onSkipped: Sk
  *
  * @example
  * ```ts
- * const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(DELTA) });
+ * const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+ * const reader = new PeriodicExportingMetricReader({ exporter });
  * new MeterProvider({ readers: [reader] }).getMeter('app').createCounter('orders').add(1);
  * const { resourceMetrics } = await reader.collect();
  * await store.batchRecordMetrics({ metrics: metricsFromSdk(resourceMetrics) });
