@@ -342,8 +342,8 @@ export interface JsonSignalDecoder<R> {
  */
 export function decodeJsonRequest<R>(
   body: Uint8Array,
+  meter: DecodeMeter | undefined,
   decoder: JsonSignalDecoder<R>,
-  meter?: DecodeMeter,
 ): DecodeResult<R> {
   const root = parseBody(body, decoder.signal, meter);
   const collector = new RecordCollector<R>(meter);

@@ -68,61 +68,49 @@ const SEVERITY_NAMES = [
 
 /** Decodes an OTLP/JSON `ExportTraceServiceRequest`. */
 export function decodeTracesJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<SpanRecord> {
-  return decodeJsonRequest<SpanRecord>(
-    body,
-    {
-      signal: 'traces',
-      resourceGroups: ['resourceSpans', 'resource_spans'],
-      scopeGroups: ['scopeSpans', 'scope_spans'],
-      items: ['spans', 'spans'],
-      readItem(item, resource, scope, collector, location) {
-        const span = readSpan(item, resource, scope);
-        const problem = checkSpanIds(span);
-        if (problem === null) {
-          collector.expect();
-          collector.add(buildSpanRecord(span));
-        } else collector.reject(spanLabel(span.name, location()), problem);
-      },
+  return decodeJsonRequest<SpanRecord>(body, meter, {
+    signal: 'traces',
+    resourceGroups: ['resourceSpans', 'resource_spans'],
+    scopeGroups: ['scopeSpans', 'scope_spans'],
+    items: ['spans', 'spans'],
+    readItem(item, resource, scope, collector, location) {
+      const span = readSpan(item, resource, scope);
+      const problem = checkSpanIds(span);
+      if (problem === null) {
+        collector.expect();
+        collector.add(buildSpanRecord(span));
+      } else collector.reject(spanLabel(span.name, location()), problem);
     },
-    meter,
-  );
+  });
 }
 
 /** Decodes an OTLP/JSON `ExportLogsServiceRequest`. */
 export function decodeLogsJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<LogRecord> {
-  return decodeJsonRequest<LogRecord>(
-    body,
-    {
-      signal: 'logs',
-      resourceGroups: ['resourceLogs', 'resource_logs'],
-      scopeGroups: ['scopeLogs', 'scope_logs'],
-      items: ['logRecords', 'log_records'],
-      readItem(item, resource, scope, collector, location) {
-        const log = readLogRecord(item, resource, scope);
-        const problem = checkTraceContext(log);
-        if (problem === null) {
-          collector.expect();
-          collector.add(buildLogRecord(log));
-        } else collector.reject(`log record at ${location()}`, problem);
-      },
+  return decodeJsonRequest<LogRecord>(body, meter, {
+    signal: 'logs',
+    resourceGroups: ['resourceLogs', 'resource_logs'],
+    scopeGroups: ['scopeLogs', 'scope_logs'],
+    items: ['logRecords', 'log_records'],
+    readItem(item, resource, scope, collector, location) {
+      const log = readLogRecord(item, resource, scope);
+      const problem = checkTraceContext(log);
+      if (problem === null) {
+        collector.expect();
+        collector.add(buildLogRecord(log));
+      } else collector.reject(`log record at ${location()}`, problem);
     },
-    meter,
-  );
+  });
 }
 
 /** Decodes an OTLP/JSON `ExportMetricsServiceRequest`. */
 export function decodeMetricsJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<MetricRecord> {
-  return decodeJsonRequest<MetricRecord>(
-    body,
-    {
-      signal: 'metrics',
-      resourceGroups: ['resourceMetrics', 'resource_metrics'],
-      scopeGroups: ['scopeMetrics', 'scope_metrics'],
-      items: ['metrics', 'metrics'],
-      readItem: readMetric,
-    },
-    meter,
-  );
+  return decodeJsonRequest<MetricRecord>(body, meter, {
+    signal: 'metrics',
+    resourceGroups: ['resourceMetrics', 'resource_metrics'],
+    scopeGroups: ['scopeMetrics', 'scope_metrics'],
+    items: ['metrics', 'metrics'],
+    readItem: readMetric,
+  });
 }
 
 function readSpan(object: JsonObject, resource: ResourceInfo, scope: ScopeInfo): SpanData {
