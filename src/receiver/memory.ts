@@ -36,7 +36,7 @@ export const DECODED_SHARE = 0.5;
  * cannot overshoot the budget between admission and reading. The resident-set check refuses new
  * work when the whole process nears its limit, as the Collector's memory_limiter does.
  *
- * Under a memory limit, what requests decode to is bounded too: a 20 MB body of 400,000 tiny spans
+ * Under a memory limit, what requests decode to is bounded too: a 12 MB body of 400,000 tiny spans
  * decoded to 590 MB above the process's 122 MB. The decoder tells each request's
  * {@link Holding.meter} of what it is about to build, and the request is refused as soon as that no
  * longer fits in {@link DECODED_SHARE} of what the limit leaves: below its soft share, after the
