@@ -4,6 +4,7 @@ import {
   decodeMetrics,
   decodeTraces,
   OtlpDecodeError,
+  type DecodeMeter,
   type DecodeResult,
   type OtlpEncoding,
   type OtlpSignal,
@@ -35,7 +36,7 @@ export interface IngestOutcome {
 
 interface Route {
   signal: Signal;
-  decode: (body: Uint8Array, encoding: OtlpEncoding) => DecodeResult<never>;
+  decode: (body: Uint8Array, encoding: OtlpEncoding, meter: DecodeMeter) => DecodeResult<never>;
 }
 
 const ROUTES: Record<OtlpSignal, Route> = {
@@ -112,7 +113,7 @@ export class IngestCore {
       const body = await receive(held.take);
       let decoded: DecodeResult<never>;
       try {
-        decoded = route.decode(body, encoding);
+        decoded = route.decode(body, encoding, held.meter);
       } catch (error) {
         if (error instanceof OtlpDecodeError)
           throw new IngestError(GRPC_CODE.INVALID_ARGUMENT, error.message, { cause: error });

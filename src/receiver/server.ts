@@ -143,7 +143,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       `the process already uses ${mib(baseline)} MiB, too close to the ${mib(memoryLimit)} MiB memory limit; raise it`,
     );
   }
-  const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);
+  const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds, baseline);
   const { authToken, corsAllowedOrigins = [], retryAfterSeconds } = settings;
   const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds });
   const otlp = new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins });

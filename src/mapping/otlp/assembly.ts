@@ -31,9 +31,34 @@ export interface DecodeResult<R> {
   errorMessage: string;
 }
 
+/**
+ * Told what a decoder is about to build, before it builds it, so that its caller can bound the memory
+ * one request takes: a method may refuse by throwing, which ends the decoding with that error.
+ */
+export interface DecodeMeter {
+  /** `count` more records are about to be built. */
+  records(count: number): void;
+  /** `JSON.parse` is about to build `count` objects and arrays. */
+  jsonContainers(count: number): void;
+}
+
+/** Records are metered in steps, so that a request of tiny records costs its meter little. */
+export const METER_STEP = 1000;
+
 /** Collects the records of one request, and counts and names the items that could not become records. */
 export class RecordCollector<R> {
   private readonly result: DecodeResult<R> = { records: [], rejected: 0, errorMessage: '' };
+  private expected = 0;
+
+  constructor(private readonly meter?: DecodeMeter) {}
+
+  /**
+   * Tells the meter of one more record, once its item is read and kept, before it is built: every
+   * decoder calls this once per record it keeps, so that each is metered once.
+   */
+  expect(): void {
+    if (this.expected++ % METER_STEP === 0) this.meter?.records(METER_STEP);
+  }
 
   add(record: R): void {
     this.result.records.push(record);

@@ -1,5 +1,13 @@
 import type { AttributeMap, AttributeValue, ResourceInfo, ScopeInfo } from '../../records/types';
-import { MAX_VALUE_DEPTH, RecordCollector, newResource, newScope, setAttribute, type DecodeResult } from './assembly';
+import {
+  MAX_VALUE_DEPTH,
+  RecordCollector,
+  newResource,
+  newScope,
+  setAttribute,
+  type DecodeMeter,
+  type DecodeResult,
+} from './assembly';
 import type { OtlpSignal } from './errors';
 import { I64, LEN, VARINT, WireReader, tag } from './wire';
 
@@ -178,9 +186,13 @@ export interface SignalDecoder<D, R> {
  * Decodes a protobuf export request. Every Resource* and Scope* message gets one ResourceInfo or
  * ScopeInfo, shared by all of its records (stores cache encodings by identity).
  */
-export function decodeExportRequest<D, R>(body: Uint8Array, decoder: SignalDecoder<D, R>): DecodeResult<R> {
+export function decodeExportRequest<D, R>(
+  body: Uint8Array,
+  decoder: SignalDecoder<D, R>,
+  meter?: DecodeMeter,
+): DecodeResult<R> {
   const reader = new WireReader(body, decoder.signal);
-  const collector = new RecordCollector<R>();
+  const collector = new RecordCollector<R>(meter);
   const end = reader.length;
   let index = 0;
   while (reader.pos < end) {

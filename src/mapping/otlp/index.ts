@@ -1,5 +1,5 @@
 import type { LogRecord, MetricRecord, SpanRecord } from '../../records/types';
-import type { DecodeResult } from './assembly';
+import type { DecodeMeter, DecodeResult } from './assembly';
 import type { OtlpEncoding } from './errors';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './json';
 import { decodeLogsProtobuf } from './logs';
@@ -21,7 +21,7 @@ import { decodeTracesProtobuf } from './traces';
  * - Counts (`count`, `bucketCounts`, `zeroCount`) are numbers, exact up to 2^53.
  */
 
-export type { DecodeResult } from './assembly';
+export type { DecodeMeter, DecodeResult } from './assembly';
 export { OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './errors';
 
 /**
@@ -30,6 +30,7 @@ export { OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './errors';
  * @param body - the request body, after any `Content-Encoding` was undone; zero bytes (protobuf) or `{}`
  *   (JSON) is an empty request
  * @param encoding - `protobuf` for `application/x-protobuf`, `json` for `application/json`
+ * @param meter - told of the records (and JSON objects) about to be built, and may refuse them by throwing
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
  *
  * @example
@@ -39,8 +40,8 @@ export { OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './errors';
  * if (rejected > 0) console.warn(`${rejected} spans rejected: ${errorMessage}`);
  * ```
  */
-export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<SpanRecord> {
-  return encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
+export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding, meter?: DecodeMeter): DecodeResult<SpanRecord> {
+  return encoding === 'protobuf' ? decodeTracesProtobuf(body, meter) : decodeTracesJson(body, meter);
 }
 
 /**
@@ -48,6 +49,7 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeRe
  *
  * @param body - the request body, after any `Content-Encoding` was undone
  * @param encoding - `protobuf` or `json`
+ * @param meter - as for {@link decodeTraces}
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
  *
  * @example
@@ -56,8 +58,8 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeRe
  * decodeLogs(body, 'json'); // { records: [], rejected: 0, errorMessage: '' }
  * ```
  */
-export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<LogRecord> {
-  return encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
+export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding, meter?: DecodeMeter): DecodeResult<LogRecord> {
+  return encoding === 'protobuf' ? decodeLogsProtobuf(body, meter) : decodeLogsJson(body, meter);
 }
 
 /**
@@ -66,6 +68,7 @@ export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodeResu
  *
  * @param body - the request body, after any `Content-Encoding` was undone
  * @param encoding - `protobuf` or `json`
+ * @param meter - as for {@link decodeTraces}
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
  *
  * @example
@@ -79,6 +82,10 @@ export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodeResu
  * }
  * ```
  */
-export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<MetricRecord> {
-  return encoding === 'protobuf' ? decodeMetricsProtobuf(body) : decodeMetricsJson(body);
+export function decodeMetrics(
+  body: Uint8Array,
+  encoding: OtlpEncoding,
+  meter?: DecodeMeter,
+): DecodeResult<MetricRecord> {
+  return encoding === 'protobuf' ? decodeMetricsProtobuf(body, meter) : decodeMetricsJson(body, meter);
 }

@@ -1,6 +1,14 @@
 import { INT64_MAX, INT64_MIN, isInt64Number } from '../../records/primitives';
 import type { AttributeMap, AttributeValue, ResourceInfo, ScopeInfo } from '../../records/types';
-import { MAX_VALUE_DEPTH, RecordCollector, newResource, newScope, setAttribute, type DecodeResult } from './assembly';
+import {
+  MAX_VALUE_DEPTH,
+  RecordCollector,
+  newResource,
+  newScope,
+  setAttribute,
+  type DecodeMeter,
+  type DecodeResult,
+} from './assembly';
 import { OtlpDecodeError, type OtlpSignal } from './errors';
 
 /**
@@ -334,9 +342,13 @@ export interface JsonSignalDecoder<R> {
  * Decodes an OTLP/JSON export request. Every Resource* and Scope* object gets one ResourceInfo or
  * ScopeInfo, shared by all of its records.
  */
-export function decodeJsonRequest<R>(body: Uint8Array, decoder: JsonSignalDecoder<R>): DecodeResult<R> {
-  const root = parseBody(body, decoder.signal);
-  const collector = new RecordCollector<R>();
+export function decodeJsonRequest<R>(
+  body: Uint8Array,
+  meter: DecodeMeter | undefined,
+  decoder: JsonSignalDecoder<R>,
+): DecodeResult<R> {
+  const root = parseBody(body, decoder.signal, meter);
+  const collector = new RecordCollector<R>(meter);
   const [resourceGroups, resourceGroupsProto] = decoder.resourceGroups;
   const [scopeGroups, scopeGroupsProto] = decoder.scopeGroups;
   const [items, itemsProto] = decoder.items;
@@ -397,29 +409,45 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
+/** What {@link scanJson} found before `JSON.parse` runs. */
+interface JsonScan {
+  /** The offset of the first bracket that nests deeper than the limit, or -1. */
+  tooDeepAt: number;
+  /** The objects and arrays `JSON.parse` would build. */
+  containers: number;
+}
+
 /**
- * The offset of the first bracket that nests deeper than `limit`, or -1. A scan of the bytes,
- * strings skipped, in linear time and no memory: `JSON.parse` builds every level before the decoder
- * could skip it, and took 0.6–0.8 s for a 2 MB body nested a million levels deep.
+ * A scan of the bytes, strings skipped, in linear time and no memory, for what `JSON.parse` would
+ * build before the decoder could skip any of it: it took 0.6–0.8 s for a 2 MB body nested a million
+ * levels deep, and a body of many small objects parses to many times its size.
  */
-export function tooDeepAt(body: Uint8Array, limit: number): number {
+function scanJson(body: Uint8Array, limit: number): JsonScan {
   let depth = 0;
+  let containers = 0;
   for (let i = 0; i < body.length; i++) {
     const byte = body[i]!;
     if (byte === QUOTE) {
       for (i++; i < body.length && body[i] !== QUOTE; i++) if (body[i] === BACKSLASH) i++;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      if (++depth > limit) return i;
+      containers++;
+      if (++depth > limit) return { tooDeepAt: i, containers };
     } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
   }
-  return -1;
+  return { tooDeepAt: -1, containers };
 }
 
-function parseBody(body: Uint8Array, signal: OtlpSignal): JsonObject {
-  const deep = tooDeepAt(body, MAX_JSON_DEPTH);
-  if (deep >= 0) {
-    throw new OtlpDecodeError('json', signal, '', `nested deeper than ${MAX_JSON_DEPTH} levels at byte ${deep}`);
+function parseBody(body: Uint8Array, signal: OtlpSignal, meter: DecodeMeter | undefined): JsonObject {
+  const scan = scanJson(body, MAX_JSON_DEPTH);
+  if (scan.tooDeepAt >= 0) {
+    throw new OtlpDecodeError(
+      'json',
+      signal,
+      '',
+      `nested deeper than ${MAX_JSON_DEPTH} levels at byte ${scan.tooDeepAt}`,
+    );
   }
+  meter?.jsonContainers(scan.containers);
   let text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let root: unknown;

@@ -28,6 +28,7 @@ import {
   spanLabel,
   statusCodeOf,
   temporalityOf,
+  type DecodeMeter,
   type DecodeResult,
   type MetricHeader,
   type PointFields,
@@ -66,8 +67,8 @@ const SEVERITY_NAMES = [
 ];
 
 /** Decodes an OTLP/JSON `ExportTraceServiceRequest`. */
-export function decodeTracesJson(body: Uint8Array): DecodeResult<SpanRecord> {
-  return decodeJsonRequest<SpanRecord>(body, {
+export function decodeTracesJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<SpanRecord> {
+  return decodeJsonRequest<SpanRecord>(body, meter, {
     signal: 'traces',
     resourceGroups: ['resourceSpans', 'resource_spans'],
     scopeGroups: ['scopeSpans', 'scope_spans'],
@@ -75,15 +76,17 @@ export function decodeTracesJson(body: Uint8Array): DecodeResult<SpanRecord> {
     readItem(item, resource, scope, collector, location) {
       const span = readSpan(item, resource, scope);
       const problem = checkSpanIds(span);
-      if (problem === null) collector.add(buildSpanRecord(span));
-      else collector.reject(spanLabel(span.name, location()), problem);
+      if (problem === null) {
+        collector.expect();
+        collector.add(buildSpanRecord(span));
+      } else collector.reject(spanLabel(span.name, location()), problem);
     },
   });
 }
 
 /** Decodes an OTLP/JSON `ExportLogsServiceRequest`. */
-export function decodeLogsJson(body: Uint8Array): DecodeResult<LogRecord> {
-  return decodeJsonRequest<LogRecord>(body, {
+export function decodeLogsJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<LogRecord> {
+  return decodeJsonRequest<LogRecord>(body, meter, {
     signal: 'logs',
     resourceGroups: ['resourceLogs', 'resource_logs'],
     scopeGroups: ['scopeLogs', 'scope_logs'],
@@ -91,15 +94,17 @@ export function decodeLogsJson(body: Uint8Array): DecodeResult<LogRecord> {
     readItem(item, resource, scope, collector, location) {
       const log = readLogRecord(item, resource, scope);
       const problem = checkTraceContext(log);
-      if (problem === null) collector.add(buildLogRecord(log));
-      else collector.reject(`log record at ${location()}`, problem);
+      if (problem === null) {
+        collector.expect();
+        collector.add(buildLogRecord(log));
+      } else collector.reject(`log record at ${location()}`, problem);
     },
   });
 }
 
 /** Decodes an OTLP/JSON `ExportMetricsServiceRequest`. */
-export function decodeMetricsJson(body: Uint8Array): DecodeResult<MetricRecord> {
-  return decodeJsonRequest<MetricRecord>(body, {
+export function decodeMetricsJson(body: Uint8Array, meter?: DecodeMeter): DecodeResult<MetricRecord> {
+  return decodeJsonRequest<MetricRecord>(body, meter, {
     signal: 'metrics',
     resourceGroups: ['resourceMetrics', 'resource_metrics'],
     scopeGroups: ['scopeMetrics', 'scope_metrics'],
@@ -401,8 +406,10 @@ function readMetric(
             eachObject(inner, field, (pointObject, index) => {
               const point = readPoint(pointObject, type);
               const problem = checkPointIds(point);
-              if (problem === null) points.push({ stream, point });
-              else collector.reject(`data point at ${location()}.${key}.${field}[${index}]`, problem);
+              if (problem === null) {
+                collector.expect();
+                points.push({ stream, point });
+              } else collector.reject(`data point at ${location()}.${key}.${field}[${index}]`, problem);
             });
           } else if (
             (field === 'aggregationTemporality' || field === 'aggregation_temporality') &&

@@ -1,6 +1,6 @@
 import type { AttributeMap, AttributeValue, LogRecord, ResourceInfo, ScopeInfo } from '../../records/types';
 import { buildLogRecord, type LogData } from '../records';
-import { checkTraceContext, type DecodeResult } from './assembly';
+import { checkTraceContext, type DecodeMeter, type DecodeResult } from './assembly';
 import { decodeExportRequest, readAnyValue, readKeyValue, type SignalDecoder } from './common';
 import { I32, I64, LEN, VARINT, tag, type WireReader } from './wire';
 
@@ -24,16 +24,18 @@ const LOGS: SignalDecoder<LogData, LogRecord> = {
   readItem(reader, end, resource, scope, out, collector, location, index) {
     const log = readLogRecord(reader, end, resource, scope);
     const problem = checkTraceContext(log);
-    if (problem === null) out.push(log);
-    else collector.reject(`log record at ${location}.logRecords[${index}]`, problem);
+    if (problem === null) {
+      collector.expect();
+      out.push(log);
+    } else collector.reject(`log record at ${location}.logRecords[${index}]`, problem);
   },
   build: buildLogRecord,
   rebuild: buildLogRecord,
 };
 
 /** Decodes a protobuf `ExportLogsServiceRequest`. */
-export function decodeLogsProtobuf(body: Uint8Array): DecodeResult<LogRecord> {
-  return decodeExportRequest(body, LOGS);
+export function decodeLogsProtobuf(body: Uint8Array, meter?: DecodeMeter): DecodeResult<LogRecord> {
+  return decodeExportRequest(body, LOGS, meter);
 }
 
 function readLogRecord(reader: WireReader, end: number, resource: ResourceInfo, scope: ScopeInfo): LogData {

@@ -14,6 +14,7 @@ import {
   newPoint,
   newPointStream,
   temporalityOf,
+  type DecodeMeter,
   type DecodeResult,
   type MetricHeader,
   type PointFields,
@@ -108,8 +109,8 @@ const METRICS: SignalDecoder<MetricPoint, MetricRecord> = {
 };
 
 /** Decodes a protobuf `ExportMetricsServiceRequest`. */
-export function decodeMetricsProtobuf(body: Uint8Array): DecodeResult<MetricRecord> {
-  return decodeExportRequest(body, METRICS);
+export function decodeMetricsProtobuf(body: Uint8Array, meter?: DecodeMeter): DecodeResult<MetricRecord> {
+  return decodeExportRequest(body, METRICS, meter);
 }
 
 /** Where the points of one Metric message go. */
@@ -171,8 +172,10 @@ function readData(
       const point = newPoint(type);
       readPoint(reader, reader.end(end), point);
       const problem = checkPointIds(point);
-      if (problem === null) target.out.push({ header, stream, point, resource: target.resource, scope: target.scope });
-      else target.collector.reject(`data point at ${location}.dataPoints[${index}]`, problem);
+      if (problem === null) {
+        target.collector.expect();
+        target.out.push({ header, stream, point, resource: target.resource, scope: target.scope });
+      } else target.collector.reject(`data point at ${location}.dataPoints[${index}]`, problem);
       index++;
     } else if (field === DATA_AGGREGATION_TEMPORALITY && stream.temporality !== null) {
       stream.temporality = temporalityOf(reader.uint32());

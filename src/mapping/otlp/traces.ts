@@ -1,6 +1,6 @@
 import type { AttributeMap, ResourceInfo, ScopeInfo, SpanEvent, SpanLink, SpanRecord } from '../../records/types';
 import { buildSpanRecord, type SpanData } from '../records';
-import { checkSpanIds, spanKindOf, spanLabel, statusCodeOf, type DecodeResult } from './assembly';
+import { checkSpanIds, spanKindOf, spanLabel, statusCodeOf, type DecodeMeter, type DecodeResult } from './assembly';
 import { decodeExportRequest, readKeyValue, type SignalDecoder } from './common';
 import { I32, I64, LEN, VARINT, tag, type WireReader } from './wire';
 
@@ -44,16 +44,18 @@ const SPANS: SignalDecoder<SpanData, SpanRecord> = {
   readItem(reader, end, resource, scope, out, collector, location, index) {
     const span = readSpan(reader, end, resource, scope);
     const problem = checkSpanIds(span);
-    if (problem === null) out.push(span);
-    else collector.reject(spanLabel(span.name, `${location}.spans[${index}]`), problem);
+    if (problem === null) {
+      collector.expect();
+      out.push(span);
+    } else collector.reject(spanLabel(span.name, `${location}.spans[${index}]`), problem);
   },
   build: buildSpanRecord,
   rebuild: buildSpanRecord,
 };
 
 /** Decodes a protobuf `ExportTraceServiceRequest`. */
-export function decodeTracesProtobuf(body: Uint8Array): DecodeResult<SpanRecord> {
-  return decodeExportRequest(body, SPANS);
+export function decodeTracesProtobuf(body: Uint8Array, meter?: DecodeMeter): DecodeResult<SpanRecord> {
+  return decodeExportRequest(body, SPANS, meter);
 }
 
 function readSpan(reader: WireReader, end: number, resource: ResourceInfo, scope: ScopeInfo): SpanData {
