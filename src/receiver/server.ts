@@ -155,6 +155,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   if (settings.grpcPort !== undefined) checkPort('grpcPort', settings.grpcPort);
   const grpcLimits = withDefaults('grpcLimits', GRPC_LIMITS, settings.grpcLimits);
   const httpLimits = withDefaults('httpLimits', HTTP_LIMITS, settings.httpLimits);
+  if (httpLimits.headerTimeoutMs > httpLimits.requestTimeoutMs)
+    throw new ConfigurationError(
+      `httpLimits.headerTimeoutMs (--header-timeout-s), ${httpLimits.headerTimeoutMs} ms, must not exceed ` +
+        `httpLimits.requestTimeoutMs (--request-timeout-s), ${httpLimits.requestTimeoutMs} ms`,
+    );
   const reach = await checkReach(settings.host, settings);
   const tls = settings.tls ? readTls(settings.tls) : null;
   const pipeline = new StorePipeline(settings.store, settings);

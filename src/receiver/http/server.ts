@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError } from '../../errors';
 import type { TlsFiles } from '../tls';
 
 /**
@@ -62,10 +61,6 @@ export async function startHttpTransport(
   tls: TlsFiles | null,
   limits: HttpLimits = HTTP_LIMITS,
 ): Promise<HttpTransport> {
-  if (limits.headerTimeoutMs > limits.requestTimeoutMs)
-    throw new ConfigurationError(
-      `the header timeout (${limits.headerTimeoutMs} ms) must not exceed the request timeout (${limits.requestTimeoutMs} ms)`,
-    );
   let active = 0;
   let idle: (() => void) | null = null;
   const listener = (request: IncomingMessage, response: ServerResponse) => {
