@@ -150,7 +150,12 @@ describe('an open receiver on the network', () => {
 
   it('reads OTEL_BRIDGE_ALLOW_UNAUTHENTICATED as true or false, and names the variable otherwise', async () => {
     const errors: string[] = [];
-    const code = await run(['serve'], { OTEL_BRIDGE_ALLOW_UNAUTHENTICATED: 'yes' }, () => undefined, (line) => errors.push(line));
+    const code = await run(
+      ['serve'],
+      { OTEL_BRIDGE_ALLOW_UNAUTHENTICATED: 'yes' },
+      () => undefined,
+      (line) => errors.push(line),
+    );
     expect(code).toBe(1);
     expect(errors.join('\n')).toMatch(/OTEL_BRIDGE_ALLOW_UNAUTHENTICATED must be true or false, got "yes"/);
   });
