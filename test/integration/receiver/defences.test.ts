@@ -58,8 +58,8 @@ function start(command: 'serve' | 'view', args: string[], env: NodeJS.ProcessEnv
         },
       });
     };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${command} exited with ${code}: ${output}`));
