@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { run } from '../../../src/cli/main';
 import { UnauthenticatedNetworkError } from '../../../src/receiver/errors';
@@ -25,6 +26,22 @@ const CLI = join(__dirname, '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const EMPTY_TRACES = JSON.stringify({ resourceSpans: [] });
 
+/** Every child still running; a test that fails or times out leaves none behind. */
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 interface Running {
   child: ChildProcess;
   url: string;
@@ -35,10 +52,7 @@ interface Running {
 /** `otel-bridge <command>` as its own process, resolved once it listens; `--grpc-port 0` unless given. */
 function start(command: 'serve' | 'view', args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const grpc = command === 'serve' && !args.includes('--grpc-port') ? ['--grpc-port', '0'] : [];
-  const child = spawn(process.execPath, [CLI, command, '--port', '0', ...grpc, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli([command, '--port', '0', ...grpc, ...args], env);
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
@@ -69,7 +83,7 @@ function start(command: 'serve' | 'view', args: string[], env: NodeJS.ProcessEnv
 
 /** Runs a command that should fail; its exit code and what it printed. */
 function fail(command: 'serve' | 'view', args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, command, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli([command, '--port', '0', ...args]);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
