@@ -22,7 +22,7 @@ export const HTTP_LIMITS = {
 
 export type HttpLimits = { -readonly [K in keyof typeof HTTP_LIMITS]: number };
 
-/** Node checks its header and request timeouts on a timer; this often keeps them within a second. */
+/** Node checks the header and request timeouts on a timer (every 30 s by default); each second keeps them exact to it. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Answers a request whose path is its own and returns `true`; returns `false`, touching nothing, otherwise. */
