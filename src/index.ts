@@ -68,8 +68,10 @@ export {
   type ReceiverHandle,
 } from './receiver/server';
 export { GRPC_LIMITS, type GrpcLimits } from './receiver/grpc/server';
+export { HTTP_LIMITS, type HttpLimits } from './receiver/http/server';
+export type { Reach } from './receiver/access';
 export type { TlsOptions } from './receiver/tls';
-export { ReceiverError, IngestError, GRPC_CODE, type GrpcCode } from './receiver/errors';
+export { ReceiverError, IngestError, UnauthenticatedNetworkError, GRPC_CODE, type GrpcCode } from './receiver/errors';
 export { createApiHandler, API_DEFAULTS, type ApiOptions, type ApiHandler } from './api/handler';
 export { startViewer, type ViewerOptions, type ViewerHandle } from './viewer/server';
 export { createViewerHandler, type ViewerAssetOptions } from './viewer/assets';

@@ -6,6 +6,7 @@ import { wholeNumberSetting } from '../options';
 import { LIMIT_DEFAULTS, type RecordLimits } from '../pipeline/limits';
 import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
 import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
+import { HTTP_LIMITS } from '../receiver/http/server';
 import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
 import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
@@ -114,6 +115,11 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_TOKEN',
     help: 'serve: require Authorization: Bearer <token>; score, feedback: send it',
   },
+  'allow-unauthenticated': {
+    type: 'boolean',
+    env: 'OTEL_BRIDGE_ALLOW_UNAUTHENTICATED',
+    help: 'serve, view: listen on a --host other machines reach (0.0.0.0, a LAN address) without --token',
+  },
   'cors-origin': {
     type: 'string',
     env: 'OTEL_BRIDGE_CORS_ORIGINS',
@@ -135,6 +141,30 @@ export const OPTIONS = {
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
     help: 'request MiB processed at once before 429',
     default: RECEIVER_DEFAULTS.maxInFlightBytes / MiB,
+  },
+  'header-timeout-s': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_HEADER_TIMEOUT_S',
+    help: 'HTTP: seconds for a request to send its headers before 408 and a closed connection',
+    default: HTTP_LIMITS.headerTimeoutMs / 1000,
+  },
+  'request-timeout-s': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_REQUEST_TIMEOUT_S',
+    help: 'HTTP: seconds for a request to send headers and body before 408 and a closed connection',
+    default: HTTP_LIMITS.requestTimeoutMs / 1000,
+  },
+  'idle-timeout-s': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_IDLE_TIMEOUT_S',
+    help: 'HTTP: seconds a keep-alive connection may wait for its next request',
+    default: HTTP_LIMITS.idleTimeoutMs / 1000,
+  },
+  'max-connections': {
+    type: 'string',
+    env: 'OTEL_BRIDGE_MAX_CONNECTIONS',
+    help: 'connections open at once, per transport (HTTP, gRPC); more are closed on arrival',
+    default: HTTP_LIMITS.maxConnections,
   },
   // The serve process is ours alone, so it gets a whole-process memory limit.
   'memory-limit-mb': {
@@ -195,12 +225,21 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 /** The flags that take no value. */
-type Flag = 'help' | 'json';
-export type Settings = Partial<Record<Exclude<OptionName, Flag>, string>> & {
-  help: boolean;
-  json: boolean;
-  positionals: string[];
-};
+type Flag = 'help' | 'json' | 'allow-unauthenticated';
+export type Settings = Partial<Record<Exclude<OptionName, Flag>, string>> &
+  Partial<Record<Flag, boolean>> & {
+    help: boolean;
+    json: boolean;
+    positionals: string[];
+  };
+
+/** A flag's environment variable: `true` or `1` sets it; unset, empty, `false` or `0` does not. */
+function booleanFromEnv(name: string, env: NodeJS.ProcessEnv): boolean {
+  const text = name === '' ? undefined : env[name]?.trim().toLowerCase();
+  if (text === undefined || text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  throw new ConfigurationError(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+}
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
   const config: ParseArgsConfig = {
@@ -220,15 +259,14 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   } catch (error) {
     throw new ConfigurationError(error instanceof Error ? error.message : String(error));
   }
-  const settings: Settings = {
-    help: parsed.values.help === true,
-    json: parsed.values.json === true,
-    positionals: parsed.positionals,
-  };
+  const settings: Settings = { help: false, json: false, positionals: parsed.positionals };
   for (const [name, option] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
-    if (name === 'help' || name === 'json') continue;
+    if (option.type === 'boolean') {
+      settings[name as Flag] = parsed.values[name] === true || booleanFromEnv(option.env, env);
+      continue;
+    }
     const value = parsed.values[name] ?? (option.env ? env[option.env] : undefined);
-    if (typeof value === 'string' && value !== '') settings[name] = value;
+    if (typeof value === 'string' && value !== '') settings[name as Exclude<OptionName, Flag>] = value;
   }
   return settings;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigurationError, OtelBridgeError } from '../errors';
+import type { Reach } from '../receiver/access';
 import { startReceiver } from '../receiver/server';
 import { startViewer } from '../viewer/server';
 import { wholeNumberSetting } from '../options';
@@ -29,6 +30,20 @@ function tlsFrom(settings: Settings): { certFile: string; keyFile: string } | un
   return { certFile, keyFile };
 }
 
+/** A whole number of seconds setting, in milliseconds. */
+function millisecondsSetting(settings: Settings, name: 'header-timeout-s' | 'request-timeout-s' | 'idle-timeout-s') {
+  const seconds = wholeNumberSetting(settings, name, 1);
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+/** The start-up line that says who can reach the server at `where`, and whether it asks for a token. */
+function accessLine(reach: Reach, authenticated: boolean, where: string): string {
+  const who = reach === 'loopback' ? 'this machine only' : 'reachable from the network';
+  if (authenticated) return `access: bearer token required on ${where}, ${who}`;
+  if (reach === 'loopback') return `access: unauthenticated on ${where}, ${who} (set --token before opening it up)`;
+  return `access: UNAUTHENTICATED on ${where}, ${who} (--allow-unauthenticated): anyone who reaches it can write and read`;
+}
+
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {
   const grpcPort = wholeNumberSetting(settings, 'grpc-port', 0) ?? OPTIONS['grpc-port'].default;
   const tls = tlsFrom(settings);
@@ -38,6 +53,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
   const maxBodyMb = wholeNumberSetting(settings, 'max-body-mb', 1);
   const maxInFlightMb = wholeNumberSetting(settings, 'max-in-flight-mb', 1);
   const memoryLimitMb = wholeNumberSetting(settings, 'memory-limit-mb', 64);
+  const maxConnections = wholeNumberSetting(settings, 'max-connections', 1);
   const receiver = await startReceiver({
     store,
     host: settings.host,
@@ -45,6 +61,14 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
     grpcPort: grpcPort === 0 ? undefined : grpcPort,
     tls,
     authToken: settings.token,
+    allowUnauthenticated: settings['allow-unauthenticated'],
+    httpLimits: {
+      headerTimeoutMs: millisecondsSetting(settings, 'header-timeout-s'),
+      requestTimeoutMs: millisecondsSetting(settings, 'request-timeout-s'),
+      idleTimeoutMs: millisecondsSetting(settings, 'idle-timeout-s'),
+      maxConnections,
+    },
+    grpcLimits: { maxConnections },
     corsAllowedOrigins: settings['cors-origin']?.split(',').map((origin) => origin.trim()),
     maxBodyBytes: maxBodyMb === undefined ? undefined : maxBodyMb * MiB,
     maxInFlightBytes: maxInFlightMb === undefined ? undefined : maxInFlightMb * MiB,
@@ -62,6 +86,7 @@ async function serve(settings: Settings, print: (line: string) => void): Promise
   const stopped = stopSignal();
   const grpc = receiver.grpcAddress === null ? '' : ` and ${receiver.grpcAddress} (OTLP/gRPC)`;
   const routes = 'OTLP/HTTP: /v1/traces /v1/logs /v1/metrics; API: /api/v1, /v1/scores, /v1/feedback; viewer: /';
+  print(accessLine(receiver.reach, settings.token !== undefined, `${receiver.url}${grpc}`));
   print(`otel-bridge listening on ${receiver.url} (${routes})${grpc}, store: ${describeStore(settings)}`);
   print(`${await stopped}: draining…`);
   await receiver.close();
@@ -88,12 +113,14 @@ async function view(settings: Settings, print: (line: string) => void): Promise<
     host: settings.host,
     port: wholeNumberSetting(settings, 'port', 0),
     authToken: settings.token,
+    allowUnauthenticated: settings['allow-unauthenticated'],
     assetsDirectory: settings['viewer-dir'],
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
   const stopped = stopSignal();
+  print(accessLine(viewer.reach, settings.token !== undefined, viewer.url));
   print(`otel-bridge viewer on ${viewer.url} (read-only: no ingest, no writes), store: ${describeStore(settings)}`);
   print(`${await stopped}: stopping…`);
   await viewer.close();

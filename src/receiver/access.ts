@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GRPC_CODE, IngestError } from './errors';
+import { BlockList, isIP } from 'node:net';
+import { ConfigurationError } from '../errors';
+import { GRPC_CODE, IngestError, UnauthenticatedNetworkError } from './errors';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -51,4 +54,42 @@ export function applyCors(
     response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
     response.setHeader('Access-Control-Max-Age', '86400');
   }
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+// An IPv4 loopback address written as IPv6 (::ffff:127.0.0.1).
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** The addresses `host` stands for: itself for an IP address, else every address it resolves to. */
+async function addressesOf(host: string): Promise<string[]> {
+  if (isIP(host) !== 0) return [host];
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw new ConfigurationError(
+      `cannot listen on ${host}: it does not resolve (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+/** Who can reach a server: this machine alone (every address of its host is a loopback one), or the network. */
+export type Reach = 'loopback' | 'network';
+
+/**
+ * Where a server on `host` can be reached from, refusing with an {@link UnauthenticatedNetworkError}
+ * to open one to the network (`0.0.0.0`, `::`, a LAN address, a name that resolves to one) without
+ * a token, unless `allowUnauthenticated`. Checked before listening, so nothing is ever open.
+ */
+export async function checkReach(
+  host: string,
+  access: { authToken?: string | undefined; allowUnauthenticated?: boolean | undefined },
+): Promise<Reach> {
+  const addresses = await addressesOf(host);
+  const loopback = addresses.every((address) => LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'));
+  if (loopback) return 'loopback';
+  if (access.authToken === undefined && access.allowUnauthenticated !== true)
+    throw new UnauthenticatedNetworkError(host, addresses);
+  return 'network';
 }

@@ -135,3 +135,26 @@ export function toIngestError(error: unknown, retryAfterSeconds: number): Ingest
     });
   return new IngestError(GRPC_CODE.INTERNAL, error instanceof Error ? error.message : String(error), { cause: error });
 }
+
+/**
+ * `host` is reachable from other machines, and no bearer token is configured: anyone who can reach
+ * it could write and read telemetry.
+ */
+export class UnauthenticatedNetworkError extends OtelBridgeError {
+  /** The host asked for, and the addresses it stands for (one for an IP address). */
+  readonly host: string;
+  readonly addresses: readonly string[];
+
+  constructor(host: string, addresses: readonly string[]) {
+    const shown = addresses.length === 1 && addresses[0] === host ? host : `${host} (${addresses.join(', ')})`;
+    super(
+      'UNAUTHENTICATED_NETWORK',
+      `refusing to listen on ${shown} without a bearer token: it is reachable from other machines, which could ` +
+        'then write and read all telemetry. Set a token (--token or OTEL_BRIDGE_TOKEN; the authToken option), ' +
+        'or accept an open receiver on a trusted network (--allow-unauthenticated or ' +
+        'OTEL_BRIDGE_ALLOW_UNAUTHENTICATED=true; the allowUnauthenticated option)',
+    );
+    this.host = host;
+    this.addresses = addresses;
+  }
+}

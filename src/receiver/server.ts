@@ -4,8 +4,9 @@ import { definedOnly } from '../options';
 import { StorePipeline, type PipelineOptions } from '../pipeline/store-pipeline';
 import type { ObservabilityStore } from '../storage/types';
 import { GRPC_LIMITS, startGrpcTransport, type GrpcLimits, type GrpcTransport } from './grpc/server';
+import { checkReach, type Reach } from './access';
 import { OtlpHttpHandler } from './http/handler';
-import { startHttpTransport } from './http/server';
+import { HTTP_LIMITS, startHttpTransport, type HttpLimits } from './http/server';
 import { IngestCore } from './ingest';
 import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
 import { readTls, type TlsOptions } from './tls';
@@ -30,6 +31,8 @@ export interface ReceiverOptions extends PipelineOptions {
   grpcPort?: number;
   /** gRPC's stream, message-time and keepalive limits; each defaults to its value in {@link GRPC_LIMITS}. */
   grpcLimits?: Partial<GrpcLimits>;
+  /** HTTP's header, request and idle timeouts and connection cap; each defaults to its value in {@link HTTP_LIMITS}. */
+  httpLimits?: Partial<HttpLimits>;
   /** Serve both transports over TLS (HTTPS and gRPC with TLS) with this certificate and key. Default none. */
   tls?: TlsOptions;
   /**
@@ -54,6 +57,12 @@ export interface ReceiverOptions extends PipelineOptions {
    * gRPC metadata).
    */
   authToken?: string;
+  /**
+   * Listen on a host that other machines can reach (`0.0.0.0`, `::`, a LAN address) without
+   * `authToken`; otherwise the receiver refuses to start there with an `UnauthenticatedNetworkError`.
+   * Default false.
+   */
+  allowUnauthenticated?: boolean;
   /** Origins that browsers may send from; `*` for any. Default none (no CORS headers). */
   corsAllowedOrigins?: string[];
   /** `Retry-After` on 429 and 503 answers, and the `RetryInfo` delay of gRPC's. Default 1 second. */
@@ -85,6 +94,10 @@ export interface ReceiverHandle {
   /** `host:port` of OTLP/gRPC, or null when it is off. */
   readonly grpcAddress: string | null;
   readonly grpcPort: number | null;
+  /** Who can reach both transports: this machine alone, or the network (with a token, or allowed without). */
+  readonly reach: Reach;
+  /** Connections closed on arrival, per transport, because as many as their cap were open. */
+  readonly refusedConnections: { readonly http: number; readonly grpc: number };
   readonly pipeline: StorePipeline;
   /** Stops taking connections, answers what is in flight, drains the pipeline. Idempotent. */
   close(): Promise<void>;
@@ -98,6 +111,21 @@ function checkPositive(name: string, value: number): void {
 function checkPort(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 65_535)
     throw new ConfigurationError(`${name} must be an integer from 0 to 65535, got ${value}`);
+}
+
+/** `defaults`, with each limit given in `given` (checked to be positive) in its place. */
+function withDefaults<Limits extends Record<string, number>>(
+  name: string,
+  defaults: Limits,
+  given: Partial<Limits> | undefined,
+): { -readonly [K in keyof Limits]: number } {
+  const limits = { ...defaults };
+  for (const [limit, value] of Object.entries(given ?? {}) as [keyof Limits & string, number | undefined][]) {
+    if (value === undefined) continue;
+    checkPositive(`${name}.${limit}`, value);
+    limits[limit] = value as Limits[keyof Limits & string];
+  }
+  return limits;
 }
 
 /**
@@ -127,12 +155,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
   checkPositive('retryAfterSeconds', settings.retryAfterSeconds);
   checkPort('port', settings.port);
   if (settings.grpcPort !== undefined) checkPort('grpcPort', settings.grpcPort);
-  const grpcLimits: GrpcLimits = { ...GRPC_LIMITS };
-  for (const [name, value] of Object.entries(settings.grpcLimits ?? {}) as [keyof GrpcLimits, number | undefined][]) {
-    if (value === undefined) continue;
-    checkPositive(`grpcLimits.${name}`, value);
-    grpcLimits[name] = value;
-  }
+  const grpcLimits = withDefaults('grpcLimits', GRPC_LIMITS, settings.grpcLimits);
+  const httpLimits = withDefaults('httpLimits', HTTP_LIMITS, settings.httpLimits);
+  if (httpLimits.headerTimeoutMs > httpLimits.requestTimeoutMs)
+    throw new ConfigurationError(
+      `httpLimits.headerTimeoutMs (--header-timeout-s), ${httpLimits.headerTimeoutMs} ms, must not exceed ` +
+        `httpLimits.requestTimeoutMs (--request-timeout-s), ${httpLimits.requestTimeoutMs} ms`,
+    );
+  const reach = await checkReach(settings.host, settings);
   const tls = settings.tls ? readTls(settings.tls) : null;
   const pipeline = new StorePipeline(settings.store, settings);
   await pipeline.whenReady();
@@ -154,6 +184,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     settings.host,
     settings.port,
     tls,
+    httpLimits,
   );
   let grpc: GrpcTransport | null = null;
   if (settings.grpcPort !== undefined) {
@@ -181,6 +212,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     port: http.port,
     grpcAddress: grpc?.address ?? null,
     grpcPort: grpc?.port ?? null,
+    reach,
+    get refusedConnections() {
+      return { http: http.refusedConnections, grpc: grpc?.refusedConnections ?? 0 };
+    },
     pipeline,
     close: () => (closing ??= close()),
   };

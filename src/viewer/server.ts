@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiHandler } from '../api/handler';
 import { ConfigurationError } from '../errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
+import { checkReach, type Reach } from '../receiver/access';
 import { startHttpTransport } from '../receiver/http/server';
 import { RECEIVER_DEFAULTS } from '../receiver/server';
 import type { ObservabilityStore } from '../storage/types';
@@ -19,6 +20,12 @@ export interface ViewerOptions extends ViewerAssetOptions {
   port?: number;
   /** When set, the page asks for this bearer token once, and the API requires it. */
   authToken?: string;
+  /**
+   * Listen on a host that other machines can reach (`0.0.0.0`, `::`, a LAN address) without
+   * `authToken`; otherwise the viewer refuses to start there with an `UnauthenticatedNetworkError`.
+   * Default false.
+   */
+  allowUnauthenticated?: boolean;
 }
 
 /** A running viewer. */
@@ -26,6 +33,8 @@ export interface ViewerHandle {
   /** `http://host:port/`: open it in a browser. */
   readonly url: string;
   readonly port: number;
+  /** Who can reach it: this machine alone, or the network (with a token, or allowed without). */
+  readonly reach: Reach;
   /** Stops listening, and answers what is in flight first. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,6 +70,7 @@ function notFound(request: IncomingMessage, response: ServerResponse): void {
 export async function startViewer(options: ViewerOptions): Promise<ViewerHandle> {
   const host = options.host ?? RECEIVER_DEFAULTS.host;
   const port = options.port ?? RECEIVER_DEFAULTS.port;
+  const reach = await checkReach(host, options);
   const api = createApiHandler({ pipeline: options.pipeline, store: options.store, authToken: options.authToken });
   if (options.pipeline) await options.pipeline.whenReady();
   else await options.store!.init();
@@ -77,6 +87,7 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerHandle>
   return {
     url: `${http.url}/`,
     port: http.port,
+    reach,
     close: () => (closing ??= http.drain(SHUTDOWN_TIMEOUT_MS)),
   };
 }

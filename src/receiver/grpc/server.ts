@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { Duplex } from 'node:stream';
 import {
   Metadata,
@@ -38,6 +39,11 @@ export const GRPC_LIMITS = {
   /** The server pings a connection after this long, and drops it if the ping is not answered in time. */
   keepaliveTimeMs: 2 * 60_000,
   keepaliveTimeoutMs: 20_000,
+  /**
+   * Connections open at once; one more is closed as soon as it is accepted, and counted. grpc-js has
+   * no such cap, so a plain TCP server accepts the connections and hands them to grpc-js.
+   */
+  maxConnections: 1024,
 } as const;
 
 /** The gRPC transport's limits, each a number as in {@link GRPC_LIMITS}. */
@@ -58,6 +64,8 @@ export interface GrpcTransport {
   /** `host:port`, as gRPC clients are given it. */
   readonly address: string;
   readonly port: number;
+  /** Connections closed on arrival because {@link GrpcLimits.maxConnections} were open. */
+  readonly refusedConnections: number;
   /** Stops taking calls and resolves once every call in flight is answered (or cut off after `timeoutMs`). */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -174,12 +182,12 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
   };
 }
 
-function listen(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+function listen(server: NetServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, port) => {
-      if (error) reject(new ConfigurationError(`cannot listen for OTLP/gRPC on ${address}: ${error.message}`));
-      else resolve(port);
-    });
+    server.once('error', (error) =>
+      reject(new ConfigurationError(`cannot listen for OTLP/gRPC on ${host}:${port}: ${error.message}`)),
+    );
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -225,13 +233,26 @@ export async function startGrpcTransport(settings: GrpcTransportSettings): Promi
   const credentials = settings.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: settings.tls.cert, private_key: settings.tls.key }], false)
     : ServerCredentials.createInsecure();
+  // grpc-js serves (with TLS, when set) each connection the capped TCP server accepts.
+  const injector = server.createConnectionInjector(credentials);
+  const connections = createServer((socket) => injector.injectConnection(socket));
+  connections.maxConnections = limits.maxConnections;
+  let refusedConnections = 0;
+  connections.on('drop', () => refusedConnections++);
+  const port = await listen(connections, settings.host, settings.port).catch((error: unknown) => {
+    server.forceShutdown();
+    throw error;
+  });
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const port = await listen(server, `${host}:${settings.port}`, credentials);
   return {
     address: `${host}:${port}`,
     port,
+    get refusedConnections() {
+      return refusedConnections;
+    },
     drain: (timeoutMs) =>
       new Promise<void>((resolve) => {
+        connections.close();
         const timer = setTimeout(() => server.forceShutdown(), timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);

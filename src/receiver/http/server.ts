@@ -3,6 +3,28 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TlsFiles } from '../tls';
 
+/**
+ * How long an HTTP client may take, and how many may be connected at once. The timeouts follow the
+ * Collector's confighttp server defaults: `ReadHeaderTimeout` 1 min and `IdleTimeout` 1 min. Its
+ * `ReadTimeout` is none, but its `WriteTimeout` (30 s from the end of the headers) ends a request
+ * still arriving then; Node's request timeout counts from the request's first byte, hence 60 + 30 s.
+ */
+export const HTTP_LIMITS = {
+  /** A request whose headers have not all arrived this long after its first byte gets 408 and loses its connection. */
+  headerTimeoutMs: 60_000,
+  /** A request (headers and body) not received this long after its first byte gets 408 and loses its connection. */
+  requestTimeoutMs: 90_000,
+  /** A keep-alive connection without a request for this long is closed. */
+  idleTimeoutMs: 60_000,
+  /** Connections open at once; one more is closed as soon as it is accepted, and counted. */
+  maxConnections: 1024,
+} as const;
+
+export type HttpLimits = { -readonly [K in keyof typeof HTTP_LIMITS]: number };
+
+/** Node checks the header and request timeouts on a timer (every 30 s by default); each second keeps them exact to it. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 /** Answers a request whose path is its own and returns `true`; returns `false`, touching nothing, otherwise. */
 export type PathHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
 
@@ -11,6 +33,8 @@ export interface HttpTransport {
   /** `http://host:port`, or `https://` with TLS. */
   readonly url: string;
   readonly port: number;
+  /** Connections closed on arrival because {@link HttpLimits.maxConnections} were open. */
+  readonly refusedConnections: number;
   /** Stops taking connections and resolves once every request in flight is answered (or cut off after `timeoutMs`). */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -35,6 +59,7 @@ export async function startHttpTransport(
   host: string,
   port: number,
   tls: TlsFiles | null,
+  limits: HttpLimits = HTTP_LIMITS,
 ): Promise<HttpTransport> {
   let active = 0;
   let idle: (() => void) | null = null;
@@ -46,12 +71,26 @@ export async function startHttpTransport(
     });
     if (!handlers.some((handler) => handler(request, response))) fallback(request, response);
   };
-  const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
+  const timeouts = {
+    headersTimeout: limits.headerTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, limits.headerTimeoutMs),
+  };
+  const server: Server = tls
+    ? createTlsServer({ ...timeouts, cert: tls.cert, key: tls.key }, listener)
+    : createServer(timeouts, listener);
+  server.maxConnections = limits.maxConnections;
+  let refusedConnections = 0;
+  server.on('drop', () => refusedConnections++);
   const address = await listen(server, port, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
     port: address.port,
+    get refusedConnections() {
+      return refusedConnections;
+    },
     async drain(timeoutMs) {
       server.close();
       server.closeIdleConnections();
