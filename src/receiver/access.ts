@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIPv4 } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GRPC_CODE, IngestError } from './errors';
 
@@ -51,4 +52,15 @@ export function applyCors(
     response.setHeader('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, Authorization');
     response.setHeader('Access-Control-Max-Age', '86400');
   }
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** True for a peer on this machine: 127.0.0.0/8, `::1`, or an IPv4 loopback address mapped into IPv6. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const unmapped = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
+  return isIPv4(unmapped) ? LOOPBACK.check(unmapped, 'ipv4') : LOOPBACK.check(unmapped, 'ipv6');
 }

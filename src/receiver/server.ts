@@ -8,6 +8,7 @@ import { OtlpHttpHandler } from './http/handler';
 import { startHttpTransport } from './http/server';
 import { IngestCore } from './ingest';
 import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
+import { ReceiverTelemetry } from './telemetry';
 import { readTls, type TlsOptions } from './tls';
 import { createViewerHandler, type ViewerAssetOptions } from '../viewer/assets';
 
@@ -84,6 +85,8 @@ export interface ReceiverHandle {
   readonly grpcAddress: string | null;
   readonly grpcPort: number | null;
   readonly pipeline: StorePipeline;
+  /** Its metrics (served at `GET /metrics`) and its state (at `GET /health`). */
+  readonly telemetry: ReceiverTelemetry;
   /** Stops taking connections, answers what is in flight, drains the pipeline. Idempotent. */
   close(): Promise<void>;
 }
@@ -132,7 +135,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     grpcLimits[name] = value;
   }
   const tls = settings.tls ? readTls(settings.tls) : null;
-  const pipeline = new StorePipeline(settings.store, settings);
+  const pipeline = new StorePipeline(settings.store, {
+    ...settings,
+    // Writes start only once requests arrive, after `telemetry` is made.
+    onWrite: (report) => {
+      telemetry.wrote(report);
+      settings.onWrite?.(report);
+    },
+  });
   await pipeline.whenReady();
   const memoryLimit = settings.memoryLimitBytes ?? null;
   const baseline = process.memoryUsage.rss();
@@ -142,12 +152,23 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     );
   }
   const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds);
+  const telemetry = new ReceiverTelemetry({
+    pipeline,
+    memory,
+    maxInFlightBytes: settings.maxInFlightBytes,
+    memoryLimitBytes: memoryLimit,
+  });
   const { authToken, corsAllowedOrigins = [], retryAfterSeconds } = settings;
-  const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds });
-  const otlp = new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins });
+  const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds, telemetry });
+  const otlp = new OtlpHttpHandler({
+    core,
+    telemetry,
+    maxBodyBytes: settings.maxBodyBytes,
+    corsAllowedOrigins,
+  });
   const api = createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds });
   const http = await startHttpTransport(
-    settings.viewer === false ? [api] : [api, createViewerHandler(settings.viewer)],
+    [telemetry.countHttp, api, ...(settings.viewer === false ? [] : [createViewerHandler(settings.viewer)])],
     (request, response) => void otlp.handle(request, response),
     settings.host,
     settings.port,
@@ -162,6 +183,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       port: settings.grpcPort,
       tls,
       limits: grpcLimits,
+      onAnswered: (method, code) => telemetry.grpcAnswered(method, code),
     }).catch(async (error: unknown) => {
       await http.drain(0);
       throw error;
@@ -180,6 +202,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     grpcAddress: grpc?.address ?? null,
     grpcPort: grpc?.port ?? null,
     pipeline,
+    telemetry,
     close: () => (closing ??= close()),
   };
 }

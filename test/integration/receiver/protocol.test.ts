@@ -324,7 +324,7 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     const health = await send(receiver.url, { method: 'GET', path: '/health' });
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body.toString())).toMatchObject({
-      status: 'unavailable',
+      status: 'failing',
       error: expect.stringMatching(/not open/) as jest.AsymmetricMatcher,
     });
     await receiver.close();
