@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OtlpSignal } from '../mapping/otlp';
-import type { WriteReport } from '../pipeline/store-pipeline';
-import type { StorePipeline } from '../pipeline/store-pipeline';
+import type { StorePipeline, WriteReport } from '../pipeline/store-pipeline';
 import { SIGNALS, type Signal } from '../records/types';
 import { grpcCodeName, type IngestError, type RefusalReason } from './errors';
 import { SOFT_MEMORY_SHARE, type MemoryBudget } from './memory';
