@@ -325,7 +325,7 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body.toString())).toMatchObject({
       status: 'failing',
-      error: expect.stringMatching(/not open/) as jest.AsymmetricMatcher,
+      reasons: [expect.stringMatching(/^the store does not answer: .*not open/) as jest.AsymmetricMatcher],
     });
     await receiver.close();
   });
