@@ -42,6 +42,48 @@ const LIMIT_LABELS = {
   linksDropped: 'links_dropped',
 } as const;
 
+type LimitName = keyof typeof LIMIT_LABELS;
+const PRICING_SOURCES = ['library', 'override', 'reported', 'unpriced'] as const;
+
+/** One series of a metric read at scrape time: its labels and its value. */
+type Sample = [labels: Record<string, string>, value: number];
+
+/** A metric whose series are read at each scrape from counts kept elsewhere (the pipeline's). */
+interface ReadMetric {
+  name: string;
+  help: string;
+  labelNames: string[];
+  samples: () => Sample[];
+}
+
+/**
+ * Registers counters and gauges read at scrape time: the counts stay where they happen, and are
+ * never counted twice.
+ */
+function readers(registry: Registry) {
+  return {
+    counter: ({ samples, ...config }: ReadMetric): void => {
+      new Counter({
+        ...config,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [labels, value] of samples()) this.inc(labels, value);
+        },
+      });
+    },
+    gauge: ({ samples, ...config }: ReadMetric): void => {
+      new Gauge({
+        ...config,
+        registers: [registry],
+        collect() {
+          for (const [labels, value] of samples()) this.set(labels, value);
+        },
+      });
+    },
+  };
+}
+
 /**
  * Node's process metrics (`process_resident_memory_bytes` and the rest): one registry for the
  * process, made on the first scrape, since each collection keeps an event-loop monitor running for
@@ -101,82 +143,76 @@ export class ReceiverTelemetry {
       labelNames: ['signal'],
       registers,
     });
-    // Read at each scrape: reset, then set from the counts the pipeline keeps.
-    new Counter({
+    // The pipeline's `stats`, `limitStats` and `pricing.stats` are snapshots: each scrape takes new ones.
+    const decodeRejected = this.decodeRejected;
+    const read = readers(this.registry);
+    read.counter({
       name: 'otel_bridge_items_stored_total',
       help: 'Records committed to the store.',
       labelNames: ['signal'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [signal, stats] of Object.entries(pipeline.stats)) this.inc({ signal }, stats.committed);
-      },
+      samples: () => Object.entries(pipeline.stats).map(([signal, counts]) => [{ signal }, counts.committed]),
     });
-    const decodeRejected = this.decodeRejected;
-    new Counter({
+    read.counter({
       name: 'otel_bridge_items_rejected_total',
-      help: 'Records refused as a partial success: undecodable (decode) or refused by validation or the store (invalid).',
+      help: 'Records refused as a partial success: undecodable (decode), or refused by validation or the store (invalid).',
       labelNames: ['signal', 'reason'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [signal, stats] of Object.entries(pipeline.stats)) {
-          this.inc({ signal, reason: 'decode' }, decodeRejected[signal as Signal]);
-          this.inc({ signal, reason: 'invalid' }, stats.dropped.invalid);
-        }
-      },
+      samples: () =>
+        Object.entries(pipeline.stats).flatMap(([signal, counts]): Sample[] => [
+          [{ signal, reason: 'decode' }, decodeRejected[signal as Signal]],
+          [{ signal, reason: 'invalid' }, counts.dropped.invalid],
+        ]),
     });
-    new Counter({
+    read.counter({
       name: 'otel_bridge_items_dropped_total',
       help: 'Records not stored: refused for a full buffer (the client may retry) or dropped after the retries.',
       labelNames: ['signal', 'reason'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [signal, stats] of Object.entries(pipeline.stats)) {
-          this.inc({ signal, reason: 'buffer_full' }, stats.dropped.buffer_full);
-          this.inc({ signal, reason: 'write_failed' }, stats.dropped.write_failed);
-        }
-      },
+      samples: () =>
+        Object.entries(pipeline.stats).flatMap(([signal, counts]): Sample[] => [
+          [{ signal, reason: 'buffer_full' }, counts.dropped.buffer_full],
+          [{ signal, reason: 'write_failed' }, counts.dropped.write_failed],
+        ]),
     });
-    new Counter({
+    read.counter({
       name: 'otel_bridge_limits_applied_total',
-      help: 'Times a record limit applied: attributes or events or links dropped, values truncated or flattened.',
+      help: 'Times a record limit applied: attributes, events or links dropped, values truncated or flattened.',
       labelNames: ['signal', 'limit'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [signal, counts] of Object.entries(pipeline.limitStats)) {
-          for (const [name, limit] of Object.entries(LIMIT_LABELS))
-            this.inc({ signal, limit }, counts[name as keyof typeof LIMIT_LABELS]);
-        }
-      },
+      samples: () =>
+        Object.entries(pipeline.limitStats).flatMap(([signal, counts]) =>
+          Object.entries(LIMIT_LABELS).map(([name, limit]): Sample => [{ signal, limit }, counts[name as LimitName]]),
+        ),
     });
-    new Gauge({
+    read.gauge({
       name: 'otel_bridge_queue_depth',
       help: 'Records waiting for a store write, per signal.',
       labelNames: ['signal'],
-      registers,
-      collect() {
-        for (const signal of SIGNALS) this.set({ signal }, pipeline.writer(signal).bufferedCount);
-      },
+      samples: () => SIGNALS.map((signal) => [{ signal }, pipeline.writer(signal).bufferedCount]),
     });
-    new Gauge({
+    read.gauge({
       name: 'otel_bridge_store_failing',
       help: '1 while a signal’s writer retries a write the store failed (an outage), else 0.',
       labelNames: ['signal'],
-      registers,
-      collect() {
-        for (const signal of SIGNALS) this.set({ signal }, pipeline.writer(signal).isFailing ? 1 : 0);
-      },
+      samples: () => SIGNALS.map((signal) => [{ signal }, pipeline.writer(signal).isFailing ? 1 : 0]),
     });
-    new Gauge({
+    read.gauge({
       name: 'otel_bridge_request_bytes_in_flight',
       help: 'Request bytes held in the memory budget, from reading to the answer.',
-      registers,
-      collect() {
-        this.set(memory.inFlight);
+      labelNames: [],
+      samples: () => [[{}, memory.inFlight]],
+    });
+    read.counter({
+      name: 'otel_bridge_pricing_spans_total',
+      help: 'Model spans by where their cost came from: library, override, reported, or unpriced (no price known).',
+      labelNames: ['source'],
+      samples: () => {
+        const counts = pipeline.pricing.stats;
+        return PRICING_SOURCES.map((source) => [{ source }, counts[source]]);
       },
+    });
+    read.counter({
+      name: 'otel_bridge_unpriced_model_spans_total',
+      help: 'Model spans with tokens whose model (provider/model) no price table knows; the first 100 models.',
+      labelNames: ['model'],
+      samples: () => Object.entries(pipeline.pricing.stats.unpricedModels).map(([model, count]) => [{ model }, count]),
     });
     this.writeSeconds = new Histogram({
       name: 'otel_bridge_store_write_duration_seconds',
@@ -196,28 +232,6 @@ export class ReceiverTelemetry {
       help: 'Requests refused by a body, decompression or memory limit, by backpressure or by the store’s state.',
       labelNames: ['reason'],
       registers,
-    });
-    new Counter({
-      name: 'otel_bridge_pricing_spans_total',
-      help: 'Model spans by where their cost came from: library, override, reported, or unpriced (no price known).',
-      labelNames: ['source'],
-      registers,
-      collect() {
-        this.reset();
-        const stats = pipeline.pricing.stats;
-        for (const source of ['library', 'override', 'reported', 'unpriced'] as const)
-          this.inc({ source }, stats[source]);
-      },
-    });
-    new Counter({
-      name: 'otel_bridge_unpriced_model_spans_total',
-      help: 'Model spans with tokens whose model (provider/model) no price table knows; the first 100 models.',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [model, count] of Object.entries(pipeline.pricing.stats.unpricedModels)) this.inc({ model }, count);
-      },
     });
   }
 
