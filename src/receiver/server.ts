@@ -103,7 +103,7 @@ function checkPort(name: string, value: number): void {
 
 /**
  * Starts an OTLP receiver on a store: OTLP/HTTP (`POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
- * protobuf or JSON, and `GET /health`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
+ * protobuf or JSON, `GET /health` and `GET /metrics`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
  * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core. The HTTP
  * port also serves the HTTP API (`/api/v1/…`, `POST /v1/scores`, `POST /v1/feedback`; see
  * {@link createApiHandler}), on the same token, CORS origins and memory budget, and the viewer at `/`.
