@@ -6,6 +6,17 @@ import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome
 import { applyLimits, noLimitCounts, resolveLimits, type LimitCounts, type RecordLimits } from './limits';
 import { SpanPricing, type PriceOverride } from './pricing';
 
+/** One store write (a batch commit), reported once it ends. */
+export interface WriteReport {
+  signal: Signal;
+  /** Records in the batch. */
+  count: number;
+  /** How long the store took to commit (or fail) it. */
+  seconds: number;
+  /** False when the store refused or failed the batch (the writer may retry or bisect it). */
+  ok: boolean;
+}
+
 /** Options of {@link StorePipeline}: batching, buffering, retries, drop reports, strategies, prices and limits. */
 export interface PipelineOptions {
   /** Most records in one write. Default 2000: larger batches were slower in `npm run bench`, and held more memory. */
@@ -22,6 +33,8 @@ export interface PipelineOptions {
   maxRetryDelayMs?: number;
   /** Called for every group of records that is not stored, with the reason. */
   onDrop?: (report: DropReport) => void;
+  /** Called after every store write, with its time: the receiver's write-latency histogram. */
+  onWrite?: (report: WriteReport) => void;
   /** Overrides the store's preferred strategy for a signal; it must be one the store supports. */
   strategies?: Partial<Record<Exclude<Signal, 'spans'>, SignalStrategy>>;
   /** Model prices that win over the price library's. Default none. */
@@ -108,7 +121,15 @@ export class StorePipeline {
         signal,
         write: async (records) => {
           await this.whenReady();
-          await WRITE[signal](store, records);
+          const started = performance.now();
+          let ok = false;
+          try {
+            await WRITE[signal](store, records);
+            ok = true;
+          } finally {
+            const seconds = (performance.now() - started) / 1000;
+            options.onWrite?.({ signal, count: records.length, seconds, ok });
+          }
         },
         maxBatchSize: settings.maxBatchSize,
         maxBufferSize: settings.maxBufferSize,

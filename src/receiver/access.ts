@@ -62,6 +62,12 @@ LOOPBACK.addAddress('::1', 'ipv6');
 // An IPv4 loopback address written as IPv6 (::ffff:127.0.0.1).
 LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
+/** True for a peer on this machine: 127.0.0.0/8, `::1`, or an IPv4 loopback address mapped into IPv6. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined || isIP(address) === 0) return false;
+  return LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
 /** The addresses `host` stands for: itself for an IP address, else every address it resolves to. */
 async function addressesOf(host: string): Promise<string[]> {
   if (isIP(host) !== 0) return [host];
@@ -87,8 +93,7 @@ export async function checkReach(
   access: { authToken?: string | undefined; allowUnauthenticated?: boolean | undefined },
 ): Promise<Reach> {
   const addresses = await addressesOf(host);
-  const loopback = addresses.every((address) => LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'));
-  if (loopback) return 'loopback';
+  if (addresses.every(isLoopbackAddress)) return 'loopback';
   if (access.authToken === undefined && access.allowUnauthenticated !== true)
     throw new UnauthenticatedNetworkError(host, addresses);
   return 'network';

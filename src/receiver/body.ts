@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { ReceiverError } from './errors';
+import { ReceiverError, type RefusalReason } from './errors';
 
 const gunzipAsync = promisify(zlib.gunzip);
 const inflateAsync = promisify(zlib.inflate);
@@ -25,8 +25,13 @@ const RATIO_FLOOR = 1024 * 1024;
  */
 const MIN_ZSTD_WINDOW_LIMIT = 8 * 1024 * 1024;
 
-function tooLarge(limit: number, what: string): ReceiverError {
-  return new ReceiverError(413, `${what} exceeds the ${limit}-byte limit`);
+const TOO_LARGE: Record<'request body' | 'decompressed body', RefusalReason> = {
+  'request body': 'body_size',
+  'decompressed body': 'decompressed_size',
+};
+
+function tooLarge(limit: number, what: keyof typeof TOO_LARGE): ReceiverError {
+  return new ReceiverError(413, `${what} exceeds the ${limit}-byte limit`, { reason: TOO_LARGE[what] });
 }
 
 /**
@@ -75,6 +80,7 @@ function outputCap(compressed: number, limit: number): OutputCap {
       new ReceiverError(
         413,
         `decompressed body exceeds ${byRatio} bytes, ${MAX_COMPRESSION_RATIO} times its ${compressed} compressed bytes`,
+        { reason: 'compression_ratio' },
       ),
   };
 }
@@ -87,7 +93,9 @@ const CONTENT_SIZE_BYTES = [0, 2, 4, 8];
 /** No zstd block decodes to more than 128 KiB. */
 const MAX_BLOCK_BYTES = 128 * 1024;
 
-const truncated = (): ReceiverError => new ReceiverError(400, 'invalid zstd body: truncated frame');
+const invalidZstd = (problem: string): ReceiverError =>
+  new ReceiverError(400, `invalid zstd body: ${problem}`, { reason: 'invalid_compression' });
+const truncated = (): ReceiverError => invalidZstd('truncated frame');
 
 /**
  * Reads a zstd frame header at `offset` (RFC 8878, 3.1.1.1) and refuses, before anything is
@@ -121,6 +129,7 @@ function readFrameHeader(body: Buffer, offset: number, cap: OutputCap, maxWindow
     throw new ReceiverError(
       413,
       `zstd frame declares a ${window}-byte window, more than the ${maxWindow} bytes accepted`,
+      { reason: 'zstd_window' },
     );
   }
   return { blocks: position + sizeBytes, checksum: (descriptor & 0x04) !== 0 };
@@ -142,7 +151,7 @@ function* zstdPieces(body: Buffer, cap: OutputCap, maxWindow: number): Generator
       yield Math.min(offset, body.length);
       continue;
     }
-    if (magic !== ZSTD_MAGIC) throw new ReceiverError(400, `invalid zstd body: no zstd frame at byte ${offset}`);
+    if (magic !== ZSTD_MAGIC) throw invalidZstd(`no zstd frame at byte ${offset}`);
     const frame = readFrameHeader(body, offset, cap, maxWindow);
     offset = frame.blocks;
     for (let last = false; !last;) {
@@ -150,8 +159,7 @@ function* zstdPieces(body: Buffer, cap: OutputCap, maxWindow: number): Generator
       const header = body.readUIntLE(offset, 3);
       const type = (header >> 1) & 3;
       const size = header >>> 3;
-      if (type === 3 || size > MAX_BLOCK_BYTES)
-        throw new ReceiverError(400, `invalid zstd body: bad block at byte ${offset}`);
+      if (type === 3 || size > MAX_BLOCK_BYTES) throw invalidZstd(`bad block at byte ${offset}`);
       last = (header & 1) === 1;
       offset += 3 + (type === 1 ? 1 : size);
       yield Math.min(offset, body.length);
@@ -217,7 +225,7 @@ function decompressionError(error: unknown, encoding: string, cap: OutputCap): R
   const code = (error as { code?: string }).code;
   if (code === 'ERR_BUFFER_TOO_LARGE') return cap.refusal();
   const message = error instanceof Error ? error.message : String(error);
-  return new ReceiverError(400, `invalid ${encoding} body: ${message}`);
+  return new ReceiverError(400, `invalid ${encoding} body: ${message}`, { reason: 'invalid_compression' });
 }
 
 /**
@@ -252,6 +260,7 @@ export async function decompress(body: Buffer, encoding: string, limit: number):
         throw new ReceiverError(
           415,
           `unsupported Content-Encoding ${JSON.stringify(encoding)}; use one of ${SUPPORTED_ENCODINGS.join(', ')}`,
+          { reason: 'unsupported_encoding' },
         );
     }
   } catch (error) {

@@ -26,6 +26,9 @@ export type GrpcCode = (typeof GRPC_CODE)[keyof typeof GRPC_CODE];
 
 const CODE_NAMES = new Map<number, string>(Object.entries(GRPC_CODE).map(([name, code]) => [code, name]));
 
+/** A gRPC status code's name, such as `RESOURCE_EXHAUSTED`; the number for one gRPC does not define. */
+export const grpcCodeName = (code: number): string => CODE_NAMES.get(code) ?? String(code);
+
 /**
  * The HTTP status for a gRPC code, as the Collector's OTLP/HTTP receiver maps them: the retryable
  * codes become 503 (429 for RESOURCE_EXHAUSTED), the permanent ones 400, 401, 403 or 404, the rest 500.
@@ -54,11 +57,30 @@ export function httpStatusOf(code: number): number {
   }
 }
 
+/**
+ * Why a request was refused by a limit, by backpressure or by the store's state: the `reason` label of
+ * `otel_bridge_requests_refused_total` on `/metrics`. Other refusals (a bad body, a missing token)
+ * show only in the status of `otel_bridge_requests_total`.
+ */
+export type RefusalReason =
+  | 'body_size'
+  | 'decompressed_size'
+  | 'compression_ratio'
+  | 'zstd_window'
+  | 'invalid_compression'
+  | 'unsupported_encoding'
+  | 'in_flight_bytes'
+  | 'memory_limit'
+  | 'buffer_full'
+  | 'store_failing'
+  | 'store_unavailable';
+
 export interface IngestErrorOptions {
   /** How long the client should wait before it tries again; set only on answers a client should retry. */
   retryAfterSeconds?: number;
   /** An HTTP status more precise than the code's (413 for a body over the limit). */
   httpStatus?: number;
+  reason?: RefusalReason;
   cause?: unknown;
 }
 
@@ -72,12 +94,15 @@ export class IngestError extends OtelBridgeError {
   readonly retryAfterSeconds: number | null;
   /** The HTTP status this error is answered with. */
   readonly httpStatus: number;
+  /** Set when a limit, backpressure or the store's state refused the request. */
+  readonly reason: RefusalReason | null;
 
   constructor(grpcCode: GrpcCode, message: string, options: IngestErrorOptions = {}, code?: string) {
     super(code ?? CODE_NAMES.get(grpcCode) ?? 'UNKNOWN', message, { cause: options.cause });
     this.grpcCode = grpcCode;
     this.retryAfterSeconds = options.retryAfterSeconds ?? null;
     this.httpStatus = options.httpStatus ?? httpStatusOf(grpcCode);
+    this.reason = options.reason ?? null;
   }
 }
 
@@ -100,7 +125,7 @@ const GRPC_BY_STATUS: Record<number, GrpcCode> = {
 export class ReceiverError extends IngestError {
   readonly status: number;
 
-  constructor(status: number, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(status: number, message: string, options: Omit<IngestErrorOptions, 'httpStatus'> = {}) {
     super(GRPC_BY_STATUS[status] ?? GRPC_CODE.INTERNAL, message, { ...options, httpStatus: status }, `HTTP_${status}`);
     this.status = status;
   }
@@ -115,7 +140,11 @@ export function toIngestError(error: unknown, retryAfterSeconds: number): Ingest
   if (error instanceof IngestError) return error;
   // Even a request larger than the whole buffer fits once the buffer is empty: always worth a retry.
   if (error instanceof BufferFullError)
-    return new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, { retryAfterSeconds, cause: error });
+    return new IngestError(GRPC_CODE.RESOURCE_EXHAUSTED, error.message, {
+      retryAfterSeconds,
+      reason: 'buffer_full',
+      cause: error,
+    });
   if (error instanceof WriterShutdownError)
     return new IngestError(GRPC_CODE.UNAVAILABLE, 'the receiver is shutting down', { retryAfterSeconds, cause: error });
   if (error instanceof WriteDroppedError) {
@@ -124,6 +153,7 @@ export function toIngestError(error: unknown, retryAfterSeconds: number): Ingest
       ? new IngestError(GRPC_CODE.INTERNAL, error.message, { cause: error })
       : new IngestError(GRPC_CODE.UNAVAILABLE, `storage is unavailable: ${error.message}`, {
           retryAfterSeconds,
+          reason: 'store_unavailable',
           cause: error,
         });
   }

@@ -14,6 +14,7 @@ import type { LogRecord, Signal } from '../records/types';
 import { BearerToken } from './access';
 import { GRPC_CODE, IngestError, toIngestError } from './errors';
 import type { Holding, MemoryBudget } from './memory';
+import type { ReceiverTelemetry } from './telemetry';
 
 export interface IngestSettings {
   pipeline: StorePipeline;
@@ -22,6 +23,8 @@ export interface IngestSettings {
   authToken: string | null;
   /** The retry delay given with every refusal a client should retry. */
   retryAfterSeconds: number;
+  /** Counts what is received and refused, for `/metrics`. */
+  telemetry: ReceiverTelemetry;
 }
 
 /** What became of an accepted export request: OTLP's partial success. */
@@ -61,9 +64,14 @@ export class IngestCore {
     this.token = new BearerToken(settings.authToken);
   }
 
-  /** What any failure means for the client, as an {@link IngestError} with this receiver's retry delay. */
+  /**
+   * What any failure means for the client, as an {@link IngestError} with this receiver's retry
+   * delay. A transport calls it once for each refusal it answers, which is where refusals are counted.
+   */
   refusal(error: unknown): IngestError {
-    return toIngestError(error, this.settings.retryAfterSeconds);
+    const refusal = toIngestError(error, this.settings.retryAfterSeconds);
+    this.settings.telemetry.refused(refusal);
+    return refusal;
   }
 
   /** Refuses with UNAUTHENTICATED unless `authorization` is `Bearer <token>` (when a token is set). */
@@ -80,6 +88,7 @@ export class IngestCore {
     if (this.settings.pipeline.writer(ROUTES[signal].signal).isFailing) {
       throw new IngestError(GRPC_CODE.UNAVAILABLE, 'storage is failing; retrying earlier writes', {
         retryAfterSeconds: this.settings.retryAfterSeconds,
+        reason: 'store_failing',
       });
     }
   }
@@ -119,6 +128,7 @@ export class IngestCore {
           throw new IngestError(GRPC_CODE.INVALID_ARGUMENT, error.message, { cause: error });
         throw error;
       }
+      this.settings.telemetry.decoded(signal, decoded.records.length, decoded.rejected);
       const [outcome] = await Promise.all([
         pipeline.submit(route.signal, decoded.records),
         signal === 'logs' ? this.submitEvaluationScores(decoded.records) : null,
@@ -135,7 +145,8 @@ export class IngestCore {
           .join('; '),
       };
     } catch (error) {
-      throw this.refusal(error);
+      // Counted by the transport, as it answers.
+      throw toIngestError(error, this.settings.retryAfterSeconds);
     } finally {
       held.release();
     }

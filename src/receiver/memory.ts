@@ -79,6 +79,7 @@ export class MemoryBudget {
         `memory limit: the process uses ${mib(rss)} MiB, over ${SOFT_MEMORY_SHARE * 100}% of its ${limit}`,
         {
           retryAfterSeconds: this.retryAfterSeconds,
+          reason: 'memory_limit',
         },
       );
     }
@@ -92,6 +93,7 @@ export class MemoryBudget {
         `${mib(this.used)} MiB of requests are already being processed (limit ${mib(this.maxInFlightBytes)} MiB)`,
         {
           retryAfterSeconds: this.retryAfterSeconds,
+          reason: 'in_flight_bytes',
         },
       );
     }

@@ -9,6 +9,7 @@ import { OtlpHttpHandler } from './http/handler';
 import { HTTP_LIMITS, startHttpTransport, type HttpLimits } from './http/server';
 import { IngestCore } from './ingest';
 import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
+import { ReceiverTelemetry } from './telemetry';
 import { readTls, type TlsOptions } from './tls';
 import { createViewerHandler, type ViewerAssetOptions } from '../viewer/assets';
 
@@ -99,6 +100,8 @@ export interface ReceiverHandle {
   /** Connections closed on arrival, per transport, because as many as their cap were open. */
   readonly refusedConnections: { readonly http: number; readonly grpc: number };
   readonly pipeline: StorePipeline;
+  /** Its metrics (served at `GET /metrics`) and its state (at `GET /health`). */
+  readonly telemetry: ReceiverTelemetry;
   /** Stops taking connections, answers what is in flight, drains the pipeline. Idempotent. */
   close(): Promise<void>;
 }
@@ -130,7 +133,7 @@ function withDefaults<Limits extends Record<string, number>>(
 
 /**
  * Starts an OTLP receiver on a store: OTLP/HTTP (`POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
- * protobuf or JSON, and `GET /health`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
+ * protobuf or JSON, `GET /health` and `GET /metrics`) and, with `grpcPort`, OTLP/gRPC (the `TraceService`,
  * `LogsService` and `MetricsService` `Export` methods). Both go through one ingest core. The HTTP
  * port also serves the HTTP API (`/api/v1/…`, `POST /v1/scores`, `POST /v1/feedback`; see
  * {@link createApiHandler}), on the same token, CORS origins and memory budget, and the viewer at `/`.
@@ -164,7 +167,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     );
   const reach = await checkReach(settings.host, settings);
   const tls = settings.tls ? readTls(settings.tls) : null;
-  const pipeline = new StorePipeline(settings.store, settings);
+  const pipeline = new StorePipeline(settings.store, {
+    ...settings,
+    // Writes start only once requests arrive, after `telemetry` is made.
+    onWrite: (report) => {
+      telemetry.wrote(report);
+      settings.onWrite?.(report);
+    },
+  });
   await pipeline.whenReady();
   const memoryLimit = settings.memoryLimitBytes ?? null;
   const baseline = process.memoryUsage.rss();
@@ -174,12 +184,23 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     );
   }
   const memory = new MemoryBudget(settings.maxInFlightBytes, memoryLimit, settings.retryAfterSeconds, baseline);
+  const telemetry = new ReceiverTelemetry({
+    pipeline,
+    memory,
+    maxInFlightBytes: settings.maxInFlightBytes,
+    memoryLimitBytes: memoryLimit,
+  });
   const { authToken, corsAllowedOrigins = [], retryAfterSeconds } = settings;
-  const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds });
-  const otlp = new OtlpHttpHandler({ core, pipeline, maxBodyBytes: settings.maxBodyBytes, corsAllowedOrigins });
+  const core = new IngestCore({ pipeline, memory, authToken: authToken ?? null, retryAfterSeconds, telemetry });
+  const otlp = new OtlpHttpHandler({
+    core,
+    telemetry,
+    maxBodyBytes: settings.maxBodyBytes,
+    corsAllowedOrigins,
+  });
   const api = createApiHandler({ pipeline, memory, authToken, corsAllowedOrigins, retryAfterSeconds });
   const http = await startHttpTransport(
-    settings.viewer === false ? [api] : [api, createViewerHandler(settings.viewer)],
+    [telemetry.countHttp, api, ...(settings.viewer === false ? [] : [createViewerHandler(settings.viewer)])],
     (request, response) => void otlp.handle(request, response),
     settings.host,
     settings.port,
@@ -195,6 +216,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       port: settings.grpcPort,
       tls,
       limits: grpcLimits,
+      onAnswered: (method, code) => telemetry.grpcAnswered(method, code),
     }).catch(async (error: unknown) => {
       await http.drain(0);
       throw error;
@@ -217,6 +239,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
       return { http: http.refusedConnections, grpc: grpc?.refusedConnections ?? 0 };
     },
     pipeline,
+    telemetry,
     close: () => (closing ??= close()),
   };
 }

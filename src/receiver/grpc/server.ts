@@ -57,6 +57,8 @@ export interface GrpcTransportSettings {
   port: number;
   tls: TlsFiles | null;
   limits: GrpcLimits;
+  /** Told of every call's status as it is answered (or `CANCELLED`), for `/metrics`. */
+  onAnswered: (method: string, code: number) => void;
 }
 
 /** A listening OTLP/gRPC transport. */
@@ -104,7 +106,11 @@ function streamOf(call: ServerInterceptingCallInterface): Duplex {
  * until the call is answered, and refuses it once they do not fit. Ends a call whose message
  * does not arrive in time, or whose stream ends before a whole message.
  */
-function admission(core: IngestCore, messageTimeoutMs: number): ServerInterceptor {
+function admission(
+  core: IngestCore,
+  messageTimeoutMs: number,
+  onAnswered: GrpcTransportSettings['onAnswered'],
+): ServerInterceptor {
   const signals = new Map(Object.entries(SERVICES).map(([signal, name]) => [`/${name}/Export`, signal as OtlpSignal]));
   return (method, call) => {
     const signal = signals.get(method.path);
@@ -113,7 +119,8 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
     let answered = false;
     let received = false;
     let timer: NodeJS.Timeout | null = null;
-    const settle = () => {
+    const settle = (code: number) => {
+      if (!answered) onAnswered(signal ? method.path : 'other', code);
       answered = true;
       if (timer !== null) clearTimeout(timer);
       held.release();
@@ -121,7 +128,7 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
     /** Answers the call ourselves; its stream stays paused, so the client's further bytes wait in HTTP/2 flow control. */
     const refuse = (status: { code: number; details: string; metadata?: Metadata }) => {
       if (answered) return;
-      settle();
+      settle(status.code);
       stream.pause();
       call.sendStatus(status);
     };
@@ -172,10 +179,10 @@ function admission(core: IngestCore, messageTimeoutMs: number): ServerIntercepto
               details: 'the request stream ended before a whole message arrived',
             });
           },
-          onCancel: settle,
+          onCancel: () => settle(GRPC_CODE.CANCELLED),
         }),
       sendStatus: (status, proceed) => {
-        settle();
+        settle(status.code);
         proceed(status);
       },
     });
@@ -203,7 +210,7 @@ export async function startGrpcTransport(settings: GrpcTransportSettings): Promi
     'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
     'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
     'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
-    interceptors: [admission(core, limits.messageTimeoutMs)],
+    interceptors: [admission(core, limits.messageTimeoutMs, settings.onAnswered)],
   });
   for (const [signal, name] of Object.entries(SERVICES) as [OtlpSignal, string][]) {
     const definition: ServiceDefinition = {

@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OtlpEncoding, OtlpSignal } from '../../mapping/otlp';
-import type { StorePipeline } from '../../pipeline/store-pipeline';
-import { applyCors } from '../access';
+import { applyCors, isLoopbackAddress } from '../access';
 import { receiveBody } from '../body';
 import { ReceiverError } from '../errors';
 import type { IngestCore } from '../ingest';
 import { CONTENT_TYPES, exportResponse, statusResponse } from '../responses';
+import type { ReceiverTelemetry } from '../telemetry';
 
 export interface HttpHandlerSettings {
   core: IngestCore;
-  pipeline: StorePipeline;
+  telemetry: ReceiverTelemetry;
   maxBodyBytes: number;
   corsAllowedOrigins: readonly string[];
 }
@@ -43,6 +43,7 @@ export class OtlpHttpHandler {
     const encoding = encodingOf(request.headers['content-type']) ?? 'json';
     try {
       if (path === '/health') return await this.health(request, response);
+      if (path === '/metrics') return await this.metrics(request, response);
       const signal = ROUTES[path];
       if (!signal)
         throw new ReceiverError(
@@ -55,12 +56,7 @@ export class OtlpHttpHandler {
         response.setHeader('Allow', 'POST, OPTIONS');
         throw new ReceiverError(405, `method ${request.method} is not allowed on ${path}; use POST`);
       }
-      try {
-        this.settings.core.authenticate(request.headers.authorization);
-      } catch (error) {
-        response.setHeader('WWW-Authenticate', 'Bearer');
-        throw error;
-      }
+      this.authenticate(request, response);
       if (encodingOf(request.headers['content-type']) === null) {
         throw new ReceiverError(
           415,
@@ -89,29 +85,36 @@ export class OtlpHttpHandler {
     this.send(response, 200, encoding, exportResponse(signal, encoding, outcome.rejected, outcome.errorMessage));
   }
 
-  private async health(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, HEAD');
-      throw new ReceiverError(405, `method ${request.method} is not allowed on /health; use GET`);
-    }
-    const { pipeline } = this.settings;
-    const signals = Object.fromEntries(
-      (['spans', 'logs', 'metrics'] as const).map((signal) => {
-        const writer = pipeline.writer(signal);
-        return [signal, { buffered: writer.bufferedCount, failing: writer.isFailing }];
-      }),
-    );
+  private authenticate(request: IncomingMessage, response: ServerResponse): void {
     try {
-      await pipeline.store.ping();
-      this.sendJson(response, 200, { status: 'ok', store: pipeline.store.kind, signals });
+      this.settings.core.authenticate(request.headers.authorization);
     } catch (error) {
-      this.sendJson(response, 503, {
-        status: 'unavailable',
-        store: pipeline.store.kind,
-        error: error instanceof Error ? error.message : String(error),
-        signals,
-      });
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      throw error;
     }
+  }
+
+  private allowGet(request: IncomingMessage, response: ServerResponse, path: string): void {
+    if (request.method === 'GET' || request.method === 'HEAD') return;
+    response.setHeader('Allow', 'GET, HEAD');
+    throw new ReceiverError(405, `method ${request.method} is not allowed on ${path}; use GET`);
+  }
+
+  /** The receiver's state, for load balancers: 200 while it takes data (`ok` or `degraded`), 503 while `failing`. */
+  private async health(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.allowGet(request, response, '/health');
+    const report = await this.settings.telemetry.health();
+    this.sendJson(response, report.status === 'failing' ? 503 : 200, report);
+  }
+
+  /** Prometheus metrics: a peer on this machine reads them freely, any other needs the token (when one is set). */
+  private async metrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.allowGet(request, response, '/metrics');
+    if (!isLoopbackAddress(request.socket.remoteAddress)) this.authenticate(request, response);
+    const { telemetry } = this.settings;
+    const text = await telemetry.metrics();
+    response.writeHead(200, { 'Content-Type': telemetry.contentType });
+    response.end(text);
   }
 
   private sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -324,8 +324,8 @@ describe('OTLP/HTTP receiver: lifecycle', () => {
     const health = await send(receiver.url, { method: 'GET', path: '/health' });
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body.toString())).toMatchObject({
-      status: 'unavailable',
-      error: expect.stringMatching(/not open/) as jest.AsymmetricMatcher,
+      status: 'failing',
+      reasons: [expect.stringMatching(/^the store does not answer: .*not open/) as jest.AsymmetricMatcher],
     });
     await receiver.close();
   });
