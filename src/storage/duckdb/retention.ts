@@ -172,9 +172,11 @@ export class RetentionJob {
 
   /**
    * Deletes the oldest records across signals, by time, until the live blocks fit under the cap.
-   * DuckDB frees blocks by whole row groups (122,880 rows), so a round may free nothing and the next
-   * deletes more. A checkpoint that ingest held back frees nothing either: then the run stops, so
-   * that it never deletes more on a measurement that the deletes so far have not yet changed.
+   * DuckDB frees blocks by row groups (122,880 rows), and the blocks of a row group it rewrote only
+   * at the next checkpoint that changes something, so a round may free nothing and the next frees
+   * both: the cap may drop more than the excess. A run takes at most {@link MAX_CAP_ROUNDS} rounds;
+   * a cap below what DuckDB's own blocks take (a few MiB) cannot be met. A checkpoint that ingest held back frees nothing either: then the run
+   * stops, so that it never deletes more on a measurement that its deletes have not changed yet.
    */
   private async enforceCap(maxBytes: number): Promise<void> {
     const times = RETAINED_TABLES.filter((table) => table.holdsRecords)
@@ -190,7 +192,10 @@ export class RetentionJob {
       ];
       if (newestDropped === null) return;
       for (const table of RETAINED_TABLES) await this.deleteBefore(table, newestDropped + 1n, 'evicted');
-      if (!(await this.checkpoint())) return;
+      if (!(await this.checkpoint())) {
+        this.counters.usedBytes = await this.usedBytes();
+        return;
+      }
     }
   }
 
