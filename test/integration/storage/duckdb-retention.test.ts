@@ -32,7 +32,7 @@ async function readFile(path: string, sql: string): Promise<unknown[][]> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
-    return (await connection.runAndReadAll(sql)).getRowsJS() as unknown[][];
+    return (await connection.runAndReadAll(sql)).getRowsJS();
   } finally {
     connection.closeSync();
     instance.closeSync();
