@@ -1,8 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConfigurationError } from '../../errors';
-import { SIGNALS } from '../../records/types';
-import { wholeNumberSetting } from '../../options';
 import { defineStoreFactory, type StoreOption, type StoreSettings } from '../factory';
+import { RETENTION_DAYS_OPTION, retentionDaysFrom } from '../retention';
 import { CLICKHOUSE_DEFAULTS, ClickHouseStore } from './store';
 
 const CHDB_PREFIX = 'chdb:';
@@ -32,20 +31,12 @@ const CLICKHOUSE_OPTIONS = {
     help: 'ClickHouse database',
     default: CLICKHOUSE_DEFAULTS.database,
   },
-  'retention-days': {
-    env: 'OTEL_BRIDGE_RETENTION_DAYS',
-    help: 'ClickHouse TTL for every signal, in days (default: keep forever)',
-  },
+  'retention-days': RETENTION_DAYS_OPTION,
 } as const satisfies Record<string, StoreOption>;
 
 /** A ClickHouse store from its settings. */
 function clickhouseFrom(settings: StoreSettings<keyof typeof CLICKHOUSE_OPTIONS>): ClickHouseStore {
-  const retention = wholeNumberSetting(settings, 'retention-days', 1);
-  const common = {
-    database: settings['clickhouse-database'],
-    retentionDays:
-      retention === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, retention])),
-  };
+  const common = { database: settings['clickhouse-database'], retentionDays: retentionDaysFrom(settings) };
   const url = settings['clickhouse-url'];
   if (url?.startsWith(CHDB_PREFIX)) {
     return new ClickHouseStore({ ...common, client: chdbClient(url.slice(CHDB_PREFIX.length) || ':memory:') });

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
 import { COLUMNS, IDENTITY_COLUMNS, TIME_COLUMNS, blankCell, type Column, type ColumnType } from '../columns';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
+import { checkRetentionDays, type RetentionDays } from '../retention';
 
 /**
  * The ClickHouse schema, generated from the shared column model (`COLUMNS`).
@@ -247,7 +248,7 @@ export interface SchemaOptions {
   /** A cluster name: ON CLUSTER DDL, Replicated engines and Distributed tables. `null` for one server. */
   cluster: string | null;
   /** Retention per signal, in days; a signal left out is kept forever. */
-  retentionDays: Partial<Record<Signal, number>>;
+  retentionDays: RetentionDays;
 }
 
 /**
@@ -259,21 +260,14 @@ export class ClickHouseSchema {
   readonly database: string;
   private readonly tables: Record<Signal, string>;
   private readonly cluster: string | null;
-  private readonly retentionDays: Partial<Record<Signal, number>>;
+  private readonly retentionDays: RetentionDays;
 
   constructor(options: SchemaOptions) {
     this.database = checkIdentifier('database name', options.database);
     this.cluster = options.cluster === null ? null : checkIdentifier('cluster name', options.cluster);
     this.tables = { ...options.tables };
     for (const signal of SIGNALS) checkIdentifier(`table name for ${signal}`, this.tables[signal]);
-    for (const [signal, days] of Object.entries(options.retentionDays)) {
-      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-        throw new ConfigurationError(
-          `ClickHouse retention for ${signal} must be a whole number of days >= 1, got ${String(days)}`,
-        );
-      }
-    }
-    this.retentionDays = { ...options.retentionDays };
+    this.retentionDays = checkRetentionDays('ClickHouse', options.retentionDays);
   }
 
   /** The local table of a signal, unqualified: what `system.columns` lists. */

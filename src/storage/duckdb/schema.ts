@@ -1,4 +1,13 @@
-import { COLUMNS, TABLE_NAMES, blankCell, modelColumn, type Cell, type Column, type ColumnType } from '../columns';
+import {
+  COLUMNS,
+  TABLE_NAMES,
+  TIME_COLUMNS,
+  blankCell,
+  modelColumn,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
 import { SIGNALS, type RecordOf, type Signal } from '../../records/types';
 
 const DUCKDB_TYPES: Record<ColumnType, string> = {
@@ -149,6 +158,29 @@ export const SCHEMA_STATEMENTS: string[] = [
   `CREATE INDEX IF NOT EXISTS ${TRACE_RANGES}_trace_id ON ${TRACE_RANGES} (trace_id)`,
   `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLE_NAMES.scores} (trace_id)`,
   `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLE_NAMES.feedback} (trace_id)`,
+];
+
+/**
+ * A table whose rows age out: deleted by `timeColumn` (nanoseconds) under `signal`'s retention and
+ * by the size cap (`retention.ts`). A side table's rows are not records, and are not counted.
+ */
+export interface RetainedTable {
+  table: string;
+  timeColumn: string;
+  signal: Signal;
+  holdsRecords: boolean;
+}
+
+/** Every table that grows with the data: the signals' own, and the side tables kept per trace. */
+export const RETAINED_TABLES: readonly RetainedTable[] = [
+  ...SIGNALS.map((signal) => ({
+    table: TABLE_NAMES[signal],
+    timeColumn: physicalColumn(signal, TIME_COLUMNS[signal]),
+    signal,
+    holdsRecords: true,
+  })),
+  // A range goes once the latest span it covers has: deleting by its earliest would hide spans still stored.
+  { table: TRACE_RANGES, timeColumn: 'max_start_unix_nano', signal: 'spans', holdsRecords: false },
 ];
 
 /** Fills the trace ranges of spans stored before the ranges table existed. */

@@ -26,6 +26,7 @@ import type { Predicate, TraceListPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
+import type { RetentionDays } from '../retention';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
 import {
@@ -41,6 +42,7 @@ import {
   type AppendOrder,
 } from './schema';
 import { Params, type SqlValue, where } from './query';
+import { RetentionJob, type RetentionStats } from './retention';
 
 /** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {
@@ -65,6 +67,15 @@ export interface DuckDBStoreOptions {
    * `false`.
    */
   readOnly?: boolean;
+  /**
+   * Days to keep each signal (as ClickHouse's `retentionDays`): older rows are deleted on a
+   * schedule, and the file stops growing. A signal left out is kept forever. See `retention.ts`.
+   */
+  retentionDays?: RetentionDays;
+  /** MiB of live data to stay under: past it, the oldest records across signals are deleted. A file only. */
+  maxSizeMb?: number;
+  /** How often retention and the size cap run. Default 5 minutes. */
+  retentionIntervalMs?: number;
 }
 
 export const DUCKDB_DEFAULTS = {
@@ -152,11 +163,32 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
     signals: { preferred: 'batch', supported: ['batch', 'realtime'] },
   };
   private readonly options: DuckDBStoreOptions & { [K in keyof typeof DUCKDB_DEFAULTS]: string };
+  private readonly retention: RetentionJob;
 
   constructor(options: DuckDBStoreOptions = {}) {
     super();
     this.options = { ...DUCKDB_DEFAULTS, ...definedOnly(options) };
     this.path = this.options.path;
+    const { retentionDays, maxSizeMb, retentionIntervalMs: intervalMs } = options;
+    this.retention = new RetentionJob(
+      { path: this.path, retentionDays, maxSizeMb, intervalMs, now: () => this.retentionClock() },
+      (sql, params) => this.read('retention', sql, params),
+    );
+  }
+
+  /** The time retention measures ages against; a seam for tests that age data without waiting days. */
+  protected retentionClock(): number {
+    return Date.now();
+  }
+
+  /** What retention and the size cap have deleted, and the last run's failure if it failed. */
+  get retentionStats(): RetentionStats {
+    return this.retention.stats;
+  }
+
+  /** Runs retention and the size cap now, after any run under way. A failure shows in {@link retentionStats}. */
+  enforceRetention(): Promise<void> {
+    return this.retention.runNow();
   }
 
   /**
@@ -185,6 +217,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
       const additions = addMissingColumns(existing);
       for (const statement of additions) await run(statement);
       if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      if (!readOnly) this.retention.start();
       return { engine, appendColumns: appendOrder(existing) };
     } catch (error) {
       engine.release();
@@ -193,6 +226,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
   }
 
   protected async disconnect({ engine }: OpenDatabase): Promise<void> {
+    await this.retention.stop();
     try {
       await engine.call({ op: 'close' });
     } finally {
