@@ -229,6 +229,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     await pipeline.shutdown();
   };
 
+  const refusedConnections = () => ({ http: http.refusedConnections, grpc: grpc?.refusedConnections ?? 0 });
+  telemetry.countRefusedConnections(refusedConnections);
   return {
     url: http.url,
     port: http.port,
@@ -236,7 +238,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<ReceiverH
     grpcPort: grpc?.port ?? null,
     reach,
     get refusedConnections() {
-      return { http: http.refusedConnections, grpc: grpc?.refusedConnections ?? 0 };
+      return refusedConnections();
     },
     pipeline,
     telemetry,

@@ -5,6 +5,7 @@ import type { StorePipeline, WriteReport } from '../pipeline/store-pipeline';
 import { SIGNALS, type Signal } from '../records/types';
 import { grpcCodeName, type IngestError, type RefusalReason } from './errors';
 import { SOFT_MEMORY_SHARE, type MemoryBudget } from './memory';
+import { isRetainingStore } from '../storage/retention';
 
 /** A buffer or budget this full makes `/health` say `degraded`: a load balancer can steer new clients away. */
 export const NEAR_FULL_SHARE = 0.8;
@@ -132,6 +133,7 @@ export class ReceiverTelemetry {
   private readonly requests: Counter<'transport' | 'route' | 'status'>;
   private readonly writeSeconds: Histogram<'signal' | 'outcome'>;
   private lastBackpressureAt = -Infinity;
+  private readonly read: ReturnType<typeof readers>;
 
   constructor(settings: TelemetrySettings) {
     this.settings = settings;
@@ -214,6 +216,21 @@ export class ReceiverTelemetry {
       labelNames: ['model'],
       samples: () => Object.entries(pipeline.pricing.stats.unpricedModels).map(([model, count]) => [{ model }, count]),
     });
+    const { store } = pipeline;
+    if (isRetainingStore(store))
+      read.counter({
+        name: 'otel_bridge_retention_deleted_total',
+        help: 'Records the store deleted: past their retention (expired) or, oldest first, for its size cap (evicted).',
+        labelNames: ['signal', 'reason'],
+        samples: () => {
+          const { expired, evicted } = store.retentionStats;
+          return SIGNALS.flatMap((signal): Sample[] => [
+            [{ signal, reason: 'expired' }, expired[signal]],
+            [{ signal, reason: 'evicted' }, evicted[signal]],
+          ]);
+        },
+      });
+    this.read = read;
     this.writeSeconds = new Histogram({
       name: 'otel_bridge_store_write_duration_seconds',
       help: 'Time the store took to commit (or fail) one batch.',
@@ -232,6 +249,16 @@ export class ReceiverTelemetry {
       help: 'Requests refused by a body, decompression or memory limit, by backpressure or by the store’s state.',
       labelNames: ['reason'],
       registers,
+    });
+  }
+
+  /** Counts the connections each transport closed on arrival, over its cap, as `read` tells them at each scrape. */
+  countRefusedConnections(read: () => { readonly http: number; readonly grpc: number }): void {
+    this.read.counter({
+      name: 'otel_bridge_connections_refused_total',
+      help: 'Connections closed on arrival because the transport already held --max-connections.',
+      labelNames: ['transport'],
+      samples: () => Object.entries(read()).map(([transport, count]): Sample => [{ transport }, count]),
     });
   }
 

@@ -29,3 +29,28 @@ export function checkRetentionDays(store: string, retentionDays: RetentionDays):
   }
   return { ...retentionDays };
 }
+
+/** What the retention job has done since the store was created. */
+export interface RetentionStats {
+  /** Records deleted for being older than their signal's retention. */
+  expired: Record<Signal, number>;
+  /** Records deleted, the oldest first across signals, to bring the database under the size cap. */
+  evicted: Record<Signal, number>;
+  /** Runs finished, failed ones included. */
+  runs: number;
+  failedRuns: number;
+  /** Why the last run failed; `null` once a run succeeds. The next run tries again. */
+  lastError: string | null;
+  /** Bytes the file's live blocks held at the cap's last measurement; `null` without a cap. */
+  usedBytes: number | null;
+}
+
+/** A store whose retention job deletes records, and counts them. */
+export interface RetainingStore {
+  readonly retentionStats: RetentionStats;
+}
+
+/** Whether `store` runs a retention job of its own (DuckDB does; ClickHouse's TTL counts nothing). */
+export function isRetainingStore(store: object): store is RetainingStore {
+  return 'retentionStats' in store;
+}

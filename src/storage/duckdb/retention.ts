@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { ConfigurationError } from '../../errors';
 import { SIGNALS, type Signal } from '../../records/types';
-import { checkRetentionDays, type RetentionDays } from '../retention';
+import { checkRetentionDays, type RetentionDays, type RetentionStats } from '../retention';
 import type { SqlValue } from './query';
 import { RETAINED_TABLES, type RetainedTable } from './schema';
 
@@ -21,21 +21,6 @@ export interface RetentionSettings {
 }
 
 export const RETENTION_DEFAULTS = { intervalMs: 5 * 60_000 } as const;
-
-/** What the retention job has done since the store was created. */
-export interface RetentionStats {
-  /** Records deleted for being older than their signal's retention. */
-  expired: Record<Signal, number>;
-  /** Records deleted, the oldest first across signals, to bring the database under the size cap. */
-  evicted: Record<Signal, number>;
-  /** Runs finished, failed ones included. */
-  runs: number;
-  failedRuns: number;
-  /** Why the last run failed; `null` once a run succeeds. The next run tries again. */
-  lastError: string | null;
-  /** Bytes the file's live blocks held at the cap's last measurement; `null` without a cap. */
-  usedBytes: number | null;
-}
 
 const NANOS_PER_DAY = 86_400_000_000_000n;
 const MiB = 1024 * 1024;

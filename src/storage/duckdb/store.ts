@@ -42,7 +42,8 @@ import {
   type AppendOrder,
 } from './schema';
 import { Params, type SqlValue, where } from './query';
-import { RetentionJob, type RetentionStats } from './retention';
+import { RetentionJob } from './retention';
+import type { RetentionStats } from '../retention';
 
 /** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {

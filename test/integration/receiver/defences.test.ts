@@ -15,6 +15,7 @@ import { startViewer } from '../../../src/viewer/server';
 import { callExport, EXPORT, grpcClient } from '../../support/grpc';
 import { send } from '../../support/http';
 import { freePort } from '../../support/ports';
+import { sample, scrape } from '../../support/prometheus';
 
 /**
  * Issue 9, classes 6 and 7, through the built command line (`npm run build` first): no open
@@ -341,6 +342,13 @@ describe('the connection cap', () => {
       const beyond = [rawClient(receiver.url), rawClient(`http://127.0.0.1:${receiver.grpcPort}`)];
       await Promise.all(beyond.map((client) => client.closed));
       expect(receiver.refusedConnections).toEqual({ http: 1, grpc: 1 });
+      // Free the one HTTP slot for the scrape.
+      held[0]!.socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const metrics = await scrape(receiver.url);
+      expect(
+        ['http', 'grpc'].map((transport) => sample(metrics, 'otel_bridge_connections_refused_total', { transport })),
+      ).toEqual([1, 1]);
     } finally {
       for (const client of held) client.socket.destroy();
       await receiver.close();

@@ -7,6 +7,9 @@ import { parseSettings, storeFrom } from '../../../src/cli/config';
 import { ConfigurationError } from '../../../src/errors';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import { makeLog, makeMetric, makeScore, makeSpan } from '../../support/records';
+import { sample, scrape } from '../../support/prometheus';
+import { SIGNALS } from '../../../src/records/types';
+import { startReceiver } from '../../../src/receiver/server';
 
 const DAY = 86_400_000_000_000n;
 const MINUTE = 60_000_000_000n;
@@ -85,6 +88,13 @@ describe('DuckDB retention', () => {
     expect(stats.expired).toEqual({ spans: 1, logs: 1, metrics: 1, scores: 0, feedback: 0 });
     expect(stats.evicted).toEqual({ spans: 0, logs: 0, metrics: 0, scores: 0, feedback: 0 });
     expect(stats).toMatchObject({ runs: 1, failedRuns: 0, lastError: null });
+    // A receiver over the store shows what it deleted in /metrics.
+    const receiver = await startReceiver({ store, port: 0, viewer: false });
+    const metrics = await scrape(receiver.url);
+    expect(
+      SIGNALS.map((signal) => sample(metrics, 'otel_bridge_retention_deleted_total', { signal, reason: 'expired' })),
+    ).toEqual([1, 1, 1, 0, 0]);
+    await receiver.close();
     await store.close();
 
     // The side table keyed by trace goes with the spans.
