@@ -20,6 +20,7 @@ export const HTTP_LIMITS = {
   maxConnections: 1024,
 } as const;
 
+/** The HTTP transport's timeouts and connection cap, each in {@link HTTP_LIMITS} by default. */
 export type HttpLimits = { -readonly [K in keyof typeof HTTP_LIMITS]: number };
 
 /** Node checks the header and request timeouts on a timer (every 30 s by default); each second keeps them exact to it. */
