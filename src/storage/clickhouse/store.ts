@@ -309,7 +309,8 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
   ): Promise<PageOf<RecordOf[S]>> {
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     const { total, rows } = await this.page(listOperation(signal), signal, selectList(columns), predicates, page);
-    return { total, items: rows.map((row) => this.decode(columns, row)) };
+    const items = rows.map((row) => this.decode(columns, row));
+    return { total, items, totalExact: true, hasMore: page.offset + items.length < total };
   }
 
   protected queryDistinct(
