@@ -9,7 +9,10 @@ import type { TraceTotals } from './types';
  * so that the trace filters (`filters.ts`) render unchanged against it, and the batch's sums for the trace. A
  * list resolves each trace's true head and totals from all of its parts (`trace-list.ts`).
  */
-export interface TracePart {
+/** The batch's counts and sums for the trace, as {@link TraceTotals} names them. */
+type PartSums = Pick<TraceTotals, 'spanCount' | 'errorCount' | 'inputTokens' | 'outputTokens' | 'totalTokens' | 'cost'>;
+
+export interface TracePart extends PartSums {
   /** The head's light fields (`TraceSummary` without its preview and totals). */
   head: SpanRecord;
   inputPreview: string | null;
@@ -25,12 +28,6 @@ export interface TracePart {
   firstStart: bigint;
   lastStart: bigint;
   lastEnd: bigint;
-  spanCount: number;
-  errorCount: number;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  totalTokens: number | null;
-  cost: number | null;
 }
 
 /**
