@@ -289,7 +289,7 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     );
   }
 
-  /** The page's first records by time (of equal times the last appended first), and a capped count. */
+  /** The page's first records by time (equal times in the order appended, or its reverse), and a capped count. */
   protected queryRecords<S extends RecordSignal>(
     signal: S,
     predicates: readonly Predicate[],
@@ -306,7 +306,7 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
         const rows = await this.read(
           operation,
           `SELECT ${selectList(columns)} ${matching}
-           ORDER BY ${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}, rowid DESC LIMIT ${limit}`,
+           ORDER BY ${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}, rowid ${page.order} LIMIT ${limit}`,
           params.values,
         );
         return rows.map((row) => this.decode(columns, row));
