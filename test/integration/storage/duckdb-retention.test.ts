@@ -98,7 +98,7 @@ describe('DuckDB retention', () => {
     await store.close();
 
     // The side table keyed by trace goes with the spans.
-    expect(await readFile(path, 'SELECT trace_id FROM otel_trace_ranges')).toEqual([[fresh.traceId]]);
+    expect(await readFile(path, 'SELECT trace_id FROM otel_trace_parts')).toEqual([[fresh.traceId]]);
     expect(await count(path, 'otel_metrics')).toBe(1);
   });
 
@@ -112,7 +112,7 @@ describe('DuckDB retention', () => {
     expect(store.retentionStats.expired.spans).toBe(25_000);
     await store.close();
     expect(await count(path, 'otel_spans')).toBe(10);
-    expect(await count(path, 'otel_trace_ranges')).toBe(10);
+    expect(await count(path, 'otel_trace_parts')).toBe(10);
   });
 
   it('runs on its schedule, and stops when the store closes', async () => {
@@ -197,7 +197,7 @@ describe('DuckDB retention', () => {
     const kept = [...keptSpans, ...keptLogs].sort(byTime);
     const all = [...spans.map((span) => span.startTimeUnixNano), ...logs.map((log) => log.timeUnixNano)].sort(byTime);
     expect(kept).toEqual(all.slice(all.length - kept.length));
-    expect(await count(path, 'otel_trace_ranges')).toBe(keptSpans.length);
+    expect(await count(path, 'otel_trace_parts')).toBe(keptSpans.length);
   }, 180_000);
 
   it('deletes beside ingest: no write fails and nothing newer than the cutoff is lost', async () => {
