@@ -3,7 +3,7 @@ import { TraceViewSchema } from '../api/schemas';
 import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
-import type { ObservabilityStore } from '../storage/types';
+import type { ObservabilityStore, Pagination } from '../storage/types';
 import { wholeNumberSetting } from '../options';
 import { formatUnixNano } from '../records/primitives';
 import { OPTIONS, storeFrom, type Settings } from './config';
@@ -54,6 +54,11 @@ function attributeText(value: AttributeValue): string {
   return String(value);
 }
 
+/** A list's total as the footer shows it: `10000+` when the store stopped counting at its cap. */
+function formatTotal({ total, totalExact }: Pagination): string {
+  return totalExact ? String(total) : `${total}+`;
+}
+
 /** `--limit`, `--trace`, `--service` and (for traces) `--name-contains` as the arguments of a list. */
 function listArgsOf(settings: Settings, what: What) {
   const nameContains = settings['name-contains'];
@@ -78,17 +83,21 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         return trace ? formatTrace(trace.spans) : `no trace ${settings.trace}`;
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
+      // A trace whose root was never received is listed by its earliest span, marked.
       const rows = traces.map((t) => [
         formatUnixNano(t.startTimeUnixNano),
         t.traceId,
         t.serviceName,
-        t.name,
+        t.hasRoot ? t.name : `${t.name} (no root)`,
         t.spanType,
-        formatDuration(t.durationNano),
+        formatDuration(t.trace.durationNano),
         t.error ? 'error' : t.statusCode,
+        String(t.trace.spanCount),
+        formatCost(t.trace.cost),
         t.inputPreview ?? '',
       ]);
-      return `${renderTable(['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'input'], rows)}\n${traces.length} of ${pagination.total}`;
+      const header = ['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'spans', 'cost', 'input'];
+      return `${renderTable(header, rows)}\n${traces.length} of ${formatTotal(pagination)}`;
     }
     case 'logs': {
       const { logs, pagination } = await store.listLogs({ perPage, filter });
@@ -99,7 +108,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         log.traceId ?? '',
         log.message,
       ]);
-      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${formatTotal(pagination)}`;
     }
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
@@ -111,7 +120,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         score.traceId ?? '',
         score.reason ?? '',
       ]);
-      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${formatTotal(pagination)}`;
     }
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
@@ -123,7 +132,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         item.traceId ?? '',
         item.comment ?? '',
       ]);
-      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${formatTotal(pagination)}`;
     }
     case 'metrics': {
       const { metrics, pagination } = await store.listMetrics({ perPage, filter });
@@ -135,7 +144,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         point.unit,
         JSON.stringify(attributeTexts(point.attributes)),
       ]);
-      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${formatTotal(pagination)}`;
     }
   }
 }

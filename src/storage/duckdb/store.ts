@@ -2,6 +2,8 @@ import { definedOnly } from '../../options';
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import {
+  candidatePage,
+  identityOf,
   listOperation,
   toMetricSeries,
   type PageOf,
@@ -31,7 +33,7 @@ import {
   SCHEMA_STATEMENTS,
   TABLE_COLUMNS_QUERY,
   TRACE_PARTS,
-  TRACE_PARTS_BACKFILL,
+  TRACE_PARTS_SCHEMA,
   addMissingColumns,
   appendOrder,
   physicalColumn,
@@ -48,8 +50,10 @@ export interface DuckDBStoreOptions {
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. The default, 32MB, fits the 64MB default `memoryLimit`: at
-   * 128MB a checkpoint ran out of memory near 314k spans and invalidated the database; at 32MB 3M spans loaded.
+   * appended data in memory until then. The default, 16MB, fits the 64MB default `memoryLimit`: a checkpoint
+   * holds a buffer per column of each table it writes, and at 128MB one ran out of memory near 314k spans and
+   * invalidated the database; with the trace-parts table beside the spans, 32MB failed at 112k spans and 16MB
+   * loaded 300k (5-span traces in 2,000-span batches).
    */
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
@@ -69,7 +73,7 @@ export interface DuckDBStoreOptions {
 
 export const DUCKDB_DEFAULTS = {
   path: 'otel-bridge.duckdb',
-  checkpointThreshold: '32MB',
+  checkpointThreshold: '16MB',
   memoryLimit: '64MB',
 } as const satisfies DuckDBStoreOptions;
 
@@ -152,13 +156,14 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
         path: this.path,
         config,
         statements: readOnly ? [] : SCHEMA_STATEMENTS,
-        backfills: readOnly ? [] : [TRACE_PARTS_BACKFILL],
       });
       const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
       let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
       const additions = addMissingColumns(existing);
       for (const statement of additions) await run(statement);
       if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      // A file from before the parts table: its parts are built from its spans, once their columns are complete.
+      if (!readOnly && !existing.has(TRACE_PARTS)) for (const statement of TRACE_PARTS_SCHEMA) await run(statement);
       const [[written]] = (await run(`SELECT coalesce(max(written), 0) FROM ${TRACE_PARTS}`)) as [[bigint]];
       return { engine, appendColumns: appendOrder(existing), written };
     } catch (error) {
@@ -270,39 +275,35 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     );
   }
 
-  /**
-   * The total count and one page of `source`: a table or subquery that already applies the
-   * predicates bound in `params`.
-   */
-  private async page(
-    operation: string,
-    source: string,
-    select: string,
-    order: string,
-    params: Params,
-    page: ResolvedPage,
-  ): Promise<{ total: number; rows: unknown[][] }> {
-    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${source}`, params.values)) as [[bigint]];
-    const rows = await this.read(
-      operation,
-      `SELECT ${select} FROM ${source} ORDER BY ${order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      params.values,
-    );
-    return { total: Number(total), rows };
-  }
-
-  protected async queryRecords<S extends RecordSignal>(
+  /** The page's first records by time (of equal times the last appended first), and a capped count. */
+  protected queryRecords<S extends RecordSignal>(
     signal: S,
     predicates: readonly Predicate[],
     page: ResolvedPage,
   ): Promise<PageOf<RecordOf[S]>> {
+    const operation = listOperation(signal);
     const params = new Params();
-    const matching = `${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
-    const source = IDENTITY_COLUMNS[signal].length === 0 ? matching : once(signal, `SELECT * FROM ${matching}`);
+    const matching = `FROM ${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    const order = `${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}`;
-    const { total, rows } = await this.page(listOperation(signal), source, selectList(columns), order, params, page);
-    return { total, items: rows.map((row) => this.decode(columns, row)) };
+    const identity = IDENTITY_COLUMNS[signal];
+    const counted = identity.length === 0 ? 'count(*)' : `count(DISTINCT (${identity.join(', ')}))`;
+    return candidatePage(page, {
+      top: async (limit) => {
+        const rows = await this.read(
+          operation,
+          `SELECT ${selectList(columns)} ${matching}
+           ORDER BY ${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}, rowid DESC LIMIT ${limit}`,
+          params.values,
+        );
+        return rows.map((row) => this.decode(columns, row));
+      },
+      count: async (limit) => {
+        const sql = `SELECT ${counted} FROM (SELECT ${identity.join(', ') || '1'} ${matching} LIMIT ${limit})`;
+        const [[count]] = (await this.read(operation, sql, params.values)) as [[bigint]];
+        return Number(count);
+      },
+      identity: identityOf(signal),
+    });
   }
 
   protected queryDistinct(
