@@ -106,14 +106,6 @@ const INVALIDATED = /database has been invalidated/i;
 const once = (signal: Signal, select: string, preference?: string): string =>
   `(${select} QUALIFY row_number() OVER (PARTITION BY ${IDENTITY_COLUMNS[signal].join(', ')}${preference === undefined ? '' : ` ORDER BY ${preference}`}) = 1)`;
 
-/**
- * The embedded store: one DuckDB file (or memory) for all five signals.
- *
- * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
- * never blocks the event loop: this thread encodes records into columns and decodes rows, the
- * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
- * connection per signal: all or nothing, and the signals write in parallel.
- */
 /** An open database: the engine, the order in which its tables take columns, and the last parts' write sequence. */
 interface OpenDatabase {
   engine: EngineClient;
@@ -121,6 +113,28 @@ interface OpenDatabase {
   written: bigint;
 }
 
+/**
+ * The embedded store: one DuckDB file (or memory) for all five signals, and the default of
+ * {@link DefaultExporter} and `otel-bridge serve`. {@link DUCKDB_DEFAULTS} says what an option left out means.
+ *
+ * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
+ * never blocks the event loop: this thread encodes records into columns and decodes rows, the
+ * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
+ * connection per signal: all or nothing, and the signals write in parallel. One process at a time
+ * may open a file to write; others may open it with `readOnly`.
+ *
+ * @example
+ * ```ts
+ * const store = new DuckDBStore({ path: 'telemetry.duckdb', memoryLimit: '256MB' });
+ * const exporter = new DefaultExporter({ storage: store });
+ * // … later, or in another process once the writer has closed it:
+ * const reader = new DuckDBStore({ path: 'telemetry.duckdb', readOnly: true });
+ * await reader.init();
+ * const { traces } = await reader.listTraces({ filter: { hasError: true }, perPage: 20 });
+ * const trace = await reader.getTrace(traces[0]!.traceId);
+ * await reader.close();
+ * ```
+ */
 export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   readonly kind = 'duckdb';
   readonly path: string;

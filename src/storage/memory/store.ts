@@ -37,6 +37,7 @@ export interface MemoryStoreOptions {
   maxRecordsPerSignal?: number;
 }
 
+/** What an option of {@link MemoryStoreOptions} left out means. */
 export const MEMORY_DEFAULTS = { maxRecordsPerSignal: 100_000 } as const satisfies MemoryStoreOptions;
 
 /** What one signal's table holds, and how many of its records were dropped to keep within the bound. */
