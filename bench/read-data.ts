@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseStore, DuckDBStore, type ObservabilityStore } from '../src';
+import { CLICKHOUSE_DEFAULTS, ClickHouseStore, DuckDBStore, type ObservabilityStore } from '../src';
 import { CONTEXT_FIELDS, type RecordOf } from '../src/records/types';
 import {
   COLUMNS,
@@ -507,6 +507,9 @@ async function loadDuckDb(path: string, generators: Generators, connection: Duck
   await reopened.close();
 }
 
+/** Column types that DuckDB keeps as text (JSON included). */
+const TEXT_TYPES: ReadonlySet<ColumnType> = new Set(['string', 'json', 'float64_list', 'uint64_list']);
+
 /** ClickHouse cells from the DuckDB physical columns of a Parquet file: times as DateTime64, JSON lists as arrays. */
 function clickhouseCast(column: Column<unknown>): string {
   const source = physicalName(column);
@@ -519,7 +522,7 @@ function clickhouseCast(column: Column<unknown>): string {
       return `if(isNull(${source}), NULL, JSONExtract(assumeNotNull(${source}), '${array}'))`;
     }
     case 'string_list':
-      return `ifNull(${source}, [])`;
+      return `arrayMap(x -> assumeNotNull(x), ifNull(${source}, []))`;
     default:
       return source;
   }
@@ -544,10 +547,18 @@ async function loadChdb(
   await store.init();
   for (const signal of ['spans', 'logs', 'metrics'] as const) {
     const file = join(path, `${signal}.parquet`);
-    await connection.run(`COPY (${selectSql(signal, generators[signal])}) TO '${file}' (FORMAT parquet)`);
     const columns = COLUMNS[signal] as Column<unknown>[];
+    // Parquet would carry DuckDB's JSON type, which ClickHouse reads as its own JSON, and an all-NULL column as an int.
+    const asText = columns.map((column) => {
+      const name = physicalName(column);
+      if (column.type === 'string_list') return `${name}::VARCHAR[] AS ${name}`;
+      return TEXT_TYPES.has(column.type) ? `${name}::VARCHAR AS ${name}` : name;
+    });
+    await connection.run(
+      `COPY (SELECT ${asText.join(', ')} FROM (${selectSql(signal, generators[signal])})) TO '${file}' (FORMAT parquet)`,
+    );
     await client.command({
-      query: `INSERT INTO ${TABLE_NAMES[signal]} (${columns.map((column) => column.name).join(', ')})
+      query: `INSERT INTO ${CLICKHOUSE_DEFAULTS.database}.${TABLE_NAMES[signal]} (${columns.map((column) => column.name).join(', ')})
 SELECT ${columns.map(clickhouseCast).join(', ')} FROM file('${file}', Parquet)`,
     });
     rmSync(file);
@@ -660,9 +671,7 @@ export async function ingestBatches(seed: number, batches: number): Promise<Reco
       start_time: `${generator.columns.start_time} + ${DATA_END_NS - DATA_START_NS}`,
       end_time: `${generator.columns.end_time} + ${DATA_END_NS - DATA_START_NS}`,
     };
-    const rows = await (
-      await connection.runAndReadAll(selectSql('spans', { ...generator, columns: shifted }))
-    ).getRowsJS();
+    const rows = (await connection.runAndReadAll(selectSql('spans', { ...generator, columns: shifted }))).getRowsJS();
     const records = rows.map((row) =>
       decodeRow(
         columns,

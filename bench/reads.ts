@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClickHouseStore, DuckDBStore, type ObservabilityStore } from '../src';
+import { ClickHouseStore, DuckDBStore, type ObservabilityStore, type TraceFilter } from '../src';
 import {
   DATA_DAYS,
   DATA_START_NS,
@@ -83,8 +83,7 @@ const every = <T>(items: readonly T[], test: (item: T) => boolean, what: string)
 function readCases(store: ObservabilityStore, facts: DataFacts): ReadCase[] {
   const middle = DATA_START_NS + (3n * DAY_NS) / 1n + DAY_NS / 2n;
   const hourFrom = (round: number) => middle + BigInt(round) * 37n * MINUTE_NS;
-  const list = (filter: Record<string, unknown>, page = 0) =>
-    store.listTraces({ perPage: 50, page, filter: filter as never });
+  const list = (filter: TraceFilter, page = 0) => store.listTraces({ perPage: 50, page, filter });
   return [
     {
       read: 'listTraces newest 50',
@@ -207,7 +206,9 @@ const OUT_OF_MEMORY = /out of memory|memory limit|MEMORY_LIMIT_EXCEEDED/i;
 
 function describeError(error: unknown): string {
   const message =
-    error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
+    error instanceof Error
+      ? `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`
+      : String(error);
   return OUT_OF_MEMORY.test(message) ? 'out of memory' : message.replace(/\s+/g, ' ').slice(0, 100);
 }
 
