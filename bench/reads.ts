@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import {
   type DataFacts,
   type LoadMode,
 } from './read-data';
-import { percentile, peakRssMb } from './measure';
+import { percentile, peakRssMb, type Measurement } from './measure';
 
 /**
  * Issue 10's reads at scale: `node dist/bench/reads.js --store duckdb|chdb --spans N`.
@@ -404,12 +405,56 @@ export async function compareModes(spans: number, log: (line: string) => void): 
     .map((key) => `${key}: sql ${JSON.stringify(sql[key])}, write ${JSON.stringify(write[key])}`);
 }
 
+/** Whether a read met its target: every call succeeded and the median is within it. */
+function verdict(row: ReadRow): 'met' | 'missed' {
+  return row.medianMs !== null && row.failures === 0 && row.medianMs <= row.targetMs ? 'met' : 'missed';
+}
+
+const millions = (spans: number) => `${Math.round(spans / 100_000) / 10}M`;
+
+/**
+ * The read rows of `npm run bench`: this bench in a process of its own (chdb binds one data
+ * directory per process, and the peak RSS is then the reads' own), as measurements.
+ */
+export function readMeasurements(
+  store: BenchStore,
+  spans: number,
+  options: { ingest?: boolean; rounds?: number } = {},
+): Measurement[] {
+  const dir = mkdtempSync(join(tmpdir(), 'otel-bridge-reads-report-'));
+  try {
+    const json = join(dir, 'report.json');
+    const args = [__filename, '--store', store, '--spans', String(spans), '--json', json];
+    if (options.ingest) args.push('--ingest');
+    if (options.rounds !== undefined) args.push('--rounds', String(options.rounds));
+    execFileSync(process.execPath, args, { stdio: 'inherit' });
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ReadsReport;
+    const size = millions(report.spans);
+    const ingest = report.ingest
+      ? `while ingesting ${Math.round(report.ingest.rate).toLocaleString('en-US')} spans/s (${report.ingest.failures} batches failed); process peak RSS ${report.peakRssMb} MB of the ${SERVE_LIMIT_MB} MB serve limit`
+      : '';
+    return report.rows.map((row) => ({
+      id: `read ${store} ${size}${report.ingest ? ' + ingest' : ''}: ${row.read}`,
+      path: 'reads',
+      workload: report.ingest ? 'reads + ingest' : 'reads',
+      store,
+      items: report.spans,
+      seconds: ((row.medianMs ?? 0) * row.calls) / 1000,
+      rate: row.medianMs === null ? 0 : 1000 / row.medianMs,
+      ...(row.medianMs === null ? {} : { p50Ms: row.medianMs, p99Ms: row.p99Ms! }),
+      peakRssMb: row.rssMb,
+      note: [`target ≤ ${row.targetMs} ms: ${verdict(row)}`, row.note, ingest].filter(Boolean).join('; '),
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function printRows(report: ReadsReport): void {
   for (const row of report.rows) {
     const latency = row.medianMs === null ? 'failed' : `${row.medianMs.toFixed(1)} / ${row.p99Ms!.toFixed(1)} ms`;
-    const verdict = row.medianMs !== null && row.failures === 0 && row.medianMs <= row.targetMs ? 'met' : 'missed';
     console.log(
-      `  ${row.read.padEnd(40)} ${latency.padStart(22)}  target ${String(row.targetMs).padStart(3)} ms ${verdict.padEnd(6)} RSS ${row.rssMb} MB ${row.note}`,
+      `  ${row.read.padEnd(40)} ${latency.padStart(22)}  target ${String(row.targetMs).padStart(3)} ms ${verdict(row).padEnd(6)} RSS ${row.rssMb} MB ${row.note}`,
     );
   }
   if (report.ingest) {
