@@ -23,15 +23,32 @@ import type { MetricAggregateResult, MetricDescriptor, Pagination, SpendResult, 
 
 export const PaginationSchema = Type.Object({
   total: Type.Integer(),
+  totalExact: Type.Boolean(),
   page: Type.Integer(),
   perPage: Type.Integer(),
   hasMore: Type.Boolean(),
+});
+
+const span = SpanRecordSchema.properties;
+
+export const TraceTotalsSchema = Type.Object({
+  startTimeUnixNano: span.startTimeUnixNano,
+  endTimeUnixNano: span.endTimeUnixNano,
+  durationNano: span.durationNano,
+  spanCount: Type.Integer({ minimum: 0 }),
+  errorCount: Type.Integer({ minimum: 0 }),
+  inputTokens: span.inputTokens,
+  outputTokens: span.outputTokens,
+  totalTokens: span.totalTokens,
+  cost: span.totalCost,
 });
 
 export const TraceSummarySchema = Type.Object({
   ...Type.Omit(SpanRecordSchema, ['input', 'output', 'attributes', 'events', 'links', 'metadata', 'resource', 'scope'])
     .properties,
   inputPreview: nullable(Type.String()),
+  hasRoot: Type.Boolean(),
+  trace: TraceTotalsSchema,
 });
 
 export const TraceListSchema = Type.Object({ pagination: PaginationSchema, traces: Type.Array(TraceSummarySchema) });

@@ -19,22 +19,22 @@ import type {
   StrategyHint,
   TimeRange,
   Trace,
-  TraceFilter,
+  TraceListArgs,
   TraceSummary,
   TracingStrategy,
 } from './types';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
-import { decodeRow, modelColumn, TRACE_SUMMARY_COLUMNS, type Cell, type Column, type ColumnType } from './columns';
+import { TRACE_ORDER_BYS, DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
+import { decodeRow, modelColumn, type Cell, type Column, type ColumnType } from './columns';
 import { InvalidQueryError, StorageError, StoreClosedError, type StorageFailureReason } from './errors';
 import {
   FILTERS,
   rangePredicates,
   spendPredicates,
-  traceListPredicates,
+  type CopyPredicates,
   type FilterOf,
   type Predicate,
-  type TraceListPredicates,
 } from './filters';
+import type { TraceListPage, TraceListQuery } from './trace-list';
 import { decodeTypedValue } from './typed-json';
 import { checkSpendQuery } from './spend';
 import { preferredCopies } from './precedence';
@@ -59,6 +59,19 @@ export function listOperation(signal: RecordSignal): string {
 export interface PageOf<T> {
   total: number;
   items: T[];
+}
+
+/** Checks a trace list's order and cost floor; returns the floor, or `null` for none. */
+function checkTraceList(args: TraceListArgs): number | null {
+  if (args.orderBy !== undefined && !TRACE_ORDER_BYS.includes(args.orderBy)) {
+    throw new InvalidQueryError(`orderBy must be ${TRACE_ORDER_BYS.join(', ')}; got ${String(args.orderBy)}`);
+  }
+  const minCost = args.filter?.minCost;
+  if (minCost === undefined) return null;
+  if (typeof minCost !== 'number' || !Number.isFinite(minCost) || minCost < 0) {
+    throw new InvalidQueryError(`minCost must be a number >= 0 (USD), got ${String(minCost)}`);
+  }
+  return minCost;
 }
 
 export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
@@ -152,6 +165,7 @@ function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagi
   return {
     pagination: {
       total: result.total,
+      totalExact: true,
       page: page.page,
       perPage: page.perPage,
       hasMore: page.offset + result.items.length < result.total,
@@ -273,22 +287,16 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     return decodeRow(columns, cells);
   }
 
-  /** A trace list's row: the values of {@link TRACE_SUMMARY_COLUMNS}, then the input preview. */
-  protected decodeSummary(row: readonly unknown[]): TraceSummary {
-    const summary = this.decode(TRACE_SUMMARY_COLUMNS, row) as unknown as TraceSummary;
-    summary.inputPreview = (row[TRACE_SUMMARY_COLUMNS.length] as string | null) ?? null;
-    return summary;
-  }
-
   /** Writes a batch of valid records of one signal, all or nothing. */
   protected abstract insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void>;
   /** Every stored span of a trace, duplicates allowed, in the order they were written where the engine can tell. */
   protected abstract queryTraceSpans(traceId: string): Promise<SpanRecord[]>;
   /**
-   * One page of root spans, each span once: of its copies that match `copies`, the preferred one
-   * (`precedence.ts`; among equals the last written, where the engine can tell), if it matches `chosen`.
+   * One page of traces, one row per trace by its head span: its root (of the root copies the one that
+   * `precedence.ts` prefers, then the last written), or while it has none its earliest span. The predicates
+   * apply to the head; totals count each span once. See `trace-list.ts`, which the SQL stores share.
    */
-  protected abstract queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>>;
+  protected abstract queryTraceList(query: TraceListQuery): Promise<TraceListPage>;
   /** One page of a signal's records that match every predicate; a record with an identity once. */
   protected abstract queryRecords<S extends RecordSignal>(
     signal: S,
@@ -304,7 +312,7 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
    * The spend aggregate over model calls, each span once: of its copies that match `copies`, the
    * preferred one (`precedence.ts`), if it matches `chosen`. The query is checked.
    */
-  protected abstract querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult>;
+  protected abstract querySpend(query: SpendQuery, predicates: CopyPredicates): Promise<SpendResult>;
   /**
    * The distinct values of `columns` in a signal's records that match every predicate, one row per
    * combination, in any order, the values as the engine returns them (see `toCell`).
@@ -363,12 +371,14 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     return spans.length === 0 ? null : { traceId, spans: orderTrace(spans) };
   }
 
-  async listTraces(args: ListArgs<TraceFilter> = {}) {
+  async listTraces(args: TraceListArgs = {}): Promise<{ pagination: Pagination; traces: TraceSummary[] }> {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const predicates = traceListPredicates(args.filter ?? {});
-    const { pagination, items } = paginated(page, await this.queryTraces(predicates, page));
-    return { pagination, traces: items };
+    const minCost = checkTraceList(args);
+    const predicates = FILTERS.spans(args.filter ?? {});
+    const result = await this.queryTraceList({ predicates, page, orderBy: args.orderBy ?? 'startTime', minCost });
+    const { total, totalExact, hasMore } = result;
+    return { pagination: { total, totalExact, page: page.page, perPage: page.perPage, hasMore }, traces: result.items };
   }
 
   /** Checks a list's arguments, and reads the page of records its filter's predicates select. */

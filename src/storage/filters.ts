@@ -117,9 +117,12 @@ function common(signal: Signal, filter: CommonFilter): Predicates {
   return predicates;
 }
 
-/** Trace lists show root spans only. */
+/**
+ * A trace list's predicates, on its head span (the root, or the earliest span of a trace without one): rendered
+ * against the trace parts (`trace-parts.ts`), whose head columns carry the span columns' names.
+ */
 function traces(filter: TraceFilter): Predicate[] {
-  const predicates = common('spans', filter).add({ op: 'isNull', column: 'parent_span_id' });
+  const predicates = common('spans', filter);
   predicates.equals('span_type', filter.spanType).equals('name', filter.name).equals('status_code', filter.statusCode);
   if (filter.nameContains !== undefined) {
     predicates.add({ op: 'containsIgnoreCase', column: 'name', text: filter.nameContains });
@@ -132,20 +135,12 @@ function traces(filter: TraceFilter): Predicate[] {
 }
 
 /**
- * A trace list's predicates, split where a store chooses each span's preferred copy
- * (`precedence.ts`): being a root and the time range narrow the copies before the choice, so that a
- * bounded list reads only its part of the table; the rest apply to the chosen copy.
+ * Predicates split where a store chooses each span's preferred copy (`precedence.ts`): `copies` narrow the copies
+ * before the choice, so that a bounded read reads only its part of the table; `chosen` apply to the chosen copy.
  */
-export interface TraceListPredicates {
+export interface CopyPredicates {
   copies: Predicate[];
   chosen: Predicate[];
-}
-
-export function traceListPredicates(filter: TraceFilter): TraceListPredicates {
-  const all = traces(filter);
-  const narrowsCopies = (predicate: Predicate): boolean =>
-    predicate.op === 'timeRange' || (predicate.op === 'isNull' && predicate.column === 'parent_span_id');
-  return { copies: all.filter(narrowsCopies), chosen: all.filter((predicate) => !narrowsCopies(predicate)) };
 }
 
 /**
@@ -168,11 +163,11 @@ export const MODEL_CALL: Predicate = {
 export const COUNTED_USAGE: Predicate = { op: 'flag', column: 'usage_includes_children', value: false };
 
 /**
- * A spend aggregate's predicates, split as a trace list's are (see {@link TraceListPredicates}): the
+ * A spend aggregate's predicates, split (see {@link CopyPredicates}): the
  * time range and being a model call narrow the copies of each span before the preferred one is
  * chosen; the rest, decision 8 included, apply to the chosen copy.
  */
-export function spendPredicates(filter: SpendFilter): TraceListPredicates {
+export function spendPredicates(filter: SpendFilter): CopyPredicates {
   const chosen = common('spans', { ...filter, from: undefined, to: undefined })
     .equals('model', filter.model)
     .equals('provider', filter.provider)

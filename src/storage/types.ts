@@ -53,6 +53,11 @@ export interface TraceFilter extends CommonFilter {
   hasError?: boolean;
   /** Traces whose root span carries every one of these tags. */
   tags?: string[];
+  /**
+   * Traces whose total cost (USD, `trace.cost`) is at least this. Needs every matching trace resolved,
+   * as ordering by cost does: see {@link TraceListArgs.orderBy}.
+   */
+  minCost?: number;
 }
 
 export interface LogFilter extends CommonFilter {
@@ -96,8 +101,16 @@ export interface PageRequest {
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 1000;
 
+/**
+ * Lists count what they match up to {@link TOTAL_CAP}: beyond it a count would read everything stored, so `total`
+ * is the cap and `totalExact` is `false` ("10,000+"). `hasMore` is always exact.
+ */
+export const TOTAL_CAP = 10_000;
+
 export interface Pagination {
+  /** How many records (traces) match; {@link TOTAL_CAP} when there are more, then `totalExact` is `false`. */
   total: number;
+  totalExact: boolean;
   page: number;
   perPage: number;
   hasMore: boolean;
@@ -107,13 +120,51 @@ export interface ListArgs<F> extends PageRequest {
   filter?: F;
 }
 
-/** A root span without its payloads, for trace lists. */
+/** What a trace list can sort by: the head span's start (the default), the trace's total cost, or its duration. */
+export const TRACE_ORDER_BYS = ['startTime', 'cost', 'duration'] as const;
+export type TraceOrderBy = (typeof TRACE_ORDER_BYS)[number];
+
+export interface TraceListArgs extends ListArgs<TraceFilter> {
+  /**
+   * `startTime` (the default) of the trace's head span; `cost` or `duration` of the whole trace, which needs every
+   * matching trace resolved: allowed while at most {@link TOTAL_CAP} traces match (narrow the time range or the
+   * filter otherwise), as is `filter.minCost`. Ties by start time, then trace id.
+   */
+  orderBy?: TraceOrderBy;
+}
+
+/**
+ * The figures of a whole trace, each span counted once (its preferred copy, `precedence.ts`). Token and cost sums
+ * skip spans whose usage includes their children's (decision 8), and are `null` when no span has one.
+ */
+export interface TraceTotals {
+  /** The earliest start and the latest end of its spans. */
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  durationNano: bigint;
+  spanCount: number;
+  /** Spans with an error. */
+  errorCount: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  totalTokens: number | null;
+  /** USD. */
+  cost: number | null;
+}
+
+/**
+ * A trace in a list: its head span without payloads (the root span, or while no root was received the
+ * earliest span), the head's input preview, and the whole trace's totals.
+ */
 export type TraceSummary = Omit<
   SpanRecord,
   'input' | 'output' | 'attributes' | 'events' | 'links' | 'metadata' | 'resource' | 'scope'
 > & {
-  /** The first 100 characters of the input, as text. */
+  /** The first 100 characters of the head's input, as text. */
   inputPreview: string | null;
+  /** Whether the head is the root span; `false` for a trace listed by its earliest span. */
+  hasRoot: boolean;
+  trace: TraceTotals;
 };
 
 export interface Trace {
@@ -257,8 +308,8 @@ export interface ObservabilityStore {
 
   /** The whole trace, or `null` when no span of it is stored. */
   getTrace(traceId: string): Promise<Trace | null>;
-  /** Root spans, light. */
-  listTraces(args?: ListArgs<TraceFilter>): Promise<{ pagination: Pagination; traces: TraceSummary[] }>;
+  /** One row per trace, by its head span (the root, or the earliest span of a trace without one), light. */
+  listTraces(args?: TraceListArgs): Promise<{ pagination: Pagination; traces: TraceSummary[] }>;
   listLogs(args?: ListArgs<LogFilter>): Promise<{ pagination: Pagination; logs: LogRecord[] }>;
   listMetrics(args?: ListArgs<MetricFilter>): Promise<{ pagination: Pagination; metrics: MetricRecord[] }>;
   aggregateMetrics(query: MetricAggregateQuery): Promise<MetricAggregateResult>;

@@ -376,7 +376,7 @@ export function describeStoreContract(
         });
       });
 
-      it('listTraces returns root spans only, in a light form with an input preview', async () => {
+      it('listTraces returns one row per trace: its root in a light form, an input preview and the totals', async () => {
         const spans = trace();
         await store.batchCreateSpans({ spans });
         const { traces, pagination } = await store.listTraces();
@@ -398,7 +398,23 @@ export function describeStoreContract(
           scope: _s,
           ...light
         } = spans[0]!;
-        expect(summary).toEqual<TraceSummary>({ ...light, inputPreview: 'Plan a trip to Kyoto' });
+        // The model span's usage includes its children's (decision 8): not summed, so the trace has no tokens.
+        expect(summary).toEqual<TraceSummary>({
+          ...light,
+          inputPreview: 'Plan a trip to Kyoto',
+          hasRoot: true,
+          trace: {
+            startTimeUnixNano: BASE_TIME,
+            endTimeUnixNano: BASE_TIME + 5_000_000_001n,
+            durationNano: 5_000_000_001n,
+            spanCount: 3,
+            errorCount: 1,
+            inputTokens: null,
+            outputTokens: null,
+            totalTokens: null,
+            cost: null,
+          },
+        });
       });
 
       it('cuts the input preview to 100 characters, and renders structured input as JSON', async () => {
@@ -489,10 +505,10 @@ export function describeStoreContract(
         );
         await store.batchCreateSpans({ spans });
         const first = await store.listTraces({ perPage: 3 });
-        expect(first.pagination).toEqual({ total: 7, page: 0, perPage: 3, hasMore: true });
+        expect(first.pagination).toEqual({ total: 7, totalExact: true, page: 0, perPage: 3, hasMore: true });
         expect(first.traces.map((t) => t.startTimeUnixNano)).toEqual([BASE_TIME + 6n, BASE_TIME + 5n, BASE_TIME + 4n]);
         const last = await store.listTraces({ perPage: 3, page: 2 });
-        expect(last.pagination).toEqual({ total: 7, page: 2, perPage: 3, hasMore: false });
+        expect(last.pagination).toEqual({ total: 7, totalExact: true, page: 2, perPage: 3, hasMore: false });
         expect(last.traces.map((t) => t.startTimeUnixNano)).toEqual([BASE_TIME]);
         const ascending = await store.listTraces({ perPage: 2, order: 'asc' });
         expect(ascending.traces.map((t) => t.startTimeUnixNano)).toEqual([BASE_TIME, BASE_TIME + 1n]);
@@ -650,7 +666,7 @@ export function describeStoreContract(
           'Slow Query took 2s',
         ]);
         const paged = await store.listLogs({ perPage: 2 });
-        expect(paged.pagination).toEqual({ total: 3, page: 0, perPage: 2, hasMore: true });
+        expect(paged.pagination).toEqual({ total: 3, totalExact: true, page: 0, perPage: 2, hasMore: true });
         expect(paged.logs.map((log) => log.message)).toEqual(['payment FAILED', 'Slow Query took 2s']);
       });
     });
@@ -978,6 +994,7 @@ export function describeStoreContract(
         expect(await types({ filter: { userId: 'rev-1' } })).toEqual(['rating']);
         expect((await store.listFeedback({ perPage: 1 })).pagination).toEqual({
           total: 2,
+          totalExact: true,
           page: 0,
           perPage: 1,
           hasMore: true,

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import {
-  StoreBase,
   listOperation,
   toMetricSeries,
   type PageOf,
@@ -11,20 +10,12 @@ import {
   type ResolvedPage,
   type StoreStrategies,
 } from '../base';
-import {
-  COLUMNS,
-  INPUT_PREVIEW_LENGTH,
-  TABLE_NAMES,
-  TIME_COLUMNS,
-  TRACE_SUMMARY_COLUMNS,
-  type Cell,
-  type Column,
-  type ColumnType,
-} from '../columns';
+import { COLUMNS, TABLE_NAMES, TIME_COLUMNS, type Cell, type Column, type ColumnType } from '../columns';
 import type { StorageFailureReason } from '../errors';
-import type { Predicate, TraceListPredicates } from '../filters';
+import type { Predicate, CopyPredicates } from '../filters';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
-import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
+import { TracePartsStore } from '../trace-list';
+import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult } from '../types';
 import { failureReason } from './errors';
 import { Params, attributeOrNull, traceSpansQuery, where } from './query';
 import { EXACT_JSON_OUTPUT, readDouble, selectList, toCell, toTabSeparated } from './rows';
@@ -90,15 +81,12 @@ const READ_SETTINGS: ClickHouseSettings = {
   use_skip_indexes_if_final: 1,
 };
 
-/** A string input as the string itself, anything else as its JSON text; cut to the preview length. */
-const INPUT_PREVIEW = `leftUTF8(if(JSONType(input) = 'String', JSONExtractString(input), input), ${INPUT_PREVIEW_LENGTH})`;
-
 /**
  * The ClickHouse store: one table per signal, written and read only through `@clickhouse/client`
  * (over HTTP, or in-process through chdb's connection). See `schema.ts` for the table design and for
  * how duplicates are kept out of reads.
  */
-export class ClickHouseStore extends StoreBase<ClickHouseClient> {
+export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
   readonly kind = 'clickhouse';
   readonly schema: ClickHouseSchema;
   /**
@@ -288,25 +276,24 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
     return { total: Number(counted[0]?.[0] ?? 0), rows };
   }
 
-  protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
+  protected override async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
     const { sql, params } = traceSpansQuery(this.schema, selectList(modelColumns('spans')), traceId);
     const rows = await this.read('getTrace', sql, params);
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
-  /**
-   * Root spans, one copy each, the preferred one (`precedence.ts`), and the rest of the filter
-   * applied to that copy.
-   */
-  protected async queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const params = new Params();
-    const roots = this.preferredSpans(predicates.copies, params);
-    const list = `${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW}`;
-    const { total, rows } = await this.page('listTraces', 'spans', list, predicates.chosen, page, {
-      source: roots,
-      params,
-    });
-    return { total, items: rows.map((row) => this.decodeSummary(row)) };
+  // Stubs of the trace-parts reads (`trace-list.ts`) until the ClickHouse side lands (engineer H10ch).
+  protected countTraceParts(): Promise<number> {
+    throw new Error('not implemented');
+  }
+  protected queryTracePartKeys(): Promise<unknown[][]> {
+    throw new Error('not implemented');
+  }
+  protected queryTraceParts(): Promise<unknown[][]> {
+    throw new Error('not implemented');
+  }
+  protected querySpans(): Promise<unknown[][]> {
+    throw new Error('not implemented');
   }
 
   /** A subquery of the spans that match `copies`, each span once: its preferred copy (`precedence.ts`). */
@@ -370,7 +357,7 @@ export class ClickHouseStore extends StoreBase<ClickHouseClient> {
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
-  protected async querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+  protected async querySpend(query: SpendQuery, predicates: CopyPredicates): Promise<SpendResult> {
     const params = new Params();
     const bucket = params.bind(query.bucketSizeNano, 'Int64');
     const calls = this.preferredSpans(predicates.copies, params);

@@ -1,5 +1,17 @@
-import { COLUMNS, TABLE_NAMES, blankCell, modelColumn, type Cell, type Column, type ColumnType } from '../columns';
+import {
+  COLUMNS,
+  INPUT_PREVIEW_LENGTH,
+  TABLE_NAMES,
+  TRACE_SUMMARY_COLUMNS,
+  blankCell,
+  modelColumn,
+  type Cell,
+  type Column,
+  type ColumnType,
+} from '../columns';
 import { SIGNALS, type RecordOf, type Signal } from '../../records/types';
+import { SPAN_PRECEDENCE_SQL } from '../precedence';
+import { TRACE_PART_COLUMNS } from '../trace-parts';
 
 const DUCKDB_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -39,18 +51,23 @@ export function physicalColumn(signal: Signal, name: string): string {
  * columns from the start has a virtual timestamp beside each time column: DuckDB cannot add one later.
  */
 export function createTable(signal: Signal, columns = COLUMNS[signal] as Column<unknown>[]): string {
+  return createTableOf(TABLE_NAMES[signal], columns, true);
+}
+
+function createTableOf(table: string, columns: readonly Column<unknown>[], timestamps: boolean): string {
   // A string list is NULL when empty (see the engine), so its column is nullable.
   const stored = columns.map(
     (column) =>
       `${physicalName(column)} ${DUCKDB_TYPES[column.type]}${column.nullable || column.type === 'string_list' ? '' : ' NOT NULL'}`,
   );
+  if (!timestamps) return `CREATE TABLE IF NOT EXISTS ${table} (\n  ${stored.join(',\n  ')}\n)`;
   const virtual = columns
     .filter((column) => column.type === 'time')
     .map(
       (column) =>
         `${column.name} TIMESTAMP_NS GENERATED ALWAYS AS (make_timestamp_ns(${physicalName(column)})) VIRTUAL`,
     );
-  return `CREATE TABLE IF NOT EXISTS ${TABLE_NAMES[signal]} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
+  return `CREATE TABLE IF NOT EXISTS ${table} (\n  ${[...stored, ...virtual].join(',\n  ')}\n)`;
 }
 
 /** A cell as a DuckDB SQL constant: only for the blanks of the model, never for user data. */
@@ -131,28 +148,54 @@ export function appendOrder(existing: TableColumns): AppendOrder {
   };
 }
 
-/**
- * Where each trace's spans start: one row per trace per written batch. An ART index on every span's
- * trace id cost a quarter of DuckDB's work per span; this table has a row per trace instead, and
- * getTrace uses it to read only the span rows in that time range.
- */
-export const TRACE_RANGES = 'otel_trace_ranges';
+/** The trace parts (`trace-parts.ts`): one row per trace per written batch, appended in the batch's transaction. */
+export const TRACE_PARTS = 'otel_trace_parts';
+
+/** The preview of the input, as `inputPreview` in `columns.ts` computes it. */
+const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
+  ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
 /**
  * The schema, as idempotent statements. Rows arrive roughly in time order, so DuckDB's per-row-group
  * min/max indexes serve time ranges, getTrace's included; ART indexes serve the point lookups by
- * trace id in the small tables.
+ * trace id in the small tables. The trace ranges table of earlier versions is dropped with its ART
+ * index: an ART index cannot be paged out, and outgrew the 64MB default memory at ~0.8M traces.
  */
 export const SCHEMA_STATEMENTS: string[] = [
   ...SIGNALS.map((signal) => createTable(signal)),
-  `CREATE TABLE IF NOT EXISTS ${TRACE_RANGES} (trace_id VARCHAR NOT NULL, min_start_unix_nano BIGINT NOT NULL, max_start_unix_nano BIGINT NOT NULL)`,
-  `CREATE INDEX IF NOT EXISTS ${TRACE_RANGES}_trace_id ON ${TRACE_RANGES} (trace_id)`,
+  createTableOf(TRACE_PARTS, TRACE_PART_COLUMNS as Column<unknown>[], false),
+  'DROP INDEX IF EXISTS otel_trace_ranges_trace_id',
+  'DROP TABLE IF EXISTS otel_trace_ranges',
   `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLE_NAMES.scores} (trace_id)`,
   `CREATE INDEX IF NOT EXISTS otel_feedback_trace_id ON ${TABLE_NAMES.feedback} (trace_id)`,
 ];
 
-/** Fills the trace ranges of spans stored before the ranges table existed. */
-export const TRACE_RANGES_BACKFILL = {
-  table: TRACE_RANGES,
-  sql: `INSERT INTO ${TRACE_RANGES} SELECT trace_id, min(start_time_unix_nano), max(start_time_unix_nano) FROM ${TABLE_NAMES.spans} GROUP BY trace_id`,
+/** A sum over the spans whose usage is their own (decision 8). */
+const countedSum = (column: string): string => `sum(${column}) FILTER (WHERE NOT usage_includes_children)`;
+
+/**
+ * The trace parts of spans stored before the parts table existed: one part per trace, from every span's
+ * preferred copy (`precedence.ts`, of equals the last appended), headed as `traceParts` heads a batch's.
+ */
+export const TRACE_PARTS_BACKFILL = {
+  table: TRACE_PARTS,
+  sql: `INSERT INTO ${TRACE_PARTS} (${selectList(TRACE_PART_COLUMNS)})
+WITH copies AS (
+  SELECT *, ${SPAN_PRECEDENCE_SQL} AS head_rank, rowid AS appended FROM ${TABLE_NAMES.spans}
+  QUALIFY row_number() OVER (PARTITION BY trace_id, span_id ORDER BY head_rank DESC, appended DESC) = 1
+), heads AS (
+  SELECT * FROM copies
+  QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY parent_span_id IS NULL DESC,
+    CASE WHEN parent_span_id IS NULL THEN 0 ELSE start_time_unix_nano END, head_rank DESC, appended DESC) = 1
+), sums AS (
+  SELECT trace_id, min(start_time_unix_nano) AS first_start, max(start_time_unix_nano) AS last_start,
+    max(end_time_unix_nano) AS last_end, count(*) AS span_count, count(error) AS error_count,
+    ${countedSum('input_tokens')} AS input_sum, ${countedSum('output_tokens')} AS output_sum,
+    ${countedSum('total_tokens')} AS total_sum, ${countedSum('total_cost')} AS cost_sum
+  FROM copies GROUP BY trace_id
+)
+SELECT ${TRACE_SUMMARY_COLUMNS.map((column) => `heads.${physicalName(column as Column<unknown>)}`).join(', ')},
+  ${INPUT_PREVIEW}, ('0x' || right(trace_id, 8))::UINTEGER, 0, heads.parent_span_id IS NULL, head_rank,
+  first_start, last_start, last_end, span_count, error_count, input_sum, output_sum, total_sum, cost_sum
+FROM heads JOIN sums USING (trace_id)`,
 };

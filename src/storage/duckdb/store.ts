@@ -2,7 +2,6 @@ import { definedOnly } from '../../options';
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import {
-  StoreBase,
   listOperation,
   toMetricSeries,
   type PageOf,
@@ -13,26 +12,26 @@ import {
 import {
   COLUMNS,
   IDENTITY_COLUMNS,
-  INPUT_PREVIEW_LENGTH,
   TABLE_NAMES,
   TIME_COLUMNS,
-  TRACE_SUMMARY_COLUMNS,
   type Cell,
   type Column,
   type ColumnType,
 } from '../columns';
 import { diskOutage, type StorageFailureReason } from '../errors';
-import type { Predicate, TraceListPredicates } from '../filters';
+import type { Predicate, CopyPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
-import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
+import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult } from '../types';
+import { TracePartsStore } from '../trace-list';
+import { TRACE_PART_COLUMNS, TRACE_PART_KEY_COLUMNS, traceHash, traceParts, type TracePart } from '../trace-parts';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
 import {
   SCHEMA_STATEMENTS,
   TABLE_COLUMNS_QUERY,
-  TRACE_RANGES,
-  TRACE_RANGES_BACKFILL,
+  TRACE_PARTS,
+  TRACE_PARTS_BACKFILL,
   addMissingColumns,
   appendOrder,
   physicalColumn,
@@ -49,7 +48,8 @@ export interface DuckDBStoreOptions {
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then.
+   * appended data in memory until then. The default, 32MB, fits the 64MB default `memoryLimit`: at
+   * 128MB a checkpoint ran out of memory near 314k spans and invalidated the database; at 32MB 3M spans loaded.
    */
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
@@ -69,33 +69,20 @@ export interface DuckDBStoreOptions {
 
 export const DUCKDB_DEFAULTS = {
   path: 'otel-bridge.duckdb',
-  checkpointThreshold: '128MB',
+  checkpointThreshold: '32MB',
   memoryLimit: '64MB',
 } as const satisfies DuckDBStoreOptions;
 
-/** One row per trace of a batch: the earliest and latest span start. */
-function traceRanges(spans: readonly SpanRecord[]): TableRows {
-  const ranges = new Map<string, [bigint, bigint]>();
-  for (const span of spans) {
-    const range = ranges.get(span.traceId);
-    if (!range) ranges.set(span.traceId, [span.startTimeUnixNano, span.startTimeUnixNano]);
-    else if (span.startTimeUnixNano < range[0]) range[0] = span.startTimeUnixNano;
-    else if (span.startTimeUnixNano > range[1]) range[1] = span.startTimeUnixNano;
-  }
+/** The parts of a batch of spans (`trace-parts.ts`), as rows of the parts table. */
+function tracePartRows(spans: readonly SpanRecord[], written: bigint): TableRows {
+  const parts = traceParts(spans, written);
   return {
-    table: TRACE_RANGES,
-    types: ['string', 'int64', 'int64'],
-    columns: [
-      [...ranges.keys()],
-      [...ranges.values()].map((range) => range[0]),
-      [...ranges.values()].map((range) => range[1]),
-    ],
-    rowCount: ranges.size,
+    table: TRACE_PARTS,
+    types: TRACE_PART_COLUMNS.map((column) => column.type),
+    columns: TRACE_PART_COLUMNS.map((column) => parts.map((part) => column.get(part))),
+    rowCount: parts.length,
   };
 }
-
-const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
-  ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
 
 /** DuckDB's failures that may pass when retried: write conflicts, locks, I/O pressure. */
 const RETRYABLE = /Conflict|\block|IO Error|interrupted/i;
@@ -123,13 +110,14 @@ const once = (signal: Signal, select: string, preference?: string): string =>
  * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
  * connection per signal: all or nothing, and the signals write in parallel.
  */
-/** An open database: the engine, and the order in which its tables take columns. */
+/** An open database: the engine, the order in which its tables take columns, and the last parts' write sequence. */
 interface OpenDatabase {
   engine: EngineClient;
   appendColumns: AppendOrder;
+  written: bigint;
 }
 
-export class DuckDBStore extends StoreBase<OpenDatabase> {
+export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   readonly kind = 'duckdb';
   readonly path: string;
   /** A started span is worth storing at once: reads keep its finished copy once that arrives. */
@@ -164,14 +152,15 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
         path: this.path,
         config,
         statements: readOnly ? [] : SCHEMA_STATEMENTS,
-        backfills: readOnly ? [] : [TRACE_RANGES_BACKFILL],
+        backfills: readOnly ? [] : [TRACE_PARTS_BACKFILL],
       });
       const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
       let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
       const additions = addMissingColumns(existing);
       for (const statement of additions) await run(statement);
       if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
-      return { engine, appendColumns: appendOrder(existing) };
+      const [[written]] = (await run(`SELECT coalesce(max(written), 0) FROM ${TRACE_PARTS}`)) as [[bigint]];
+      return { engine, appendColumns: appendOrder(existing), written };
     } catch (error) {
       engine.release();
       throw error;
@@ -214,7 +203,8 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
   }
 
   protected async insert<S extends Signal>(signal: S, records: readonly RecordOf[S][]): Promise<void> {
-    const { engine, appendColumns } = this.connected();
+    const database = this.connected();
+    const { engine, appendColumns } = database;
     const columns = appendColumns[signal];
     // Columns travel to the worker far cheaper than rows: one array each instead of one per record.
     const rows: TableRows = {
@@ -223,7 +213,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
       columns: columns.map((column) => records.map((record) => column.get(record))),
       rowCount: records.length,
     };
-    const companions = signal === 'spans' ? [traceRanges(records as readonly SpanRecord[])] : [];
+    const companions = signal === 'spans' ? [tracePartRows(records as readonly SpanRecord[], ++database.written)] : [];
     try {
       await engine.call({ op: 'insert', table: TABLE_NAMES[signal], rows, with: companions });
     } catch (error) {
@@ -240,20 +230,44 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
     }
   }
 
-  /** Finds the trace's start-time range through the ranges index, then reads only those span rows. */
-  protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
-    const [[from, to]] = (await this.read(
-      'getTrace',
-      `SELECT min(min_start_unix_nano), max(max_start_unix_nano) FROM ${TRACE_RANGES} WHERE trace_id = $1`,
-      [traceId],
-    )) as [[bigint | null, bigint | null]];
-    if (from === null || to === null) return [];
-    const rows = await this.read(
-      'getTrace',
-      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLE_NAMES.spans} WHERE start_time_unix_nano BETWEEN $2 AND $3 AND trace_id = $1 ORDER BY rowid`,
-      [traceId, from, to],
+  protected async countTraceParts(predicates: readonly Predicate[], limit: number): Promise<number> {
+    const params = new Params();
+    const [[count]] = (await this.read(
+      'listTraces',
+      `SELECT count(*) FROM (SELECT 1 FROM ${TRACE_PARTS} ${where('spans', predicates, params)} LIMIT ${limit})`,
+      params.values,
+    )) as [[bigint]];
+    return Number(count);
+  }
+
+  protected queryTracePartKeys(predicates: readonly Predicate[], order: 'asc' | 'desc', limit: number) {
+    const params = new Params();
+    return this.read(
+      'listTraces',
+      `SELECT ${selectList(TRACE_PART_KEY_COLUMNS)} FROM ${TRACE_PARTS} ${where('spans', predicates, params)}
+       ORDER BY start_time_unix_nano ${order}, trace_id, written DESC LIMIT ${limit}`,
+      params.values,
     );
-    return rows.map((row) => this.decode(COLUMNS.spans, row));
+  }
+
+  /** The 4-byte hash narrows the scan to a cheap column; the hashes are numbers this code computed, so inlined. */
+  protected queryTraceParts(traceIds: readonly string[], columns: readonly Column<TracePart>[]) {
+    return this.read(
+      'listTraces',
+      `SELECT ${selectList(columns)} FROM ${TRACE_PARTS}
+       WHERE trace_hash IN (${[...new Set(traceIds.map(traceHash))].join(', ')}) AND list_contains($1, trace_id)`,
+      [[...traceIds]],
+    );
+  }
+
+  /** Time-ordered rows let DuckDB's zone maps skip all but the row groups of the time range. */
+  protected querySpans(traceIds: readonly string[], from: bigint, to: bigint, columns: readonly Column<SpanRecord>[]) {
+    return this.read(
+      'getTrace',
+      `SELECT ${selectList(columns)} FROM ${TABLE_NAMES.spans}
+       WHERE start_time_unix_nano BETWEEN $2 AND $3 AND list_contains($1, trace_id) ORDER BY rowid`,
+      [[...traceIds], from, to],
+    );
   }
 
   /**
@@ -275,23 +289,6 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
       params.values,
     );
     return { total: Number(total), rows };
-  }
-
-  /**
-   * Root spans, one copy each, the preferred one (`precedence.ts`; of equal ones the last appended,
-   * the highest rowid), and the rest of the filter applied to that copy.
-   */
-  protected async queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const params = new Params();
-    const copies = once(
-      'spans',
-      `SELECT * FROM ${TABLE_NAMES.spans} ${where('spans', predicates.copies, params)}`,
-      `${SPAN_PRECEDENCE_SQL} DESC, rowid DESC`,
-    );
-    const roots = `(SELECT ${selectList(TRACE_SUMMARY_COLUMNS)}, ${INPUT_PREVIEW} AS input_preview FROM ${copies} ${where('spans', predicates.chosen, params)})`;
-    const order = `start_time_unix_nano ${page.order}, trace_id`;
-    const { total, rows } = await this.page('listTraces', roots, '*', order, params, page);
-    return { total, items: rows.map((row) => this.decodeSummary(row)) };
   }
 
   protected async queryRecords<S extends RecordSignal>(
@@ -354,7 +351,7 @@ export class DuckDBStore extends StoreBase<OpenDatabase> {
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
-  protected async querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+  protected async querySpend(query: SpendQuery, predicates: CopyPredicates): Promise<SpendResult> {
     const params = new Params();
     const bucket = params.bind(query.bucketSizeNano);
     const calls = once(

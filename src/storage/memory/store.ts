@@ -22,10 +22,13 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
-import type { ColumnPredicateOp, Predicate, PredicateOf, TraceListPredicates } from '../filters';
+import type { ColumnPredicateOp, Predicate, PredicateOf, CopyPredicates } from '../filters';
 import { preferredCopies } from '../precedence';
 import { encodeTypedValue } from '../typed-json';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult, type SpendRow } from '../spend';
+import { traceOrder, unboundedListError, type TraceListPage, type TraceListQuery } from '../trace-list';
+import { byTrace, summarizeSpans } from '../trace-parts';
+import { TOTAL_CAP } from '../types';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
 
 /** Every option is optional; {@link MEMORY_DEFAULTS} says what one left out means. */
@@ -243,7 +246,7 @@ export class MemoryStore extends StoreBase<Tables> {
   }
 
   /** Each span once: of its copies that match `copies`, the preferred one, if it matches `chosen`. */
-  private chosenSpans(predicates: TraceListPredicates): Row[] {
+  private chosenSpans(predicates: CopyPredicates): Row[] {
     const copies = this.matching('spans', predicates.copies).map((row) => ({
       traceId: row[SPAN_COPY.traceId] as string,
       spanId: row[SPAN_COPY.spanId] as string,
@@ -262,15 +265,44 @@ export class MemoryStore extends StoreBase<Tables> {
     return Promise.resolve(rows.map((row) => this.decode(COLUMNS.spans, row)));
   }
 
-  /** Root spans, one copy each, the preferred one (`precedence.ts`), and the rest of the filter applied to it. */
-  protected queryTraces(predicates: TraceListPredicates, page: ResolvedPage): Promise<PageOf<TraceSummary>> {
-    const { total, rows } = this.page('spans', this.chosenSpans(predicates), page);
-    const summary = TRACE_SUMMARY_COLUMNS.map((column) => columnIndex('spans', column.name));
+  /**
+   * The contract's reference for trace lists, computed exactly from every stored span: each trace's spans in the
+   * order written, summarized as trace parts summarize a batch (`trace-parts.ts`), the predicates on the head.
+   */
+  protected queryTraceList({ predicates, page, orderBy, minCost }: TraceListQuery): Promise<TraceListPage> {
+    const light = TRACE_SUMMARY_COLUMNS.map((column) => columnIndex('spans', column.name));
     const input = columnIndex('spans', 'input');
-    const items = rows.map((row) =>
-      this.decodeSummary([...summary.map((index) => row[index]!), inputPreview(row[input] as string | null)]),
+    const matches = matcher('spans', predicates);
+    const spans = this.connected().spans.rows.map((row) =>
+      Object.assign(
+        this.decode(
+          TRACE_SUMMARY_COLUMNS,
+          light.map((index) => row[index]),
+        ),
+        { row },
+      ),
     );
-    return Promise.resolve({ total, items });
+    let traces = [...byTrace(spans, (span) => span.traceId).values()]
+      .map((group) => summarizeSpans(group))
+      .filter(({ head }) => matches(head.row));
+    const bounded = traces.length <= TOTAL_CAP;
+    if (!bounded && orderBy !== 'startTime') throw unboundedListError(`orderBy ${orderBy}`);
+    if (!bounded && minCost !== null) throw unboundedListError('minCost');
+    if (minCost !== null) traces = traces.filter(({ totals }) => (totals.cost ?? -Infinity) >= minCost);
+    const ordered = traces
+      .map((trace) => ({ ...trace, traceId: trace.head.traceId, start: trace.head.startTimeUnixNano }))
+      .sort(traceOrder(page.order, orderBy));
+    const items = ordered.slice(page.offset, page.offset + page.perPage).map(({ head, hasRoot, totals }) => {
+      const { row, ...fields } = head;
+      const summary = fields as unknown as Omit<TraceSummary, 'inputPreview' | 'hasRoot' | 'trace'>;
+      return { ...summary, inputPreview: inputPreview(row[input] as string | null), hasRoot, trace: totals };
+    });
+    return Promise.resolve({
+      items,
+      total: bounded ? ordered.length : TOTAL_CAP,
+      totalExact: bounded,
+      hasMore: ordered.length > page.offset + page.perPage,
+    });
   }
 
   protected queryRecords<S extends RecordSignal>(
@@ -324,7 +356,7 @@ export class MemoryStore extends StoreBase<Tables> {
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
-  protected querySpend(query: SpendQuery, predicates: TraceListPredicates): Promise<SpendResult> {
+  protected querySpend(query: SpendQuery, predicates: CopyPredicates): Promise<SpendResult> {
     const time = columnIndex('spans', TIME_COLUMNS.spans);
     const column = spendGroupColumn(query);
     const group = column === null ? null : columnIndex('spans', column);

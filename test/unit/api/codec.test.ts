@@ -116,7 +116,22 @@ describe('the record codec', () => {
       scope: _s,
       ...light
     } = makeSpan();
-    const summary = { ...light, inputPreview: 'Plan a trip' };
+    const summary = {
+      ...light,
+      inputPreview: 'Plan a trip',
+      hasRoot: false,
+      trace: {
+        startTimeUnixNano: BASE_TIME,
+        endTimeUnixNano: BASE_TIME + 7n,
+        durationNano: 7n,
+        spanCount: 2,
+        errorCount: 0,
+        inputTokens: 10,
+        outputTokens: null,
+        totalTokens: 10,
+        cost: 0.1 + 0.2,
+      },
+    };
     const codec = codecFor(TraceSummarySchema);
     expect(codec.parse(JSON.parse(codec.stringify(summary))).value).toEqual(summary);
     const aggregate = codecFor(MetricAggregateSchema);
