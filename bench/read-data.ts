@@ -567,8 +567,7 @@ async function loadChdb(
   connection: DuckDBConnection,
   client: ClickHouseClient,
 ): Promise<void> {
-  const store = new ClickHouseStore({ client });
-  await store.init();
+  await new ClickHouseStore({ client }).init();
   for (const signal of ['spans', 'logs', 'metrics'] as const) {
     const file = join(path, `${signal}.parquet`);
     const columns = COLUMNS[signal] as Column<unknown>[];
@@ -587,27 +586,49 @@ SELECT ${columns.map(clickhouseCast).join(', ')} FROM file('${file}', Parquet)`,
     });
     rmSync(file);
   }
+  // As on DuckDB: the rest is derived from the signal tables, and the store's backfill rebuilds it when it opens.
+  const signalTables = new Set(Object.values(TABLE_NAMES));
+  const tables = await client.query({
+    query: `SELECT name FROM system.tables WHERE database = '${CLICKHOUSE_DEFAULTS.database}'`,
+    format: 'JSONCompactEachRow',
+  });
+  for (const [table] of await tables.json<[string]>()) {
+    if (!signalTables.has(table))
+      await client.command({ query: `DROP TABLE ${CLICKHOUSE_DEFAULTS.database}.${table}` });
+  }
+  await new ClickHouseStore({ client }).init();
 }
 
-/** A hash of the generator and the storage code: a cached store is reused while both are unchanged. */
-function codeHash(): string {
+/**
+ * A hash of what makes the data: the generator's SQL for this size, the load steps, and the storage code that
+ * this store runs (the shared layer and its own directory). A cached store is reused while all are unchanged.
+ */
+function codeHash(store: BenchStore, spans: number, seed: number): string {
   const hash = createHash('sha256');
-  const root = join(__dirname, '..', '..');
-  const add = (dir: string) => {
+  const root = join(__dirname, '..', '..', 'src', 'storage');
+  const addFiles = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       const file = join(dir, name);
-      if (statSync(file).isDirectory()) add(file);
-      else hash.update(name).update(readFileSync(file));
+      if (!statSync(file).isDirectory()) hash.update(name).update(readFileSync(file));
     }
   };
-  hash.update(readFileSync(__filename));
-  add(join(root, 'src', 'storage'));
+  const size = dataSize(spans);
+  const generators = [
+    spanGenerator(seed, spans),
+    logGenerator(seed, size.logs, 0),
+    metricGenerator(seed, size.metricPoints),
+  ];
+  hash.update(spanOrderSql(seed, spans)).update(JSON.stringify(generators));
+  for (const step of [loadDuckDb, inTimeOrder, loadChdb, clickhouseCast, writeThroughStore, toCell])
+    hash.update(step.toString());
+  addFiles(root);
+  addFiles(join(root, store === 'duckdb' ? 'duckdb' : 'clickhouse'));
   return hash.digest('hex').slice(0, 12);
 }
 
 /** Where a loaded store is cached, and its facts. */
 export function cachePath(store: BenchStore, spans: number, mode: LoadMode, seed: number): string {
-  return join(tmpdir(), 'otel-bridge-reads', `${store}-${spans}-${mode}-${seed}-${codeHash()}`);
+  return join(tmpdir(), 'otel-bridge-reads', `${store}-${spans}-${mode}-${seed}-${codeHash(store, spans, seed)}`);
 }
 
 /** The path the store itself opens: the DuckDB file, or chdb's data directory. */
