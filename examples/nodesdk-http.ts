@@ -17,9 +17,9 @@ import { DefaultExporter, DuckDBStore, formatTrace } from '../src';
 
 async function main(): Promise<void> {
   const path = 'nodesdk-http.duckdb';
-  // To store in ClickHouse instead: new ClickHouseStore({ url: 'http://localhost:8123' }).
-  const storage = new DuckDBStore({ path });
-  const exporter = new DefaultExporter({ storage });
+  // The one line that names the store; for ClickHouse: () => new ClickHouseStore({ url: 'http://localhost:8123' }).
+  const openStore = () => new DuckDBStore({ path });
+  const exporter = new DefaultExporter({ storage: openStore() });
   const sdk = new NodeSDK({
     serviceName: 'orders-api',
     autoDetectResources: false,
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   await sdk.shutdown();
   await exporter.shutdown();
 
-  const store = new DuckDBStore({ path });
+  const store = openStore();
   await store.init();
   const stored = await store.getTrace(traceId);
   await store.close();

@@ -23,9 +23,12 @@ import { z } from 'zod';
 import { DefaultExporter, DuckDBStore, formatTrace } from 'otel-bridge';
 
 const path = process.env.OTEL_BRIDGE_DUCKDB_PATH ?? 'mastra-example.duckdb';
-// To store in ClickHouse instead: new ClickHouseStore({ url: 'http://localhost:8123' }).
-const storage = new DuckDBStore({ path });
-const otelBridge = new DefaultExporter({ storage });
+// The one line that names the store; for ClickHouse: () => new ClickHouseStore({ url: 'http://localhost:8123' }).
+const openStore = () => new DuckDBStore({ path });
+// The mock model has no price in the price library; a negotiated or self-hosted model is priced so,
+// in USD per million tokens, and the override wins over the library.
+const prices = [{ model: 'mock-weather-model', provider: 'mock-provider', input: 0.15, output: 0.6 }];
+const otelBridge = new DefaultExporter({ storage: openStore(), prices });
 
 const sdk = new NodeSDK({
   serviceName: 'weather-app',
@@ -138,7 +141,7 @@ api.closeAllConnections();
 await new Promise((resolve) => api.close(resolve));
 
 // Read back what was stored.
-const store = new DuckDBStore({ path });
+const store = openStore();
 await store.init();
 const trace = await store.getTrace(traceId);
 console.log(`trace ${traceId}`);
@@ -152,4 +155,12 @@ const metrics = await store.listMetrics({ filter, perPage: 100 });
 console.log(`metrics: ${[...new Set(metrics.metrics.map((metric) => metric.name))].sort().join(', ')}`);
 const logs = await store.listLogs({ perPage: 100 });
 console.log(`logs: ${logs.pagination.total}`);
+// What the run cost: each model call once (the generation and its steps repeat their calls' usage).
+const day = 86_400_000_000_000n;
+const start = trace.spans[0].startTimeUnixNano;
+const spend = await store.aggregateSpend({
+  bucketSizeNano: day,
+  filter: { traceId, from: start - day, to: start + day },
+});
+console.log(`spend: ${spend.calls} model calls, $${spend.totalCost?.toPrecision(3)}`);
 await store.close();

@@ -1,8 +1,9 @@
 /**
  * Two services sending OTLP to `otel-bridge serve`: starts the receiver on a free port with its own
  * DuckDB file, then a backend and a frontend service (each its own process and NodeSDK, exporting
- * OTLP/HTTP to the receiver); the frontend calls the backend once. Then it stops the receiver, which
- * drains, and prints the stored trace: both services' spans in one tree.
+ * OTLP/HTTP to the receiver); the frontend calls the backend once. Then it reads the trace back through
+ * the receiver's HTTP API, stops the receiver, which drains, and prints the trace: both services'
+ * spans in one tree. Only the `serve` line names the store, so ClickHouse is a one-line change.
  *
  * Run it with `npm run example:services`. It writes `two-services.duckdb` in the working directory.
  * With a Collector in between, the services send to the Collector and the Collector to otel-bridge
@@ -10,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
-import { DuckDBStore, formatTrace } from '../../src';
+import { RECORD_CODECS, formatTrace, type SpanRecord } from '../../src';
 
 /** The sibling script: `.ts` under ts-node, `.js` once compiled. */
 const script = (path: string): string => join(__dirname, `${path}${extname(__filename)}`);
@@ -45,15 +46,27 @@ function start(
   });
 }
 
+/** `GET /api/v1/traces/{id}`: the trace's spans, decoded by the API's own codec (int64 and times exact). */
+async function readTrace(url: string, traceId: string): Promise<SpanRecord[]> {
+  const response = await fetch(`${url}/api/v1/traces/${traceId}`);
+  if (!response.ok) throw new Error(`GET /api/v1/traces/${traceId} answered ${response.status}`);
+  const { spans } = (await response.json()) as { spans: unknown[] };
+  return spans.map((json) => {
+    const { value, issues } = RECORD_CODECS.spans.parse(json);
+    if (issues.length > 0) throw new Error(`the API answered a span its codec refuses: ${JSON.stringify(issues)}`);
+    return value;
+  });
+}
+
 const exited = (child: ChildProcess): Promise<number | null> =>
   child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', resolve));
 
 async function main(): Promise<void> {
-  const path = 'two-services.duckdb';
+  // The one line that names the store; for ClickHouse: ['--clickhouse-url', 'http://localhost:8123'].
+  const store = ['--duckdb-path', 'two-services.duckdb'];
   const cli = script('../../src/cli/main');
-  // To store in ClickHouse instead: '--clickhouse-url', 'http://localhost:8123' instead of '--duckdb-path', path.
   // OTLP/HTTP on a free port; no OTLP/gRPC listener, which would take 4317 (the services send HTTP).
-  const receiver = await start([cli, 'serve', '--port', '0', '--duckdb-path', path], /listening on (http:\/\/\S+)/, {
+  const receiver = await start([cli, 'serve', '--port', '0', ...store], /listening on (http:\/\/\S+)/, {
     OTEL_BRIDGE_GRPC_PORT: '0',
   });
   const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.match[1]! };
@@ -64,17 +77,14 @@ async function main(): Promise<void> {
     await exited(frontend.child);
     backend.child.kill('SIGTERM');
     await exited(backend.child);
+    // Each service flushed on exit, and otel-bridge acknowledges only what it committed: the trace is
+    // readable now, through the HTTP API beside the receiver, whichever store serve writes to.
+    const spans = await readTrace(receiver.match[1]!, traceId);
     receiver.child.kill('SIGTERM');
     if ((await exited(receiver.child)) !== 0) throw new Error('otel-bridge serve did not exit cleanly');
 
-    const store = new DuckDBStore({ path });
-    await store.init();
-    const stored = await store.getTrace(traceId);
-    await store.close();
-    const spans = stored?.spans ?? [];
     const services = [...new Set(spans.map((span) => span.serviceName))].join(', ');
-    const text = `trace ${traceId} (services: ${services})\n${formatTrace(spans)}`;
-    console.log(text);
+    console.log(`trace ${traceId} (services: ${services})\n${formatTrace(spans)}`);
   } finally {
     receiver.child.kill('SIGTERM');
   }

@@ -11,6 +11,7 @@ import type { ObservabilityStore } from '../storage/types';
 import { ApiError, errorBody } from './errors';
 import { ROUTES, type Route } from './routes';
 
+/** Options of {@link createApiHandler}: a pipeline (reads and writes) or a store (reads only), access and limits. */
 export interface ApiOptions {
   /** Writes (`POST /v1/scores`, `/v1/feedback`) go through it; reads go to its store. */
   pipeline?: StorePipeline;
@@ -30,6 +31,7 @@ export interface ApiOptions {
   memory?: MemoryBudget;
 }
 
+/** What an option of {@link ApiOptions} left out means. */
 export const API_DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   maxInFlightBytes: 8 * 1024 * 1024,

@@ -6,8 +6,10 @@ import {
   METRIC_AGGREGATE_FIELDS,
   SPEND_GROUP_BYS,
   METRIC_AGGREGATIONS,
+  TRACE_ORDER_BYS,
   type ListArgs,
   type PageRequest,
+  type TraceOrderBy,
 } from '../storage/types';
 import { ApiError } from './errors';
 
@@ -131,6 +133,13 @@ function typedMap(raw: string): unknown {
   }
 }
 
+/** A number >= 0, such as a cost in USD (`0.05`). */
+const amount = (raw: string): number => {
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(value)) throw new Malformed('must be a number >= 0, such as 0.05');
+  return value;
+};
+
 const boolean = (raw: string): boolean => {
   if (raw !== 'true' && raw !== 'false') throw new Malformed('must be true or false');
   return raw === 'true';
@@ -174,6 +183,8 @@ export const TRACE_PARAMS: ParamSpec = {
   status: choice(STATUS_CODES)('statusCode'),
   hasError: flag('hasError'),
   tags: texts('tags'),
+  minCost: one(amount)('minCost'),
+  orderBy: choice(TRACE_ORDER_BYS)('orderBy'),
 };
 
 export const LOG_PARAMS: ParamSpec = {
@@ -266,8 +277,15 @@ export function parseQuery(
   return parsed;
 }
 
-/** Splits `page`, `perPage` and `order` from the filter; the store applies the defaults of those left out. */
-export function listArgs(parsed: Record<string, unknown>): ListArgs<Record<string, unknown>> {
-  const { page, perPage, order, ...filter } = parsed as PageRequest & Record<string, unknown>;
-  return { page, perPage, order, filter };
+/**
+ * Splits `page`, `perPage`, `order` and (traces only) `orderBy` from the filter; the store applies the defaults of
+ * those left out.
+ */
+export function listArgs(
+  parsed: Record<string, unknown>,
+): ListArgs<Record<string, unknown>> & { orderBy?: TraceOrderBy } {
+  const { page, perPage, order, orderBy, ...filter } = parsed as PageRequest & {
+    orderBy?: TraceOrderBy;
+  } & Record<string, unknown>;
+  return { page, perPage, order, ...(orderBy === undefined ? {} : { orderBy }), filter };
 }

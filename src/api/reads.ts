@@ -8,6 +8,7 @@ import type {
   ScoreFilter,
   SpendQuery,
   TraceFilter,
+  TraceListArgs,
 } from '../storage/types';
 import { MAX_PER_PAGE } from '../storage/types';
 import { codecFor, type Codec } from './codec';
@@ -42,7 +43,8 @@ function listRead<F, S extends TSchema>(
 
 /** The five lists, by the name that `query` and the routes use. */
 export const LISTS = {
-  traces: listRead(TraceListSchema, (store, args: ListArgs<TraceFilter>) => store.listTraces(args)),
+  // `orderBy` comes beside the page arguments (`listArgs` in params.ts).
+  traces: listRead(TraceListSchema, (store, args: ListArgs<TraceFilter>) => store.listTraces(args as TraceListArgs)),
   logs: listRead(LogListSchema, (store, args: ListArgs<LogFilter>) => store.listLogs(args)),
   metrics: listRead(MetricListSchema, (store, args: ListArgs<MetricFilter>) => store.listMetrics(args)),
   scores: listRead(ScoreListSchema, (store, args: ListArgs<ScoreFilter>) => store.listScores(args)),

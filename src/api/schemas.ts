@@ -73,6 +73,7 @@ export const TraceViewSchema = Type.Object({
   logs: Type.Array(LogRecordSchema),
   hasMore: Type.Object({ scores: Type.Boolean(), feedback: Type.Boolean(), logs: Type.Boolean() }),
 });
+/** One trace as the viewer shows it (`GET /api/v1/traces/{traceId}`): see `TraceViewSchema`. */
 export type TraceView = Static<typeof TraceViewSchema>;
 
 export const MetricAggregateSchema = Type.Object({

@@ -10,7 +10,7 @@ import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
 import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
 import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
-import type { ObservabilityStore } from '../storage/types';
+import { SPEND_GROUP_BYS, type ObservabilityStore } from '../storage/types';
 
 const MiB = 1024 * 1024;
 
@@ -166,6 +166,17 @@ export const OPTIONS = {
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
   'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
   json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
+  from: {
+    type: 'string',
+    env: '',
+    help: 'query spend: since when, RFC 3339, nanoseconds, or a duration ago (24h)',
+    default: '24h',
+  },
+  to: { type: 'string', env: '', help: 'query spend: until when (default: now)' },
+  bucket: { type: 'string', env: '', help: 'query spend: the time bucket (1h, 15m, 1d)', default: '1h' },
+  'group-by': { type: 'string', env: '', help: `query spend: one series per ${SPEND_GROUP_BYS.join(' | ')}` },
+  model: { type: 'string', env: '', help: 'query spend: one model' },
+  provider: { type: 'string', env: '', help: 'query spend: one provider' },
   url: {
     type: 'string',
     env: 'OTEL_BRIDGE_URL',
@@ -307,7 +318,7 @@ export function helpText(): string {
     'commands:',
     '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API and the viewer',
     '  view                     serve the viewer and a read-only API over a store, without ingest (a DuckDB file read-only)',
-    '  query <what>             show stored traces | logs | scores | feedback | metrics',
+    '  query <what>             show stored traces | logs | scores | feedback | metrics | spend',
     '  score                    record a score through a running server (--trace, --scorer, --value)',
     '  feedback                 record feedback through a running server (--trace, --feedback-type, --value)',
     '',

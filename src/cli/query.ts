@@ -1,15 +1,16 @@
-import { LISTS, readTraceView } from '../api/reads';
+import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom } from '../api/reads';
+import { parseDuration } from '../api/params';
 import { TraceViewSchema } from '../api/schemas';
 import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
-import type { ObservabilityStore } from '../storage/types';
+import type { ObservabilityStore, Pagination, SpendQuery, SpendResult } from '../storage/types';
 import { wholeNumberSetting } from '../options';
 import { formatUnixNano } from '../records/primitives';
 import { OPTIONS, storeFrom, type Settings } from './config';
 import { formatCost, formatDuration, renderTable } from './table';
 
-const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics'] as const;
+const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics', 'spend'] as const;
 type What = (typeof WHAT)[number];
 
 /**
@@ -54,8 +55,13 @@ function attributeText(value: AttributeValue): string {
   return String(value);
 }
 
+/** A list's total as the footer shows it: `10000+` when the store stopped counting at its cap. */
+function formatTotal({ total, totalExact }: Pagination): string {
+  return totalExact ? String(total) : `${total}+`;
+}
+
 /** `--limit`, `--trace`, `--service` and (for traces) `--name-contains` as the arguments of a list. */
-function listArgsOf(settings: Settings, what: What) {
+function listArgsOf(settings: Settings, what: Exclude<What, 'spend'>) {
   const nameContains = settings['name-contains'];
   if (nameContains !== undefined && what !== 'traces')
     throw new ConfigurationError('--name-contains filters traces only (text in the root span’s name)');
@@ -69,7 +75,48 @@ function listArgsOf(settings: Settings, what: What) {
   };
 }
 
+/**
+ * `query spend`'s flags as the query parameters of `GET /api/v1/spend`, so that both read them with
+ * one parser: `--from` also takes a duration, meaning that long ago.
+ */
+function spendQueryOf(settings: Settings): SpendQuery {
+  const { from, to, bucket, service, model, provider, trace } = settings;
+  const params = new URLSearchParams({ from: from ?? OPTIONS.from.default, bucket: bucket ?? OPTIONS.bucket.default });
+  if (/^\d+(ns|us|µs|ms|s|m|h|d)$/.test(params.get('from')!))
+    params.set('from', String(BigInt(Date.now()) * 1_000_000n - parseDuration(params.get('from')!)));
+  const optional = { to, service, model, provider, traceId: trace, groupBy: settings['group-by'] };
+  for (const [name, value] of Object.entries(optional)) if (value !== undefined) params.set(name, value);
+  try {
+    return spendQueryFrom(params);
+  } catch (error) {
+    // The API names its query parameters; here they are flags.
+    throw new ConfigurationError(
+      error instanceof Error
+        ? error.message.replace(/\bgroupBy\b/, '--group-by').replace(/\btraceId\b/, '--trace')
+        : String(error),
+    );
+  }
+}
+
+/** A spend aggregate as a table: one row per series and bucket, most expensive series first. */
+export function formatSpend(result: SpendResult): string {
+  const rows = result.series.flatMap((series) =>
+    series.points.map((point) => [
+      formatUnixNano(point.timeUnixNano),
+      series.group ?? (result.groupBy === null ? 'all' : '(none)'),
+      String(point.calls),
+      String(point.unpricedCalls),
+      point.totalTokens === null ? '' : String(point.totalTokens),
+      formatCost(point.totalCost),
+    ]),
+  );
+  const header = ['bucket', result.groupBy ?? 'group', 'calls', 'unpriced', 'tokens', 'cost'];
+  const total = `${result.calls} model calls, ${result.unpricedCalls} without a known price, total ${formatCost(result.totalCost) || 'unknown'}`;
+  return `${renderTable(header, rows)}\n${total}`;
+}
+
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
+  if (what === 'spend') return formatSpend(await store.aggregateSpend(spendQueryOf(settings)));
   const { perPage, filter } = listArgsOf(settings, what);
   switch (what) {
     case 'traces': {
@@ -78,17 +125,21 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         return trace ? formatTrace(trace.spans) : `no trace ${settings.trace}`;
       }
       const { traces, pagination } = await store.listTraces({ perPage, filter });
+      // A trace whose root was never received is listed by its earliest span, marked.
       const rows = traces.map((t) => [
         formatUnixNano(t.startTimeUnixNano),
         t.traceId,
         t.serviceName,
-        t.name,
+        t.hasRoot ? t.name : `${t.name} (no root)`,
         t.spanType,
-        formatDuration(t.durationNano),
+        formatDuration(t.trace.durationNano),
         t.error ? 'error' : t.statusCode,
+        String(t.trace.spanCount),
+        formatCost(t.trace.cost),
         t.inputPreview ?? '',
       ]);
-      return `${renderTable(['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'input'], rows)}\n${traces.length} of ${pagination.total}`;
+      const header = ['start', 'trace', 'service', 'root span', 'type', 'duration', 'status', 'spans', 'cost', 'input'];
+      return `${renderTable(header, rows)}\n${traces.length} of ${formatTotal(pagination)}`;
     }
     case 'logs': {
       const { logs, pagination } = await store.listLogs({ perPage, filter });
@@ -99,7 +150,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         log.traceId ?? '',
         log.message,
       ]);
-      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${formatTotal(pagination)}`;
     }
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
@@ -111,7 +162,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         score.traceId ?? '',
         score.reason ?? '',
       ]);
-      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${formatTotal(pagination)}`;
     }
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
@@ -123,7 +174,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         item.traceId ?? '',
         item.comment ?? '',
       ]);
-      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${formatTotal(pagination)}`;
     }
     case 'metrics': {
       const { metrics, pagination } = await store.listMetrics({ perPage, filter });
@@ -135,7 +186,7 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         point.unit,
         JSON.stringify(attributeTexts(point.attributes)),
       ]);
-      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${pagination.total}`;
+      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${formatTotal(pagination)}`;
     }
   }
 }
@@ -145,7 +196,9 @@ const traceView = codecFor(TraceViewSchema);
 /** What `GET /api/v1/traces/{id}` or the list route of `what` answers, as indented JSON. */
 async function showJson(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
   let json: string;
-  if (what === 'traces' && settings.trace) {
+  if (what === 'spend') {
+    json = SPEND_CODEC.stringify(await store.aggregateSpend(spendQueryOf(settings)));
+  } else if (what === 'traces' && settings.trace) {
     const view = await readTraceView(store, settings.trace);
     if (view === null) throw new ConfigurationError(`no trace ${settings.trace} is stored`);
     json = traceView.stringify(view);

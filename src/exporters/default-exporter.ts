@@ -14,6 +14,10 @@ import {
   type TemporalityPreference,
 } from './sdk-exporters';
 
+/**
+ * Options of {@link DefaultExporter}: its store, the metric temporality, the Mastra strategy and every pipeline
+ * option.
+ */
 export interface DefaultExporterOptions extends PipelineOptions {
   /**
    * Where records go. Default: a DuckDB file, `otel-bridge.duckdb` in the working directory, which

@@ -29,6 +29,7 @@ const MASTRA_SIGNALS: Record<Signal, MastraDropEvent['signal']> = {
   feedback: 'feedback',
 };
 
+/** Options of {@link MastraExporter}: how it writes spans, and where its drops are reported. */
 export interface MastraExporterOptions {
   /**
    * How spans are written: `event-sourced` writes a started span at once, as running, and again when

@@ -92,14 +92,39 @@ class SignalExporter<S extends Signal, Item> {
   }
 }
 
-/** A `SpanExporter` that stores finished spans. */
+/**
+ * A `SpanExporter` that stores finished spans. {@link DefaultExporter} builds one; build it yourself to share
+ * a pipeline you own, or to send spans to another store than the logs.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new StorePipeline(new DuckDBStore({ path: 'traces.duckdb' }));
+ * const exporter = new StoreSpanExporter(pipeline, (report) => console.warn(report.reason, report.count));
+ * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+ * // …
+ * await provider.shutdown(); // flushes the exporter, whose shutdown drains its writer
+ * await pipeline.shutdown();
+ * ```
+ */
 export class StoreSpanExporter extends SignalExporter<'spans', SdkReadableSpan> implements SdkSpanExporter {
   constructor(pipeline: StorePipeline, onDrop?: (report: DropReport) => void) {
     super(pipeline, 'spans', (span) => [spanFromSdk(span)], onDrop);
   }
 }
 
-/** A `LogRecordExporter` that stores log records, and a score for each GenAI evaluation event among them. */
+/**
+ * A `LogRecordExporter` that stores log records, and a score for each GenAI evaluation event among them.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new StorePipeline(store);
+ * const loggerProvider = new LoggerProvider({
+ *   processors: [new BatchLogRecordProcessor(new StoreLogRecordExporter(pipeline))],
+ * });
+ * loggerProvider.getLogger('app').emit({ severityText: 'INFO', body: 'order placed' });
+ * await loggerProvider.forceFlush();
+ * ```
+ */
 export class StoreLogRecordExporter
   extends SignalExporter<'logs', SdkReadableLogRecord>
   implements SdkLogRecordExporter
@@ -134,7 +159,20 @@ const DELTA_INSTRUMENTS: Record<Exclude<TemporalityPreference, 'cumulative'>, Re
   lowmemory: new Set(['COUNTER', 'HISTOGRAM']),
 };
 
-/** A `PushMetricExporter` that stores one record per data point. */
+/**
+ * A `PushMetricExporter` that stores one record per data point, asking the SDK for the temporality it is given
+ * (default `cumulative`).
+ *
+ * @example
+ * ```ts
+ * const pipeline = new StorePipeline(store);
+ * const meterProvider = new MeterProvider({
+ *   readers: [new PeriodicExportingMetricReader({ exporter: new StoreMetricExporter(pipeline, 'delta') })],
+ * });
+ * meterProvider.getMeter('app').createCounter('orders').add(1);
+ * await meterProvider.forceFlush();
+ * ```
+ */
 export class StoreMetricExporter implements SdkPushMetricExporter {
   private readonly delegate: SignalExporter<'metrics', SdkResourceMetrics>;
   private readonly temporality: TemporalityPreference;

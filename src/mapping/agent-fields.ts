@@ -528,12 +528,14 @@ export function deriveRecordContext(attributes: AttributeMap, resourceAttributes
 }
 
 /**
- * In the conventions that record a model call's steps as child spans (Mastra, the AI SDK), a
- * `model_generation` span's usage is the sum of its `model_step`s. In GenAI and OpenInference a
- * model span is one call.
+ * Whether a span's usage is the sum of its children's, in the conventions that record a model call's
+ * parts as child spans. In the AI SDK a `model_generation` sums its `model_step`s, each one call. In
+ * Mastra a `model_generation` sums its `model_step`s, and each step repeats the usage of its
+ * `model_inference`, the call itself (seen in `@mastra/core` 1.71's runs). In GenAI and OpenInference
+ * a model span is one call.
  */
-export function sumsStepUsage(spanType: SpanType): boolean {
-  return spanType === 'model_generation';
+export function usageSumsChildren(spanType: SpanType, convention: 'mastra' | 'ai-sdk'): boolean {
+  return spanType === 'model_generation' || (convention === 'mastra' && spanType === 'model_step');
 }
 
 /** Everything a span record derives from its attributes. */
@@ -586,7 +588,10 @@ export function deriveSpanSemantics(
     cachedInputTokens: tokens.cachedInputTokens,
     cacheWriteTokens: tokens.cacheWriteTokens,
     reasoningTokens: tokens.reasoningTokens,
-    usageIncludesChildren: (mastraType !== null || get(AI_SDK_OPERATION) !== undefined) && sumsStepUsage(spanType),
+    usageIncludesChildren:
+      mastraType !== null
+        ? usageSumsChildren(spanType, 'mastra')
+        : get(AI_SDK_OPERATION) !== undefined && usageSumsChildren(spanType, 'ai-sdk'),
     inputCost: cost.inputCost,
     outputCost: cost.outputCost,
     totalCost: cost.totalCost,

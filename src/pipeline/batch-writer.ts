@@ -46,6 +46,7 @@ export interface BatchWriterOptions<T> {
   onDrop?: (report: DropReport) => void;
 }
 
+/** Counts of one signal's writer since it started: records submitted, committed and dropped (by reason), and writes. */
 export interface BatchWriterStats {
   submitted: number;
   committed: number;

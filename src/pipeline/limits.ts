@@ -247,7 +247,13 @@ export function applyLimits<S extends Signal>(
         limiter.attributes(record, limits.attributeCountLimit);
       }
       return;
-    default:
+    case 'scores':
+    case 'feedback':
       return;
+    default: {
+      // A new signal fails to compile here until it says which limits its records take.
+      const unhandled: never = signal;
+      return unhandled;
+    }
   }
 }

@@ -73,7 +73,18 @@ export interface PricingStats {
 const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'reasoning'] as const;
 const OVERRIDE_FIELDS: ReadonlySet<string> = new Set(['model', 'provider', ...PRICE_FIELDS]);
 
-/** The overrides in `value`, checked; errors name the entry and field, prefixed by `where`. */
+/**
+ * The overrides in `value` (parsed JSON or YAML), checked; a {@link ConfigurationError} names the entry and
+ * field, prefixed by `where`.
+ *
+ * @example
+ * ```ts
+ * const prices = parsePriceOverrides(YAML.parse(readFileSync('prices.yaml', 'utf8')).prices);
+ * new DefaultExporter({ prices });
+ * parsePriceOverrides([{ model: 'x', input: -1, output: 1 }]);
+ * // throws ConfigurationError: prices[0].input must be a number >= 0 (USD per million tokens), got -1
+ * ```
+ */
 export function parsePriceOverrides(value: unknown, where = 'prices'): PriceOverride[] {
   if (!Array.isArray(value)) throw new ConfigurationError(`${where} must be a list of prices, got ${typeOf(value)}`);
   return value.map((entry: unknown, index) => {

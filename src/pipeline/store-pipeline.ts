@@ -6,6 +6,7 @@ import { BatchWriter, type BatchWriterStats, type DropReport, type SubmitOutcome
 import { applyLimits, noLimitCounts, resolveLimits, type LimitCounts, type RecordLimits } from './limits';
 import { SpanPricing, type PriceOverride } from './pricing';
 
+/** Options of {@link StorePipeline}: batching, buffering, retries, drop reports, strategies, prices and limits. */
 export interface PipelineOptions {
   /** Most records in one write. Default 2000: larger batches were slower in `npm run bench`, and held more memory. */
   maxBatchSize?: number;
@@ -29,6 +30,7 @@ export interface PipelineOptions {
   limits?: Partial<RecordLimits>;
 }
 
+/** What an option of {@link PipelineOptions} left out means. */
 export const PIPELINE_DEFAULTS = {
   maxBatchSize: 2000,
   maxBufferSize: 20_000,
@@ -56,6 +58,16 @@ type Writers = { [S in Signal]: BatchWriter<RecordOf[S]> };
  * Five batch writers over one store, one per signal: what the SDK exporters and the receiver
  * submit records to. It initialises the store before the first write, so that nothing submitted
  * early is lost.
+ *
+ * @example
+ * ```ts
+ * const store = new DuckDBStore();
+ * const pipeline = new StorePipeline(store, { maxBatchSize: 500, onDrop: (report) => console.warn(report) });
+ * const { accepted, rejected } = await pipeline.submit('scores', [score]);
+ * console.log(pipeline.stats.scores.committed);
+ * await pipeline.shutdown(); // drains every writer; closing the store stays the caller's
+ * await store.close();
+ * ```
  */
 export class StorePipeline {
   readonly store: ObservabilityStore;
@@ -137,6 +149,7 @@ export class StorePipeline {
     return this.ready;
   }
 
+  /** The batch writer of one signal: its own `flush`, `shutdown` and `stats`. */
   writer<S extends Signal>(signal: S): BatchWriter<RecordOf[S]> {
     return this.writers[signal];
   }

@@ -21,6 +21,7 @@ export const GRPC_CODE = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** One of the gRPC status codes of {@link GRPC_CODE}, by number. */
 export type GrpcCode = (typeof GRPC_CODE)[keyof typeof GRPC_CODE];
 
 const CODE_NAMES = new Map<number, string>(Object.entries(GRPC_CODE).map(([name, code]) => [code, name]));

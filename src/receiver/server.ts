@@ -14,6 +14,7 @@ import { createViewerHandler, type ViewerAssetOptions } from '../viewer/assets';
 /** OTLP/gRPC's standard port, where SDKs send by default; `otel-bridge serve` listens on it. */
 export const OTLP_GRPC_PORT = 4317;
 
+/** Options of {@link startReceiver}: the store, where to listen, TLS, access, limits and the pipeline's options. */
 export interface ReceiverOptions extends PipelineOptions {
   /** Where records go. The receiver initialises it, and leaves closing it to the caller. */
   store: ObservabilityStore;
@@ -66,6 +67,7 @@ export interface ReceiverOptions extends PipelineOptions {
   viewer?: ViewerAssetOptions | false;
 }
 
+/** What an option of {@link ReceiverOptions} left out means (`grpcLimits`: {@link GRPC_LIMITS}). */
 export const RECEIVER_DEFAULTS = {
   host: '127.0.0.1',
   port: 4318,

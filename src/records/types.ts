@@ -78,10 +78,12 @@ export const CONTEXT_FIELDS = [
   'environment',
 ] as const satisfies readonly (keyof ContextFields)[];
 
+/** One of {@link CONTEXT_FIELDS}: a context field's name, as in `ContextFields`. */
 export type ContextFieldName = (typeof CONTEXT_FIELDS)[number];
 
 /** Span kinds, named as in the OpenTelemetry API. */
 export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+/** A span's kind, one of {@link SPAN_KINDS}. */
 export type SpanKind = (typeof SPAN_KINDS)[number];
 
 /**
@@ -124,9 +126,12 @@ export const SPAN_TYPES = [
   'skill_action',
   'agent_signal',
 ] as const;
+/** What a span did for an agent app (a model call, a tool call, a workflow step, …), one of {@link SPAN_TYPES}. */
 export type SpanType = (typeof SPAN_TYPES)[number];
 
+/** Span status codes, named as in the OpenTelemetry API. */
 export const STATUS_CODES = ['unset', 'ok', 'error'] as const;
+/** A span's status code, one of {@link STATUS_CODES}. */
 export type StatusCode = (typeof STATUS_CODES)[number];
 
 /** A failure, taken from the span status and its `exception` event. */
@@ -136,6 +141,7 @@ export interface SpanError {
   stack: string | null;
 }
 
+/** A timed event within a span (an exception, a message), as OpenTelemetry defines it. */
 export interface SpanEvent {
   timeUnixNano: bigint;
   name: string;
@@ -143,6 +149,7 @@ export interface SpanEvent {
   droppedAttributesCount: number;
 }
 
+/** A link from a span to a span of another (or the same) trace, with its own attributes. */
 export interface SpanLink {
   traceId: string;
   spanId: string;
@@ -167,8 +174,9 @@ export interface GenAiFields {
   reasoningTokens: number | null;
   /**
    * The span's tokens and cost sum those of model calls recorded as its own child spans (Mastra's
-   * and the AI SDK's `model_generation` over its `model_step`s). Totals skip such a span, so that
-   * no call counts twice; the span keeps its own figures for display.
+   * and the AI SDK's `model_generation` over its `model_step`s, and Mastra's `model_step` over its
+   * `model_inference`). Totals skip such a span, so that no call counts twice; the span keeps its
+   * own figures for display.
    */
   usageIncludesChildren: boolean;
   input: AttributeValue;
@@ -197,6 +205,7 @@ export interface CostFields {
  * exporter (`mastra`), whose copy of a span is the richer one.
  */
 export const SPAN_ORIGINS = ['otel', 'mastra'] as const;
+/** Which edge built a span record, one of {@link SPAN_ORIGINS}. */
 export type SpanOrigin = (typeof SPAN_ORIGINS)[number];
 
 /**
@@ -239,6 +248,7 @@ export interface SpanRecord extends ContextFields, GenAiFields, CostFields {
 
 /** Mastra's log levels. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** A log record's level, one of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** One log record. */
@@ -265,12 +275,17 @@ export interface LogRecord extends ContextFields {
   metadata: AttributeMap;
 }
 
+/** The OpenTelemetry metric data point types. */
 export const METRIC_TYPES = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const;
+/** A metric data point's type, one of {@link METRIC_TYPES}; it says which value fields of a `MetricRecord` are set. */
 export type MetricType = (typeof METRIC_TYPES)[number];
 
+/** Aggregation temporalities of sums and histograms, named as in OTLP. */
 export const TEMPORALITIES = ['unspecified', 'delta', 'cumulative'] as const;
+/** A sum's or histogram's aggregation temporality, one of {@link TEMPORALITIES}. */
 export type Temporality = (typeof TEMPORALITIES)[number];
 
+/** A sample measurement behind a metric data point, with the span (if any) it was recorded in. */
 export interface Exemplar {
   timeUnixNano: bigint;
   /** `bigint` for an int exemplar, `number` for a double one. */
@@ -280,11 +295,13 @@ export interface Exemplar {
   filteredAttributes: AttributeMap;
 }
 
+/** One side (positive or negative) of an exponential histogram: the index of its first bucket and the counts. */
 export interface ExponentialBuckets {
   offset: number;
   bucketCounts: number[];
 }
 
+/** One quantile of a summary data point: `quantile` in [0, 1] and its value. */
 export interface SummaryQuantile {
   quantile: number;
   value: number;
@@ -331,7 +348,9 @@ export interface MetricRecord extends ContextFields {
   scope: ScopeInfo;
 }
 
+/** Where a score came from: a person, an automated scorer or an experiment. */
 export const SCORE_SOURCES = ['manual', 'automated', 'experiment'] as const;
+/** A score's source, one of {@link SCORE_SOURCES}. */
 export type ScoreSource = (typeof SCORE_SOURCES)[number];
 
 /** An evaluation of a trace or span. */
@@ -370,6 +389,7 @@ export interface FeedbackRecord extends ContextFields {
 
 /** The five signals, by the name used in errors, drop reports and configuration. */
 export const SIGNALS = ['spans', 'logs', 'metrics', 'scores', 'feedback'] as const;
+/** One of {@link SIGNALS}: the kind of record a writer, a drop report or a table is for. */
 export type Signal = (typeof SIGNALS)[number];
 
 /** The record type of each signal. */

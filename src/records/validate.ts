@@ -182,7 +182,17 @@ const VALIDATORS: { [S in Signal]: Validator<RecordOf[S]> } = {
   feedback: validator(FeedbackRecordSchema, null),
 };
 
-/** Every problem with each record of a batch; an empty list means the batch is valid. */
+/**
+ * The first problem with each invalid record of a batch; an empty list means the batch is valid. Records
+ * built outside otel-bridge's mappings are checked as the stores check every batch before a write.
+ *
+ * @example
+ * ```ts
+ * const issues = findInvalidRecords('scores', [score, { ...score, traceId: 'not-hex' }]);
+ * for (const { index, path, message } of issues) console.warn(`score ${index}: ${path} ${message}`);
+ * // score 1: /traceId …
+ * ```
+ */
 export function findInvalidRecords<S extends Signal>(signal: S, records: readonly unknown[]): ValidationIssue[] {
   const { check, semantic } = VALIDATORS[signal] as Validator<RecordOf[S]>;
   const issues: ValidationIssue[] = [];
@@ -222,7 +232,17 @@ export function recordFieldIssues<S extends Signal>(signal: S, record: unknown):
   return [...byPath].map(([path, message]) => ({ path, message }));
 }
 
-/** Throws a {@link RecordValidationError} that names every invalid record and its first bad field. */
+/**
+ * Throws a {@link RecordValidationError} that names every invalid record and its first bad field; past it,
+ * TypeScript knows `records` holds records of `signal`.
+ *
+ * @example
+ * ```ts
+ * const records: unknown[] = rows.map(spanFromMyFormat);
+ * assertValidRecords('spans', records); // throws RecordValidationError: invalid spans record 0: /spanId …
+ * await store.batchCreateSpans({ spans: records });
+ * ```
+ */
 export function assertValidRecords<S extends Signal>(
   signal: S,
   records: readonly unknown[],

@@ -23,8 +23,15 @@ import type {
   TraceSummary,
   TracingStrategy,
 } from './types';
-import { TRACE_ORDER_BYS, DEFAULT_PER_PAGE, MAX_PER_PAGE, METRIC_AGGREGATE_FIELDS, METRIC_AGGREGATIONS } from './types';
-import { decodeRow, modelColumn, type Cell, type Column, type ColumnType } from './columns';
+import {
+  TOTAL_CAP,
+  TRACE_ORDER_BYS,
+  DEFAULT_PER_PAGE,
+  MAX_PER_PAGE,
+  METRIC_AGGREGATE_FIELDS,
+  METRIC_AGGREGATIONS,
+} from './types';
+import { IDENTITY_COLUMNS, decodeRow, modelColumn, type Cell, type Column, type ColumnType } from './columns';
 import { InvalidQueryError, StorageError, StoreClosedError, type StorageFailureReason } from './errors';
 import {
   FILTERS,
@@ -57,8 +64,64 @@ export function listOperation(signal: RecordSignal): string {
 
 /** What a store's query returns before the base class adds the pagination block. */
 export interface PageOf<T> {
-  total: number;
   items: T[];
+  /** Exact, or {@link TOTAL_CAP} with `totalExact` false. */
+  total: number;
+  totalExact: boolean;
+  hasMore: boolean;
+}
+
+/** The two reads of a list that scales with its page (see {@link candidatePage}). */
+export interface CandidateReads<T> {
+  /** The first `limit` matching records in page order, the last written first among equal times; copies included. */
+  top(limit: number): Promise<T[]>;
+  /** How many records match, counting at most `limit` rows; each identity once among them. */
+  count(limit: number): Promise<number>;
+  /** A record's identity, or `null` for a signal without one (logs, metrics), whose records read at least once. */
+  identity: ((record: T) => string) | null;
+}
+
+/**
+ * One page of a list, reading only what the page needs: the first records up to the page's end (and one more, for
+ * `hasMore`), deduplicated among themselves, read again twice as many while copies shrink the page; and a count
+ * capped at {@link TOTAL_CAP}. A copy of a record stored at another time than the first (a score rewritten later)
+ * may show on another page.
+ */
+export async function candidatePage<T>(page: ResolvedPage, reads: CandidateReads<T>): Promise<PageOf<T>> {
+  const wanted = page.offset + page.perPage + 1;
+  const once = (rows: T[]) => (reads.identity === null ? rows : firstOfEach(rows, reads.identity));
+  let limit = wanted;
+  const [counted, first] = await Promise.all([reads.count(TOTAL_CAP + 1), reads.top(limit)]);
+  let rows = first;
+  let unique = once(rows);
+  while (unique.length < wanted && rows.length === limit) {
+    limit *= 2;
+    rows = await reads.top(limit);
+    unique = once(rows);
+  }
+  return {
+    items: unique.slice(page.offset, page.offset + page.perPage),
+    total: Math.min(counted, TOTAL_CAP),
+    totalExact: counted <= TOTAL_CAP,
+    hasMore: unique.length > page.offset + page.perPage,
+  };
+}
+
+/** A record's identity from the signal's {@link IDENTITY_COLUMNS}, or `null` for a signal without one. */
+export function identityOf<S extends RecordSignal>(signal: S): ((record: RecordOf[S]) => string) | null {
+  const columns = IDENTITY_COLUMNS[signal].map((name) => modelColumn(signal, name));
+  if (columns.length === 0) return null;
+  return (record) => columns.map((column) => String(column.get(record))).join('\0');
+}
+
+function firstOfEach<T>(records: readonly T[], identity: (record: T) => string): T[] {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    const key = identity(record);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Checks a trace list's order and cost floor; returns the floor, or `null` for none. */
@@ -162,16 +225,8 @@ export function toMetricSeries(groupBy: readonly string[], rows: Iterable<Aggreg
 }
 
 function paginated<T>(page: ResolvedPage, result: PageOf<T>): { pagination: Pagination; items: T[] } {
-  return {
-    pagination: {
-      total: result.total,
-      totalExact: true,
-      page: page.page,
-      perPage: page.perPage,
-      hasMore: page.offset + result.items.length < result.total,
-    },
-    items: result.items,
-  };
+  const { total, totalExact, hasMore, items } = result;
+  return { pagination: { total, totalExact, page: page.page, perPage: page.perPage, hasMore }, items };
 }
 
 /** The strategies a store takes: `tracing` for spans, `signals` for logs, metrics, scores and feedback alike. */

@@ -10,6 +10,12 @@ import type { SpanRecord } from '../records/types';
  * richer: span type, entity, input and output. This is the one rule; every read that shows spans
  * (getTrace, trace lists, trace summaries) applies it, in JS through {@link spanPrecedence} and in SQL
  * through {@link SPAN_PRECEDENCE_SQL}.
+ *
+ * @example
+ * ```ts
+ * spanPrecedence({ running: true, origin: 'otel' }); // 0: the least preferred copy
+ * spanPrecedence({ running: false, origin: 'mastra' }); // 3: the most preferred
+ * ```
  */
 export function spanPrecedence(span: Pick<SpanRecord, 'running' | 'origin'>): number {
   return (span.running ? 0 : 2) + (span.origin === 'mastra' ? 1 : 0);
@@ -29,6 +35,12 @@ export type SpanCopy = Pick<SpanRecord, 'traceId' | 'spanId' | 'running' | 'orig
 /**
  * One copy per span: the preferred one. `spans` must come in the order they were written (or in any
  * order where the store cannot tell), since of two copies of equal precedence the later one wins.
+ *
+ * @example
+ * ```ts
+ * const running = { ...span, running: true };
+ * preferredCopies([span, running]); // [span]: the finished copy, though written first
+ * ```
  */
 export function preferredCopies<T extends SpanCopy>(spans: readonly T[]): T[] {
   const chosen = new Map<string, T>();

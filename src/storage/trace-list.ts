@@ -6,6 +6,7 @@ import type { Predicate } from './filters';
 import {
   TRACE_PART_HEAD_ROW_COLUMNS,
   TRACE_PART_KEY_COLUMNS,
+  TRACE_PART_PICK_COLUMNS,
   TRACE_PART_SUM_COLUMNS,
   betterHead,
   byTrace,
@@ -30,6 +31,14 @@ export interface TraceListPage {
   total: number;
   totalExact: boolean;
   hasMore: boolean;
+}
+
+/** One round of candidates, as {@link TracePartsStore.readCandidates} reads it: raw rows, decoded by the resolver. */
+export interface CandidateRound {
+  /** The capped count of matching parts, when it was asked for. */
+  matching: number | null;
+  keys: unknown[][];
+  parts: unknown[][];
 }
 
 /** How many candidate parts the first round of an unbounded list reads, at least. */
@@ -115,6 +124,34 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
     columns: readonly Column<SpanRecord>[],
   ): Promise<unknown[][]>;
 
+  /**
+   * One round of candidates: the capped count of matching parts when `countLimit` is set (first round only), the
+   * first `limit` matching parts in page order (rows of {@link TRACE_PART_KEY_COLUMNS}), and every part of their
+   * traces (rows of {@link TRACE_PART_PICK_COLUMNS}, in any order). An engine that can answer it in one statement
+   * overrides it; by default it is the three reads above.
+   */
+  protected async readCandidates(
+    predicates: readonly Predicate[],
+    order: 'asc' | 'desc',
+    limit: number,
+    countLimit: number | null,
+  ): Promise<CandidateRound> {
+    const [matching, keys] = await Promise.all([
+      countLimit === null ? null : this.countTraceParts(predicates, countLimit),
+      this.queryTracePartKeys(predicates, order, limit),
+    ]);
+    const ids = [...new Set(keys.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row).head.traceId))];
+    return { matching, keys, parts: ids.length === 0 ? [] : await this.queryTraceParts(ids, TRACE_PART_PICK_COLUMNS) };
+  }
+
+  /**
+   * The rows of {@link TRACE_PART_HEAD_ROW_COLUMNS} of these head parts (identified by trace id and `written`; their
+   * head's start given too). Other parts of their traces may come along: the resolver keeps the heads.
+   */
+  protected queryTraceHeads(heads: readonly TracePart[]): Promise<unknown[][]> {
+    return this.queryTraceParts([...new Set(heads.map((part) => part.head.traceId))], TRACE_PART_HEAD_ROW_COLUMNS);
+  }
+
   private async parts(traceIds: readonly string[], columns: readonly Column<TracePart>[]): Promise<TracePart[]> {
     if (traceIds.length === 0) return [];
     const rows = await this.queryTraceParts(traceIds, columns);
@@ -123,7 +160,7 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
 
   /** The trace's spans, read within the start times its parts record (time-ordered storage skips the rest). */
   protected async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
-    const parts = await this.parts([traceId], TRACE_PART_SUM_COLUMNS);
+    const parts = await this.parts([traceId], TRACE_PART_PICK_COLUMNS);
     if (parts.length === 0) return [];
     const [from, to] = bounds(parts);
     const rows = await this.querySpans([traceId], from, to, COLUMNS.spans);
@@ -131,14 +168,24 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
   }
 
   /**
-   * Exact totals of these traces: a trace of one part has them in it; one of several may hold a span in more than
-   * one of them (a retried batch, a running copy and its finished one), so its spans are recounted, in one read
-   * bounded by the parts' start times.
+   * Exact totals of these traces. A trace of one part has them in it (in `sums`, by trace id, or read here); one of
+   * several may hold a span in more than one of them (a retried batch, a running copy and its finished one), so its
+   * spans are recounted, in one read bounded by the parts' start times.
    */
-  private async totals(traces: readonly ResolvedTrace[]): Promise<Map<string, TraceTotals>> {
+  private async totals(
+    traces: readonly ResolvedTrace[],
+    sums?: ReadonlyMap<string, TracePart>,
+  ): Promise<Map<string, TraceTotals>> {
     const totals = new Map<string, TraceTotals>();
+    const single = traces.filter((trace) => trace.parts.length === 1);
     const split = traces.filter((trace) => trace.parts.length > 1);
-    for (const trace of traces) if (trace.parts.length === 1) totals.set(trace.traceId, partTotals(trace.parts));
+    const unread = single.filter((trace) => !sums?.has(trace.traceId)).map((trace) => trace.traceId);
+    const read = await this.parts(unread, TRACE_PART_SUM_COLUMNS);
+    const partOf = new Map([...(sums ?? []), ...read.map((part) => [part.head.traceId, part] as const)]);
+    for (const trace of single) {
+      const part = partOf.get(trace.traceId);
+      if (part) totals.set(trace.traceId, partTotals([part]));
+    }
     if (split.length === 0) return totals;
     const [from, to] = bounds(split.flatMap((trace) => trace.parts));
     const rows = await this.querySpans(
@@ -148,22 +195,19 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
       TOTALS_SPAN_COLUMNS,
     );
     const spans = rows.map((row) => this.decode(TOTALS_SPAN_COLUMNS, row) as TotalsSpan);
-    for (const [traceId, group] of byTrace(spans, (span) => span.traceId))
+    for (const [traceId, group] of byTrace(spans, (span) => span.traceId)) {
       totals.set(traceId, summarizeSpans(group).totals);
-    // A trace whose spans were all removed between the reads keeps what its parts say.
-    for (const trace of split) if (!totals.has(trace.traceId)) totals.set(trace.traceId, partTotals(trace.parts));
+    }
     return totals;
   }
 
   /**
-   * The traces whose true head is among `candidates`: each candidate's trace resolved from all of its parts, its
+   * The traces whose true head is among `candidates`: each candidate's trace resolved from all of its `parts`, its
    * head the best of them ({@link betterHead}), so that the filter applies to the true head.
    */
-  private async resolve(candidates: readonly TracePart[]): Promise<ResolvedTrace[]> {
-    const ids = [...new Set(candidates.map((part) => part.head.traceId))];
+  private resolve(candidates: readonly TracePart[], parts: readonly TracePart[]): ResolvedTrace[] {
     const keys = new Set(candidates.map(partKey));
     const resolved: ResolvedTrace[] = [];
-    const parts = await this.parts(ids, TRACE_PART_SUM_COLUMNS);
     for (const [traceId, ofTrace] of byTrace(parts, (part) => part.head.traceId)) {
       const head = ofTrace.reduce((best, part) => (betterHead(asCandidate(part), asCandidate(best)) ? part : best));
       if (keys.has(partKey(head))) resolved.push({ traceId, start: head.head.startTimeUnixNano, parts: ofTrace, head });
@@ -174,58 +218,59 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
   /**
    * The shared, exact trace list. It reads the newest (or oldest) matching parts, resolves their traces, and keeps
    * those it is sure of: every trace whose head starts strictly before the last candidate's start has its head among
-   * the candidates. It widens the candidates until the page (and one more, for `hasMore`) is sure. Then it reads the
+   * the candidates. It widens the candidates until the page (and one more, for `hasMore`) is sure; ordering by
+   * cost or duration, and `minCost`, resolve every matching trace (at most {@link TOTAL_CAP}). Then it reads the
    * page's heads and totals only.
    */
   protected async queryTraceList(query: TraceListQuery): Promise<TraceListPage> {
     const { predicates, page, orderBy, minCost } = query;
-    const matching = await this.countTraceParts(predicates, TOTAL_CAP + 1);
-    const bounded = matching <= TOTAL_CAP;
-    if (!bounded && orderBy !== 'startTime') throw unboundedListError(`orderBy ${orderBy}`);
-    if (!bounded && minCost !== null) throw unboundedListError('minCost');
+    const needsAll = orderBy !== 'startTime' || minCost !== null;
     const wanted = page.offset + page.perPage + 1;
     const later = (a: bigint, b: bigint) => (page.order === 'desc' ? a > b : a < b);
-    let limit = bounded ? matching + 1 : Math.max(2 * wanted, FIRST_ROUND);
+    let limit = Math.max(2 * wanted, FIRST_ROUND);
+    let matching: number | null = null;
     let sure: ResolvedTrace[];
     for (;;) {
-      const rows = await this.queryTracePartKeys(predicates, page.order, limit);
-      const candidates = rows.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row));
+      const round = await this.readCandidates(predicates, page.order, limit, matching === null ? TOTAL_CAP + 1 : null);
+      matching ??= round.matching!;
+      if (matching > TOTAL_CAP && needsAll)
+        throw unboundedListError(minCost !== null ? 'minCost' : `orderBy ${orderBy}`);
+      const candidates = round.keys.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row));
       const cutoff = candidates.length === limit ? candidates[candidates.length - 1]!.head.startTimeUnixNano : null;
-      const resolved = await this.resolve(candidates);
+      const next = Math.max(4 * limit, matching <= TOTAL_CAP ? matching + 1 : 0);
+      if (cutoff !== null && needsAll) {
+        limit = next;
+        continue;
+      }
+      const parts = round.parts.map((row) => this.decode(TRACE_PART_PICK_COLUMNS, row));
+      const resolved = this.resolve(candidates, parts);
       sure = cutoff === null ? resolved : resolved.filter((trace) => later(trace.start, cutoff));
       if (cutoff === null || sure.length >= wanted) break;
-      limit *= 4;
+      limit = next;
     }
     let totals: Map<string, TraceTotals> | null = null;
-    if (orderBy !== 'startTime' || minCost !== null) {
+    if (needsAll) {
       totals = await this.totals(sure);
       for (const trace of sure) trace.totals = totals.get(trace.traceId)!;
       if (minCost !== null) sure = sure.filter((trace) => (trace.totals!.cost ?? -Infinity) >= minCost);
     }
     sure.sort(traceOrder(page.order, orderBy));
     const shown = sure.slice(page.offset, page.offset + page.perPage);
-    const [heads, shownTotals] = await Promise.all([
-      this.parts(
-        shown.map((trace) => trace.traceId),
-        TRACE_PART_HEAD_ROW_COLUMNS,
-      ),
-      totals ?? this.totals(shown),
-    ]);
-    const headParts = new Map(heads.map((part) => [partKey(part), part]));
+    const rows = shown.length === 0 ? [] : await this.queryTraceHeads(shown.map((trace) => trace.head));
+    const heads = new Map(
+      rows.map((row) => this.decode(TRACE_PART_HEAD_ROW_COLUMNS, row)).map((part) => [partKey(part), part]),
+    );
+    const sums = new Map([...heads.values()].map((part) => [part.head.traceId, part]));
+    const shownTotals = totals ?? (await this.totals(shown, sums));
     // A head removed between the reads (by retention) leaves its trace out of the page.
     const items = shown.flatMap((trace): TraceSummary[] => {
-      const part = headParts.get(partKey(trace.head));
+      const part = heads.get(partKey(trace.head));
       if (!part) return [];
       const head = part.head as unknown as Omit<TraceSummary, 'inputPreview' | 'hasRoot' | 'trace'>;
-      return [
-        {
-          ...head,
-          inputPreview: part.inputPreview,
-          hasRoot: trace.head.hasRoot,
-          trace: shownTotals.get(trace.traceId)!,
-        },
-      ];
+      const summary = { ...head, inputPreview: part.inputPreview, hasRoot: part.hasRoot };
+      return [{ ...summary, trace: shownTotals.get(trace.traceId) ?? partTotals([part]) }];
     });
+    const bounded = matching <= TOTAL_CAP;
     return {
       items,
       total: bounded ? sure.length : TOTAL_CAP,

@@ -93,6 +93,7 @@ export function summarizeSpans<T extends TotalsSpan>(
   spans: readonly T[],
 ): { head: T; hasRoot: boolean; totals: TraceTotals } {
   const copies = preferredCopies(spans);
+  const writeOrder = new Map(spans.map((span, index) => [span, index]));
   let head = copies[0]!;
   let best: HeadCandidate | null = null;
   const totals: TraceTotals = {
@@ -106,23 +107,23 @@ export function summarizeSpans<T extends TotalsSpan>(
     totalTokens: null,
     cost: null,
   };
-  copies.forEach((span, written) => {
+  for (const span of copies) {
     const candidate = {
       hasRoot: span.parentSpanId === null,
       rank: spanPrecedence(span),
       start: span.startTimeUnixNano,
-      written,
+      written: writeOrder.get(span)!,
     };
     if (best === null || betterHead(candidate, best)) [head, best] = [span, candidate];
     if (span.startTimeUnixNano < totals.startTimeUnixNano) totals.startTimeUnixNano = span.startTimeUnixNano;
     if (span.endTimeUnixNano > totals.endTimeUnixNano) totals.endTimeUnixNano = span.endTimeUnixNano;
     if (span.error !== null) totals.errorCount++;
-    if (span.usageIncludesChildren) return;
+    if (span.usageIncludesChildren) continue;
     totals.inputTokens = add(totals.inputTokens, span.inputTokens);
     totals.outputTokens = add(totals.outputTokens, span.outputTokens);
     totals.totalTokens = add(totals.totalTokens, span.totalTokens);
     totals.cost = add(totals.cost, span.totalCost);
-  });
+  }
   totals.durationNano = totals.endTimeUnixNano - totals.startTimeUnixNano;
   return { head, hasRoot: head.parentSpanId === null, totals };
 }
@@ -235,13 +236,17 @@ export const TRACE_PART_KEY_COLUMNS: Column<TracePart>[] = [
   column('start_time'),
 ];
 
-/** What the resolver reads of every part of a candidate trace: its key, how its head ranks, and its sums. */
-export const TRACE_PART_SUM_COLUMNS: Column<TracePart>[] = [
+/** What picks a trace's head among its parts, and bounds its spans' start times: read for every candidate trace. */
+export const TRACE_PART_PICK_COLUMNS: Column<TracePart>[] = [
   ...TRACE_PART_KEY_COLUMNS,
   partField('has_root', 'hasRoot', 'bool'),
   partField('head_rank', 'headRank', 'uint8'),
   partField('first_start', 'firstStart', 'time'),
   partField('last_start', 'lastStart', 'time'),
+];
+
+/** A part's sums over its batch's spans of the trace. */
+const SUMS: Column<TracePart>[] = [
   partField('last_end', 'lastEnd', 'time'),
   partField('span_count', 'spanCount', 'uint32'),
   partField('error_count', 'errorCount', 'uint32'),
@@ -251,13 +256,17 @@ export const TRACE_PART_SUM_COLUMNS: Column<TracePart>[] = [
   partField('trace_cost', 'cost', 'float64', true),
 ];
 
+/** What a trace's totals read of a part: its key, its bounds and its sums. */
+export const TRACE_PART_SUM_COLUMNS: Column<TracePart>[] = [...TRACE_PART_PICK_COLUMNS, ...SUMS];
+
 const INPUT_PREVIEW_COLUMN = partField('input_preview', 'inputPreview', 'string', true);
 
-/** What a page shows of its traces' head parts: the key, the head's light columns, and the input preview. */
+/** What a page shows of its traces' head parts: the key, the head's light columns, the input preview and the sums. */
 export const TRACE_PART_HEAD_ROW_COLUMNS: Column<TracePart>[] = [
-  partField('written', 'written', 'int64'),
+  TRACE_PART_KEY_COLUMNS[1]!,
   ...TRACE_PART_HEAD_COLUMNS,
   INPUT_PREVIEW_COLUMN,
+  ...TRACE_PART_SUM_COLUMNS.slice(TRACE_PART_KEY_COLUMNS.length),
 ];
 
 /** Every column of the parts table, in table order: the head's, then the part's own. */

@@ -81,7 +81,15 @@ function encodeValue(value: AttributeValue): string {
   }
 }
 
-/** Encodes an attribute map as typed JSON; `substitute` may give the JSON of a top-level value instead. */
+/**
+ * Encodes an attribute map as typed JSON; `substitute` may give the JSON of a top-level value instead.
+ *
+ * @example
+ * ```ts
+ * encodeTypedMap({ 'http.status_code': 200n, ratio: 1.5, retries: 2, tags: ['a'] });
+ * // '{"http.status_code":200,"ratio":1.5,"retries":{"$double":2},"tags":["a"]}'
+ * ```
+ */
 export function encodeTypedMap(map: AttributeMap, substitute?: (value: AttributeValue) => string | undefined): string {
   let out = '{';
   let first = true;
@@ -93,7 +101,15 @@ export function encodeTypedMap(map: AttributeMap, substitute?: (value: Attribute
   return out + '}';
 }
 
-/** Encodes one attribute value as typed JSON. */
+/**
+ * Encodes one attribute value as typed JSON.
+ *
+ * @example
+ * ```ts
+ * encodeTypedValue(9007199254740993n); // '{"$int":"9007199254740993"}'
+ * encodeTypedValue(new Uint8Array([0, 1, 2])); // '{"$bytes":"AAEC"}'
+ * ```
+ */
 export function encodeTypedValue(value: AttributeValue): string {
   return encodeValue(value);
 }
@@ -149,12 +165,27 @@ export function reviveTypedMap(object: Record<string, unknown>): AttributeMap {
   return map;
 }
 
-/** Decodes typed JSON made by {@link encodeTypedMap}. */
+/**
+ * Decodes typed JSON made by {@link encodeTypedMap}; a tag it does not know is a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * decodeTypedMap('{"status":200,"ratio":1.5,"retries":{"$double":2}}');
+ * // { status: 200n, ratio: 1.5, retries: 2 }: ints as bigint, doubles as number
+ * ```
+ */
 export function decodeTypedMap(json: string): AttributeMap {
   return reviveTypedMap(JSON.parse(json) as Record<string, unknown>);
 }
 
-/** Decodes typed JSON made by {@link encodeTypedValue}. */
+/**
+ * Decodes typed JSON made by {@link encodeTypedValue}.
+ *
+ * @example
+ * ```ts
+ * decodeTypedValue('{"$int":"9007199254740993"}'); // 9007199254740993n
+ * ```
+ */
 export function decodeTypedValue(json: string): AttributeValue {
   return reviveTypedValue(JSON.parse(json));
 }

@@ -24,6 +24,7 @@ export type TracingStrategy = 'realtime' | 'batch-with-updates' | 'insert-only' 
 /** How a store wants the other signals delivered: one write per export (`realtime`) or grouped (`batch`). */
 export type SignalStrategy = 'realtime' | 'batch';
 
+/** The strategy a store prefers for a signal, and every one it accepts. */
 export interface StrategyHint<T extends string> {
   preferred: T;
   supported: readonly T[];
@@ -42,6 +43,7 @@ export type CommonFilter = {
   traceId?: string;
 } & { [K in ContextFieldName]?: string };
 
+/** Which traces `listTraces` returns, by their root span. A field left out does not filter. */
 export interface TraceFilter extends CommonFilter {
   spanType?: SpanType;
   /** The root span's name, exactly. */
@@ -60,6 +62,7 @@ export interface TraceFilter extends CommonFilter {
   minCost?: number;
 }
 
+/** Which log records `listLogs` returns. A field left out does not filter. */
 export interface LogFilter extends CommonFilter {
   /** One level, or any of several. */
   level?: LogLevel | LogLevel[];
@@ -70,6 +73,7 @@ export interface LogFilter extends CommonFilter {
   spanId?: string;
 }
 
+/** Which metric data points `listMetrics` returns. A field left out does not filter. */
 export interface MetricFilter extends CommonFilter {
   name?: string | string[];
   type?: MetricType;
@@ -77,6 +81,7 @@ export interface MetricFilter extends CommonFilter {
   attributes?: AttributeMap;
 }
 
+/** Which scores `listScores` returns. A field left out does not filter. */
 export interface ScoreFilter extends CommonFilter {
   scorerId?: string;
   scorerName?: string;
@@ -84,6 +89,7 @@ export interface ScoreFilter extends CommonFilter {
   spanId?: string;
 }
 
+/** Which feedback `listFeedback` returns. A field left out does not filter. */
 export interface FeedbackFilter extends CommonFilter {
   feedbackType?: string;
   source?: string;
@@ -98,7 +104,9 @@ export interface PageRequest {
   order?: 'asc' | 'desc';
 }
 
+/** Records per page when a {@link PageRequest} leaves out `perPage`. */
 export const DEFAULT_PER_PAGE = 50;
+/** Most records one page may hold; a larger `perPage` is an `InvalidQueryError`. */
 export const MAX_PER_PAGE = 1000;
 
 /**
@@ -107,6 +115,9 @@ export const MAX_PER_PAGE = 1000;
  */
 export const TOTAL_CAP = 10_000;
 
+/**
+ * Where a page stands: the records matching the filter in all, this page's number and size, and whether more follow.
+ */
 export interface Pagination {
   /** How many records (traces) match; {@link TOTAL_CAP} when there are more, then `totalExact` is `false`. */
   total: number;
@@ -116,6 +127,7 @@ export interface Pagination {
   hasMore: boolean;
 }
 
+/** The argument of every list: a filter of that signal, and which page to read. */
 export interface ListArgs<F> extends PageRequest {
   filter?: F;
 }
@@ -167,18 +179,22 @@ export type TraceSummary = Omit<
   trace: TraceTotals;
 };
 
+/** One trace with all its spans, as `getTrace` returns it. */
 export interface Trace {
   traceId: string;
   /** Ordered by start time; each span names its parent in `parentSpanId`. */
   spans: SpanRecord[];
 }
 
+/** How `aggregateMetrics` combines the points of a time bucket. */
 export const METRIC_AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
+/** One of {@link METRIC_AGGREGATIONS}. */
 export type MetricAggregation = (typeof METRIC_AGGREGATIONS)[number];
 
 /** The point fields an aggregate can read: `value` of gauges and sums, the rest of histograms and summaries. */
 export const METRIC_AGGREGATE_FIELDS = ['value', 'sum', 'count', 'min', 'max'] as const;
 
+/** One metric over time: its points in buckets of `bucketSizeNano`, aggregated, in one series per group. */
 export interface MetricAggregateQuery {
   name: string;
   aggregation: MetricAggregation;
@@ -194,18 +210,21 @@ export interface MetricAggregateQuery {
   filter?: Omit<MetricFilter, 'name'>;
 }
 
+/** One group's aggregated values, by bucket start. */
 export interface MetricSeries {
   /** The typed value of each `groupBy` key in this series; `null` where a point lacked the key. */
   group: Record<string, AttributeValue>;
   points: { timeUnixNano: bigint; value: number }[];
 }
 
+/** What `aggregateMetrics` returns: one series per group (one in all without `groupBy`). */
 export interface MetricAggregateResult {
   series: MetricSeries[];
 }
 
 /** What a spend aggregate can split its series by, and the span field each names. */
 export const SPEND_GROUP_BYS = ['service', 'model', 'provider', 'user', 'session', 'agent'] as const;
+/** One of {@link SPEND_GROUP_BYS}. */
 export type SpendGroupBy = (typeof SPEND_GROUP_BYS)[number];
 
 /** The model calls a spend aggregate counts: in a bounded time range, and on the calls' own fields. */
@@ -221,6 +240,7 @@ export type SpendFilter = Omit<CommonFilter, 'from' | 'to'> & {
 /** Most buckets a spend aggregate spans: a wider range needs wider buckets. */
 export const MAX_SPEND_BUCKETS = 10_000;
 
+/** The cost of model calls over time: bucketed, filtered, and optionally split into series by one field. */
 export interface SpendQuery {
   /** Width of a time bucket, in nanoseconds. Buckets are aligned to the epoch. */
   bucketSizeNano: bigint;
@@ -248,6 +268,7 @@ export interface SpendPoint {
   totalTokens: number | null;
 }
 
+/** One group's spend, by bucket. */
 export interface SpendSeries {
   /** The value of the `groupBy` field in this series; `null` for calls without one, and when not grouped. */
   group: string | null;
@@ -255,6 +276,7 @@ export interface SpendSeries {
   points: SpendPoint[];
 }
 
+/** What `aggregateSpend` returns: its series, and the totals over the whole range. */
 export interface SpendResult {
   groupBy: SpendGroupBy | null;
   /** Most expensive first; series without a known cost last. */

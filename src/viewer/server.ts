@@ -7,6 +7,7 @@ import { RECEIVER_DEFAULTS } from '../receiver/server';
 import type { ObservabilityStore } from '../storage/types';
 import { createViewerHandler, type ViewerAssetOptions } from './assets';
 
+/** Options of {@link startViewer}: what the viewer reads (and records feedback through), and where it listens. */
 export interface ViewerOptions extends ViewerAssetOptions {
   /** Reads go to its store and feedback recorded in the page goes through it. */
   pipeline?: StorePipeline;

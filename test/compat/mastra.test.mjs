@@ -21,6 +21,8 @@ test('a Mastra agent run with a tool that calls HTTP: the store holds the whole 
     timeout: 120_000,
   });
   assert.match(stdout, /answer: It is sunny in Kyoto, 24 °C\./);
+  // 132 input and 23 output tokens at the example's override of 0.15 and 0.6 USD per million.
+  assert.match(stdout, /^spend: 2 model calls, \$0\.0000336$/m);
   const traceId = /^trace ([0-9a-f]{32})$/m.exec(stdout)?.[1];
   assert.ok(traceId, `the example names its trace:\n${stdout}`);
 
@@ -57,6 +59,26 @@ test('a Mastra agent run with a tool that calls HTTP: the store holds the whole 
         [generation.spanId, 52, 11],
         [generation.spanId, 80, 12],
       ],
+    );
+    // Each step repeats its model_inference's usage, and the generation sums the steps: spend counts
+    // each model call once, the inferences, and their tokens add up to the generation's.
+    const inferences = byType('model_inference');
+    assert.equal(inferences.length, 2);
+    assert.deepEqual(
+      spans.filter((span) => span.totalTokens !== null && !span.usageIncludesChildren).map((span) => span.spanType),
+      ['model_inference', 'model_inference'],
+    );
+    const spend = await store.aggregateSpend({
+      bucketSizeNano: 86_400_000_000_000n,
+      filter: {
+        traceId,
+        from: agent.startTimeUnixNano - 86_400_000_000_000n,
+        to: agent.startTimeUnixNano + 86_400_000_000_000n,
+      },
+    });
+    assert.deepEqual(
+      [spend.calls, spend.series.flatMap((series) => series.points).reduce((sum, point) => sum + point.totalTokens, 0)],
+      [2, generation.inputTokens + generation.outputTokens],
     );
     const [tool] = byType('tool_call');
     assert.deepEqual([tool.entityType, tool.entityName, tool.error], ['tool', 'getWeather', null]);

@@ -24,6 +24,8 @@ export interface AgentRun {
   agent: MastraExportedSpan;
   generation: MastraExportedSpan;
   step: MastraExportedSpan;
+  /** The step's model call, as Mastra 1.71 sends it; not among `events`, for tests of the exporter's event flow. */
+  inference: MastraExportedSpan;
   tool: MastraExportedSpan;
   chunk: MastraExportedSpan;
   /** Every event of the run, in the order Mastra emits them. */
@@ -110,6 +112,23 @@ export function agentRun(
     isEvent: false,
     isRootSpan: false,
   };
+  // As @mastra/core 1.71 sends it: the call itself, under its step, which repeats its usage.
+  const inference: MastraExportedSpan = {
+    id: hex(8),
+    traceId,
+    parentSpanId: step.id,
+    name: 'inference: 0',
+    type: 'model_inference',
+    entityType: 'agent',
+    entityId: 'weather-agent',
+    entityName: 'Weather Agent',
+    startTime: at(3),
+    endTime: at(7),
+    attributes: { model: 'gpt-4o-mini', provider: 'openai', usage: { inputTokens: 60, outputTokens: 10 } },
+    metadata,
+    isEvent: false,
+    isRootSpan: false,
+  };
   const tool: MastraExportedSpan = {
     id: hex(8),
     traceId,
@@ -166,6 +185,7 @@ export function agentRun(
     agent,
     generation,
     step,
+    inference,
     tool,
     chunk,
     correlation: {

@@ -290,22 +290,23 @@ export function describeSpendContract(
       expect(point.totalCost).toBeCloseTo(expected, 12);
     });
 
-    it("counts a Mastra model step, not the model generation that sums the steps' usage", async () => {
+    it('counts a Mastra model inference, not the generation and step that repeat its usage', async () => {
       const run = agentRun();
-      const spans = [run.agent, run.generation, run.step].map((span) =>
+      const spans = [run.agent, run.generation, run.step, run.inference].map((span) =>
         spanFromMastra(span, { serviceName: 'weather-app', running: false }),
       );
       expect(spans.map((span) => [span.spanType, span.usageIncludesChildren])).toEqual([
         ['agent_run', false],
         ['model_generation', true],
-        ['model_step', false],
+        ['model_step', true],
+        ['model_inference', false],
       ]);
       await store.batchCreateSpans({ spans: priced(spans) });
       const start = BigInt(AGENT_START.getTime()) * 1_000_000n;
       const result = await store.aggregateSpend({ bucketSizeNano: HOUR, filter: { from: start, to: start + HOUR } });
-      // Mastra names no model on its steps, so the step has tokens and no price: counted as unpriced.
-      expect([result.calls, result.unpricedCalls, result.totalCost]).toEqual([1, 1, null]);
-      expect(result.series[0]!.points[0]!.totalTokens).toBe(70);
+      const cost = expectedCost(libraryPrices('gpt-4o-mini', 'openai'), tokens(60, 10));
+      expect([result.calls, result.unpricedCalls, result.series[0]!.points[0]!.totalTokens]).toEqual([1, 0, 70]);
+      expect(result.totalCost).toBeCloseTo(cost.input + cost.output, 12);
     });
 
     it('counts a reported cost without tokens as a priced call', async () => {

@@ -1,7 +1,7 @@
 import { PRICE_LIBRARY_SOURCE } from '../../src/pipeline/pricing';
 import { RecordValidationError } from '../../src/records/validate';
 import { InvalidQueryError } from '../../src/storage/errors';
-import type { ObservabilityStore, TraceSummary } from '../../src/storage/types';
+import { TOTAL_CAP, type ObservabilityStore, type TraceSummary } from '../../src/storage/types';
 import type { SpanRecord } from '../../src/records/types';
 import {
   BASE_TIME,
@@ -517,6 +517,173 @@ export function describeStoreContract(
         expect(beyond.pagination.total).toBe(7);
       });
 
+      describe('one row per trace, from spans written in any batches', () => {
+        /** A model call under `parent`: tokens and a cost that a trace's totals add up. */
+        const call = (parent: SpanRecord, at: bigint, tokens: number, cost: number | null, overrides = {}) =>
+          makeSpan({
+            traceId: parent.traceId,
+            parentSpanId: parent.spanId,
+            name: 'chat gpt-4o',
+            spanType: 'model_generation',
+            inputTokens: tokens,
+            outputTokens: 1,
+            totalTokens: tokens + 1,
+            totalCost: cost,
+            startTimeUnixNano: at,
+            endTimeUnixNano: at + 10n,
+            durationNano: 10n,
+            ...overrides,
+          });
+
+        it('lists a trace without its root at its earliest span, marked as having no root', async () => {
+          // As in opentelemetry-proto's trace.json: the only spans have a parent that was never received.
+          const first = makeSpan({ parentSpanId: spanId(), name: 'late', startTimeUnixNano: BASE_TIME + 50n });
+          const earliest = makeSpan({
+            traceId: first.traceId,
+            parentSpanId: spanId(),
+            name: 'early',
+            startTimeUnixNano: BASE_TIME + 10n,
+            endTimeUnixNano: BASE_TIME + 90n,
+            durationNano: 80n,
+          });
+          await store.batchCreateSpans({ spans: [first] });
+          await store.batchCreateSpans({ spans: [earliest] });
+          const { traces, pagination } = await store.listTraces();
+          expect(pagination).toMatchObject({ total: 1, totalExact: true, hasMore: false });
+          expect(traces.map((t) => [t.spanId, t.name, t.hasRoot, t.trace.spanCount])).toEqual([
+            [earliest.spanId, 'early', false, 2],
+          ]);
+          expect(traces[0]!.trace).toMatchObject({
+            startTimeUnixNano: BASE_TIME + 10n,
+            endTimeUnixNano: first.endTimeUnixNano,
+            durationNano: first.endTimeUnixNano - BASE_TIME - 10n,
+          });
+        });
+
+        it('lists a trace split over batches once, by its root from a later batch, with exact totals', async () => {
+          const root = makeSpan({
+            name: 'agent run',
+            serviceName: 'front',
+            startTimeUnixNano: BASE_TIME,
+            endTimeUnixNano: BASE_TIME + 150n,
+            durationNano: 150n,
+          });
+          const children = [
+            call(root, BASE_TIME + 100n, 10, 0.25, { serviceName: 'worker' }),
+            call(root, BASE_TIME + 200n, 20, 0.5, {
+              serviceName: 'worker',
+              error: { message: 'x', type: null, stack: null },
+            }),
+          ];
+          await store.batchCreateSpans({ spans: [children[0]!] });
+          const early = await store.listTraces();
+          expect(early.traces.map((t) => [t.spanId, t.hasRoot])).toEqual([[children[0]!.spanId, false]]);
+          await store.batchCreateSpans({ spans: [children[1]!] });
+          await store.batchCreateSpans({ spans: [root] });
+          const { traces, pagination } = await store.listTraces();
+          expect(pagination.total).toBe(1);
+          expect(traces.map((t) => [t.spanId, t.name, t.hasRoot])).toEqual([[root.spanId, 'agent run', true]]);
+          expect(traces[0]!.trace).toEqual({
+            startTimeUnixNano: BASE_TIME,
+            endTimeUnixNano: children[1]!.endTimeUnixNano,
+            durationNano: children[1]!.endTimeUnixNano - BASE_TIME,
+            spanCount: 3,
+            errorCount: 1,
+            inputTokens: 30,
+            outputTokens: 2,
+            totalTokens: 32,
+            cost: 0.75,
+          });
+          // Filters apply to the head: the children's service does not list the trace.
+          expect((await store.listTraces({ filter: { serviceName: 'worker' } })).traces).toEqual([]);
+          expect((await store.listTraces({ filter: { serviceName: 'front' } })).traces).toHaveLength(1);
+          expect((await store.listTraces({ filter: { from: BASE_TIME + 1n } })).traces).toEqual([]);
+        });
+
+        it('counts spans written twice (a retried batch) once, and shows the trace once', async () => {
+          const root = makeSpan({ startTimeUnixNano: BASE_TIME });
+          const batch = [root, call(root, BASE_TIME + 5n, 10, 0.5)];
+          await store.batchCreateSpans({ spans: batch });
+          await store.batchCreateSpans({ spans: batch });
+          await store.batchCreateSpans({ spans: [batch[1]!] });
+          const { traces, pagination } = await store.listTraces();
+          expect(pagination.total).toBe(1);
+          expect(traces).toHaveLength(1);
+          expect(traces[0]!.trace).toMatchObject({ spanCount: 2, inputTokens: 10, totalTokens: 11, cost: 0.5 });
+        });
+
+        it('does not count again the usage of a span that includes its children', async () => {
+          const root = makeSpan({ startTimeUnixNano: BASE_TIME });
+          const generation = call(root, BASE_TIME + 1n, 100, 3, { usageIncludesChildren: true });
+          const steps = [call(generation, BASE_TIME + 2n, 40, 1), call(generation, BASE_TIME + 3n, 60, 2)];
+          await store.batchCreateSpans({ spans: [root, generation, steps[0]!] });
+          await store.batchCreateSpans({ spans: [steps[1]!] });
+          const [summary] = (await store.listTraces()).traces;
+          expect(summary!.trace).toMatchObject({ spanCount: 4, inputTokens: 100, outputTokens: 2, cost: 3 });
+        });
+
+        it('orders traces by cost or duration, and keeps those that cost at least minCost', async () => {
+          const roots = [0.3, null, 1.2].map((cost, i) => {
+            const root = makeSpan({ startTimeUnixNano: BASE_TIME + BigInt(i) * 1_000n });
+            return { root, spans: [root, call(root, root.startTimeUnixNano + 1n, 5, cost)] };
+          });
+          await store.batchCreateSpans({ spans: roots.flatMap((trace) => trace.spans) });
+          const ids = async (args: Parameters<ObservabilityStore['listTraces']>[0]) =>
+            (await store.listTraces(args)).traces.map((t) => roots.findIndex((r) => r.root.traceId === t.traceId));
+          expect(await ids({ orderBy: 'cost' })).toEqual([2, 0, 1]);
+          expect(await ids({ orderBy: 'cost', order: 'asc' })).toEqual([0, 2, 1]);
+          expect(await ids({ orderBy: 'cost', perPage: 1, page: 1 })).toEqual([0]);
+          // Each root ends 1.5 ms after its start: the durations tie, and ties go by start time.
+          expect(await ids({ orderBy: 'duration' })).toEqual([2, 1, 0]);
+          expect(await ids({ filter: { minCost: 0.5 } })).toEqual([2]);
+          expect((await store.listTraces({ filter: { minCost: 0.3 } })).pagination.total).toBe(2);
+          expect(await ids({ filter: { minCost: 0.3 }, orderBy: 'cost', order: 'asc' })).toEqual([0, 2]);
+          await expect(store.listTraces({ filter: { minCost: -1 } })).rejects.toThrow(/minCost must be a number >= 0/);
+          await expect(store.listTraces({ orderBy: 'price' as never })).rejects.toThrow(InvalidQueryError);
+        });
+
+        it(`caps the total at ${TOTAL_CAP} traces, marked inexact, and pages exactly beyond it`, async () => {
+          // Each trace's child arrives in one batch and its root in a later one.
+          const count = TOTAL_CAP + 5;
+          const roots = Array.from({ length: count }, (_, i) =>
+            makeSpan({
+              startTimeUnixNano: BASE_TIME + BigInt(i) * 1_000n,
+              serviceName: i % 1000 === 7 ? 'rare' : 'common',
+            }),
+          );
+          await store.batchCreateSpans({
+            spans: roots.map((root) => call(root, root.startTimeUnixNano + 500n, 1, null)),
+          });
+          await store.batchCreateSpans({ spans: roots });
+          const newest = roots.map((root) => root.traceId).reverse();
+          const first = await store.listTraces({ perPage: 50 });
+          expect(first.pagination).toEqual({
+            total: TOTAL_CAP,
+            totalExact: false,
+            page: 0,
+            perPage: 50,
+            hasMore: true,
+          });
+          expect(first.traces.map((t) => t.traceId)).toEqual(newest.slice(0, 50));
+          expect(first.traces.every((t) => t.hasRoot && t.trace.spanCount === 2)).toBe(true);
+          const deep = await store.listTraces({ perPage: 100, page: 37 });
+          expect(deep.traces.map((t) => t.traceId)).toEqual(newest.slice(3700, 3800));
+          const last = await store.listTraces({ perPage: 1000, page: 10 });
+          expect(last.traces.map((t) => t.traceId)).toEqual(newest.slice(10_000));
+          expect(last.pagination).toMatchObject({ hasMore: false, totalExact: false });
+          const oldest = await store.listTraces({ perPage: 3, order: 'asc' });
+          expect(oldest.traces.map((t) => t.traceId)).toEqual(newest.slice(-3).reverse());
+          const rare = await store.listTraces({ filter: { serviceName: 'rare' } });
+          expect(rare.pagination).toMatchObject({ total: 10, totalExact: true, hasMore: false });
+          await expect(store.listTraces({ orderBy: 'cost' })).rejects.toThrow(
+            /orderBy cost needs every matching trace/,
+          );
+          await expect(store.listTraces({ filter: { minCost: 1 } })).rejects.toThrow(/narrow the time range/);
+          const window = { from: roots[20]!.startTimeUnixNano, to: roots[30]!.startTimeUnixNano };
+          expect((await store.listTraces({ filter: window, orderBy: 'duration' })).pagination.total).toBe(10);
+        }, 120_000);
+      });
+
       it('rejects page arguments out of range with a clear error', async () => {
         await expect(store.listTraces({ perPage: 0 })).rejects.toThrow(/perPage must be an integer from 1 to 1000/);
         await expect(store.listTraces({ perPage: 5000 })).rejects.toThrow(InvalidQueryError);
@@ -614,6 +781,21 @@ export function describeStoreContract(
         const { logs: stored } = await store.listLogs({ order: 'asc' });
         expect(stored).toEqual(logs);
       });
+
+      it(`counts logs up to ${TOTAL_CAP}, marked inexact beyond, and pages them exactly`, async () => {
+        const logs = Array.from({ length: TOTAL_CAP + 3 }, (_, i) =>
+          makeLog({ timeUnixNano: BASE_TIME + BigInt(i), message: `line ${i}`, body: `line ${i}` }),
+        );
+        await store.batchCreateLogs({ logs });
+        const first = await store.listLogs({ perPage: 2 });
+        expect(first.pagination).toEqual({ total: TOTAL_CAP, totalExact: false, page: 0, perPage: 2, hasMore: true });
+        expect(first.logs.map((log) => log.message)).toEqual([`line ${TOTAL_CAP + 2}`, `line ${TOTAL_CAP + 1}`]);
+        const last = await store.listLogs({ perPage: 1000, page: 10 });
+        expect(last.logs.map((log) => log.message)).toEqual(['line 2', 'line 1', 'line 0']);
+        expect(last.pagination).toMatchObject({ hasMore: false, totalExact: false });
+        const few = await store.listLogs({ filter: { search: 'line 999' } });
+        expect(few.pagination).toMatchObject({ total: 11, totalExact: true, hasMore: false });
+      }, 120_000);
 
       it('filters logs on level, minimum level, text, trace, span, service and context, with paging', async () => {
         const trace = traceId();

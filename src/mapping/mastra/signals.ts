@@ -165,7 +165,9 @@ export function feedbackFromMastra(feedback: MastraExportedFeedback, serviceName
   };
 }
 
-/** The context columns, tags and metadata of a score or feedback record, which has no attributes to derive them from. */
+/**
+ * The context columns, tags and metadata of a score or feedback record, which has no attributes to derive them from.
+ */
 function columns(context: ReturnType<typeof contextFromCorrelation>) {
   return { ...contextOf(context), tags: context.tags ?? [], metadata: context.metadata ?? {} };
 }

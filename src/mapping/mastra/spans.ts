@@ -7,7 +7,7 @@ import {
   type SpanRecord,
   type SpanType,
 } from '../../records/types';
-import { deriveMastraModelFields, sumsStepUsage } from '../agent-fields';
+import { deriveMastraModelFields, usageSumsChildren } from '../agent-fields';
 import { buildSpanRecord } from '../records';
 import { toAttributeMap, toAttributeValue } from '../values';
 import { MASTRA_SCOPE, mastraResource, text, unixNanoOf } from './context';
@@ -15,7 +15,9 @@ import type { MastraExportedSpan, MastraSpanErrorInfo } from './types';
 
 const SPAN_TYPE_SET = new Set<string>(SPAN_TYPES);
 
-/** Context fields that Mastra apps put in a span's metadata or request context: all but the entity, which spans carry. */
+/**
+ * Context fields that Mastra apps put in a span's metadata or request context: all but the entity, which spans carry.
+ */
 const SPAN_CONTEXT_FIELDS = CONTEXT_FIELDS.filter(
   (field): field is Exclude<ContextFieldName, 'entityType' | 'entityId' | 'entityName'> => !field.startsWith('entity'),
 );
@@ -46,6 +48,7 @@ function spanAttributes(span: MastraExportedSpan, spanType: SpanType): Attribute
   return attributes;
 }
 
+/** What {@link spanFromMastra} needs beside the span: its service, and whether this copy is of a running span. */
 export interface MastraSpanOptions {
   /** The service the span belongs to: the `serviceName` of Mastra's observability config. */
   serviceName: string;
@@ -65,7 +68,8 @@ export interface MastraSpanOptions {
  *
  * @example
  * ```ts
- * const record = spanFromMastra(event.exportedSpan, { serviceName: 'weather-app', running: event.type !== 'span_ended' });
+ * const running = event.type !== 'span_ended';
+ * const record = spanFromMastra(event.exportedSpan, { serviceName: 'weather-app', running });
  * ```
  */
 export function spanFromMastra(span: MastraExportedSpan, options: MastraSpanOptions): SpanRecord {
@@ -117,7 +121,7 @@ export function spanFromMastra(span: MastraExportedSpan, options: MastraSpanOpti
       metadata: toAttributeMap(metadata),
       input: span.input === undefined ? null : toAttributeValue(span.input),
       output: span.output === undefined ? null : toAttributeValue(span.output),
-      usageIncludesChildren: sumsStepUsage(spanType),
+      usageIncludesChildren: usageSumsChildren(spanType, 'mastra'),
       ...deriveMastraModelFields(attributes),
     },
   );

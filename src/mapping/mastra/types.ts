@@ -75,8 +75,10 @@ export interface MastraExportedSpan {
   isInternal?: boolean;
 }
 
+/** `TracingEventType`: whether a tracing event reports a span started, updated or ended. */
 export type MastraTracingEventType = 'span_started' | 'span_updated' | 'span_ended';
 
+/** `TracingEvent`: what Mastra hands an exporter for each change of a span. */
 export interface MastraTracingEvent {
   type: MastraTracingEventType;
   exportedSpan: MastraExportedSpan;
@@ -161,18 +163,22 @@ export interface MastraExportedFeedback {
   metadata?: Record<string, unknown>;
 }
 
+/** `LogEvent`: what Mastra hands an exporter for each log. */
 export interface MastraLogEvent {
   type: 'log';
   log: MastraExportedLog;
 }
+/** `MetricEvent`: what Mastra hands an exporter for each metric measurement. */
 export interface MastraMetricEvent {
   type: 'metric';
   metric: MastraExportedMetric;
 }
+/** `ScoreEvent`: what Mastra hands an exporter for each score. */
 export interface MastraScoreEvent {
   type: 'score';
   score: MastraExportedScore;
 }
+/** `FeedbackEvent`: what Mastra hands an exporter for each feedback. */
 export interface MastraFeedbackEvent {
   type: 'feedback';
   feedback: MastraExportedFeedback;

@@ -27,9 +27,17 @@ export { OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './errors';
 /**
  * Decodes the body of an OTLP/HTTP `/v1/traces` request (`ExportTraceServiceRequest`).
  *
- * @param body - the request body, after any `Content-Encoding` was undone; zero bytes (protobuf) or `{}` (JSON) is an empty request
+ * @param body - the request body, after any `Content-Encoding` was undone; zero bytes (protobuf) or `{}`
+ *   (JSON) is an empty request
  * @param encoding - `protobuf` for `application/x-protobuf`, `json` for `application/json`
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
+ *
+ * @example
+ * ```ts
+ * const { records, rejected, errorMessage } = decodeTraces(body, 'protobuf');
+ * await pipeline.submit('spans', records);
+ * if (rejected > 0) console.warn(`${rejected} spans rejected: ${errorMessage}`);
+ * ```
  */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<SpanRecord> {
   return encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
@@ -41,6 +49,12 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeRe
  * @param body - the request body, after any `Content-Encoding` was undone
  * @param encoding - `protobuf` or `json`
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
+ *
+ * @example
+ * ```ts
+ * const body = new TextEncoder().encode(JSON.stringify({ resourceLogs: [] }));
+ * decodeLogs(body, 'json'); // { records: [], rejected: 0, errorMessage: '' }
+ * ```
  */
 export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<LogRecord> {
   return encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
@@ -53,6 +67,17 @@ export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodeResu
  * @param body - the request body, after any `Content-Encoding` was undone
  * @param encoding - `protobuf` or `json`
  * @throws {@link OtlpDecodeError} when the body is not a decodable request
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const { records } = decodeMetrics(gunzipSync(body), 'protobuf');
+ *   await store.batchRecordMetrics({ metrics: records });
+ * } catch (error) {
+ *   if (error instanceof OtlpDecodeError) response.writeHead(400).end(error.message);
+ *   else throw error;
+ * }
+ * ```
  */
 export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<MetricRecord> {
   return encoding === 'protobuf' ? decodeMetricsProtobuf(body) : decodeMetricsJson(body);

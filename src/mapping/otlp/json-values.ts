@@ -318,7 +318,9 @@ export interface JsonSignalDecoder<R> {
   resourceGroups: FieldNames;
   scopeGroups: FieldNames;
   items: FieldNames;
-  /** Reads one item and adds its records to `collector`, or rejects what cannot become one, naming it by `location()`. */
+  /**
+   * Reads one item and adds its records to `collector`, or rejects what cannot become one, naming it by `location()`.
+   */
   readItem(
     item: JsonObject,
     resource: ResourceInfo,

@@ -20,7 +20,10 @@ export const I32 = 5;
 /** The tag of a field: its number and wire type in one varint, as the switches in the decoders match it. */
 export const tag = (field: number, wireType: number): number => (field << 3) | wireType;
 
-/** Buffer's own slicing methods skip `toString`'s encoding dispatch; Node has them on every Buffer but does not type them. */
+/**
+ * Buffer's own slicing methods skip `toString`'s encoding dispatch; Node has them on every Buffer but does not type
+ * them.
+ */
 interface SlicingBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;

@@ -4,7 +4,17 @@ import { toAttributeMap, toAttributeValue } from '../values';
 import { hrTimeToUnixNano, toResourceInfo, toScopeInfo } from './common';
 import type { SdkReadableLogRecord } from './types';
 
-/** Maps an SDK log record to a record. Reads it structurally, so the 2.x and 3.x SDKs both work. */
+/**
+ * Maps an SDK log record to a record. Reads it structurally, so the 2.x and 3.x SDKs both work.
+ *
+ * @example
+ * ```ts
+ * const memory = new InMemoryLogRecordExporter();
+ * // … after a LoggerProvider with a SimpleLogRecordProcessor over `memory` emitted some logs:
+ * const logs = memory.getFinishedLogRecords().map(logFromSdk);
+ * await store.batchCreateLogs({ logs });
+ * ```
+ */
 export function logFromSdk(log: SdkReadableLogRecord): LogRecord {
   return buildLogRecord({
     timeUnixNano: hrTimeToUnixNano(log.hrTime),

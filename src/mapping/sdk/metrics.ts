@@ -155,6 +155,15 @@ export function mapSdkMetrics(resourceMetrics: SdkResourceMetrics, onSkipped: Sk
 /**
  * Maps one SDK collection to a record per data point, leaving out the points of a data point type
  * it does not know (`StoreMetricExporter` reports those to `onDrop`).
+ *
+ * @example
+ * ```ts
+ * const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+ * const reader = new PeriodicExportingMetricReader({ exporter });
+ * new MeterProvider({ readers: [reader] }).getMeter('app').createCounter('orders').add(1);
+ * const { resourceMetrics } = await reader.collect();
+ * await store.batchRecordMetrics({ metrics: metricsFromSdk(resourceMetrics) });
+ * ```
  */
 export function metricsFromSdk(resourceMetrics: SdkResourceMetrics): MetricRecord[] {
   return mapSdkMetrics(resourceMetrics, () => undefined);

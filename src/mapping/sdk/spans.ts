@@ -18,7 +18,17 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
 }
 
-/** Maps a finished SDK span to a record. Reads the span structurally, so the 2.x and 3.x SDKs both work. */
+/**
+ * Maps a finished SDK span to a record. Reads the span structurally, so the 2.x and 3.x SDKs both work.
+ *
+ * @example
+ * ```ts
+ * const memory = new InMemorySpanExporter();
+ * // … after a provider with a SimpleSpanProcessor over `memory` ended some spans:
+ * const spans = memory.getFinishedSpans().map(spanFromSdk);
+ * await store.batchCreateSpans({ spans });
+ * ```
+ */
 export function spanFromSdk(span: SdkReadableSpan): SpanRecord {
   const context = span.spanContext();
   return buildSpanRecord({

@@ -9,8 +9,10 @@
 /** `[seconds, nanoseconds]`, as the OpenTelemetry API keeps times. */
 export type HrTime = [number, number];
 
+/** Attributes as the SDK holds them: values are checked and typed when a record is built. */
 export type SdkAttributes = Record<string, unknown>;
 
+/** `SpanContext`: the ids, flags and trace state that identify a span. */
 export interface SdkSpanContext {
   traceId: string;
   spanId: string;
@@ -19,11 +21,13 @@ export interface SdkSpanContext {
   traceState?: { serialize(): string };
 }
 
+/** `Resource`: the attributes of the entity (service, host, …) that produced the telemetry. */
 export interface SdkResource {
   attributes: SdkAttributes;
   schemaUrl?: string;
 }
 
+/** `InstrumentationScope`: the library that produced the telemetry. */
 export interface SdkScope {
   name: string;
   version?: string;
@@ -73,6 +77,7 @@ export interface SdkReadableLogRecord {
   readonly droppedAttributesCount: number;
 }
 
+/** `Histogram`: the value of a histogram data point, with explicit bucket boundaries. */
 export interface SdkHistogram {
   buckets: { boundaries: readonly number[]; counts: readonly number[] };
   sum?: number;
@@ -81,6 +86,7 @@ export interface SdkHistogram {
   max?: number;
 }
 
+/** `ExponentialHistogram`: the value of an exponential histogram data point. */
 export interface SdkExponentialHistogram {
   count: number;
   sum?: number;
@@ -92,6 +98,7 @@ export interface SdkExponentialHistogram {
   max?: number;
 }
 
+/** `DataPoint`: one point of a metric; its value's shape follows the metric's data point type. */
 export interface SdkDataPoint {
   startTime: HrTime;
   endTime: HrTime;

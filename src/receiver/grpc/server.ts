@@ -40,6 +40,7 @@ export const GRPC_LIMITS = {
   keepaliveTimeoutMs: 20_000,
 } as const;
 
+/** The gRPC transport's limits, each a number as in {@link GRPC_LIMITS}. */
 export type GrpcLimits = { -readonly [K in keyof typeof GRPC_LIMITS]: number };
 
 export interface GrpcTransportSettings {

@@ -84,7 +84,21 @@ const READ_SETTINGS: ClickHouseSettings = {
 /**
  * The ClickHouse store: one table per signal, written and read only through `@clickhouse/client`
  * (over HTTP, or in-process through chdb's connection). See `schema.ts` for the table design and for
- * how duplicates are kept out of reads.
+ * how duplicates are kept out of reads. {@link CLICKHOUSE_DEFAULTS} says what an option left out means.
+ *
+ * @example
+ * ```ts
+ * const store = new ClickHouseStore({
+ *   url: 'https://clickhouse.internal:8443',
+ *   username: 'otel',
+ *   password: process.env.CLICKHOUSE_PASSWORD,
+ *   database: 'observability',
+ *   retentionDays: { logs: 14, metrics: 90 },
+ * });
+ * const exporter = new DefaultExporter({ storage: store });
+ * // or over a client of your own, which the store leaves open on close():
+ * const shared = new ClickHouseStore({ client: createClient({ url: 'http://localhost:8123' }) });
+ * ```
  */
 export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
   readonly kind = 'clickhouse';
@@ -309,7 +323,8 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
   ): Promise<PageOf<RecordOf[S]>> {
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
     const { total, rows } = await this.page(listOperation(signal), signal, selectList(columns), predicates, page);
-    return { total, items: rows.map((row) => this.decode(columns, row)) };
+    const items = rows.map((row) => this.decode(columns, row));
+    return { total, items, totalExact: true, hasMore: page.offset + items.length < total };
   }
 
   protected queryDistinct(

@@ -30,8 +30,6 @@ export type EngineRequest =
       path: string;
       config: Record<string, string>;
       statements: string[];
-      /** Run once, when the statements have just created `table`. */
-      backfills: { table: string; sql: string }[];
     }
   /** Appends rows to `table`, and to the companion tables in `with`, in one transaction. */
   | { op: 'insert'; table: string; rows: TableRows; with: TableRows[] }
@@ -130,7 +128,7 @@ export class DuckDBEngine {
 
   async handle(request: EngineRequest): Promise<unknown> {
     if (request.op === 'open') {
-      await this.open(request.path, request.config, request.statements, request.backfills);
+      await this.open(request.path, request.config, request.statements);
       this.opened = request;
       return;
     }
@@ -150,10 +148,10 @@ export class DuckDBEngine {
   /** Closes the invalidated instance and opens the file again; DuckDB replays its write-ahead log. */
   private reopen(): Promise<void> {
     this.reopening ??= (async () => {
-      const { path, config, statements, backfills } = this.opened!;
+      const { path, config, statements } = this.opened!;
       await this.close();
       try {
-        await this.open(path, config, statements, backfills);
+        await this.open(path, config, statements);
       } catch (error) {
         throw new Error(`the database has been invalidated, and reopening it failed: ${messageOf(error)}`, {
           cause: error,
@@ -164,23 +162,10 @@ export class DuckDBEngine {
     return this.reopening;
   }
 
-  private async open(
-    path: string,
-    config: Record<string, string>,
-    statements: string[],
-    backfills: { table: string; sql: string }[],
-  ): Promise<void> {
+  private async open(path: string, config: Record<string, string>, statements: string[]): Promise<void> {
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
-    const existing = new Set(
-      (
-        (
-          await connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
-        ).getRows() as [string][]
-      ).map(([name]) => name),
-    );
     for (const statement of statements) await connection.run(statement);
-    for (const backfill of backfills) if (!existing.has(backfill.table)) await connection.run(backfill.sql);
     this.instance = instance;
     this.reader = { connection, serial: new Serial(), load: 0, appenders: new Map() };
   }

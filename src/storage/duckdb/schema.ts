@@ -163,7 +163,6 @@ const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_ext
  */
 export const SCHEMA_STATEMENTS: string[] = [
   ...SIGNALS.map((signal) => createTable(signal)),
-  createTableOf(TRACE_PARTS, TRACE_PART_COLUMNS as Column<unknown>[], false),
   'DROP INDEX IF EXISTS otel_trace_ranges_trace_id',
   'DROP TABLE IF EXISTS otel_trace_ranges',
   `CREATE INDEX IF NOT EXISTS otel_scores_trace_id ON ${TABLE_NAMES.scores} (trace_id)`,
@@ -174,12 +173,13 @@ export const SCHEMA_STATEMENTS: string[] = [
 const countedSum = (column: string): string => `sum(${column}) FILTER (WHERE NOT usage_includes_children)`;
 
 /**
- * The trace parts of spans stored before the parts table existed: one part per trace, from every span's
- * preferred copy (`precedence.ts`, of equals the last appended), headed as `traceParts` heads a batch's.
+ * The parts table, and the parts of the spans stored before it existed (run where it does not): one part per
+ * trace, from every span's preferred copy (`precedence.ts`, of equals the last appended), headed as `traceParts`
+ * heads a batch's.
  */
-export const TRACE_PARTS_BACKFILL = {
-  table: TRACE_PARTS,
-  sql: `INSERT INTO ${TRACE_PARTS} (${selectList(TRACE_PART_COLUMNS)})
+export const TRACE_PARTS_SCHEMA: string[] = [
+  createTableOf(TRACE_PARTS, TRACE_PART_COLUMNS as Column<unknown>[], false),
+  `INSERT INTO ${TRACE_PARTS} (${selectList(TRACE_PART_COLUMNS)})
 WITH copies AS (
   SELECT *, ${SPAN_PRECEDENCE_SQL} AS head_rank, rowid AS appended FROM ${TABLE_NAMES.spans}
   QUALIFY row_number() OVER (PARTITION BY trace_id, span_id ORDER BY head_rank DESC, appended DESC) = 1
@@ -198,4 +198,4 @@ SELECT ${TRACE_SUMMARY_COLUMNS.map((column) => `heads.${physicalName(column as C
   ${INPUT_PREVIEW}, ('0x' || right(trace_id, 8))::UINTEGER, 0, heads.parent_span_id IS NULL, head_rank,
   first_start, last_start, last_end, span_count, error_count, input_sum, output_sum, total_sum, cost_sum
 FROM heads JOIN sums USING (trace_id)`,
-};
+];

@@ -2,6 +2,8 @@ import { definedOnly } from '../../options';
 import { jsonPointer } from '../../records/primitives';
 import type { RecordOf, Signal, SpanRecord } from '../../records/types';
 import {
+  candidatePage,
+  identityOf,
   listOperation,
   toMetricSeries,
   type PageOf,
@@ -31,7 +33,7 @@ import {
   SCHEMA_STATEMENTS,
   TABLE_COLUMNS_QUERY,
   TRACE_PARTS,
-  TRACE_PARTS_BACKFILL,
+  TRACE_PARTS_SCHEMA,
   addMissingColumns,
   appendOrder,
   physicalColumn,
@@ -48,8 +50,10 @@ export interface DuckDBStoreOptions {
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. The default, 32MB, fits the 64MB default `memoryLimit`: at
-   * 128MB a checkpoint ran out of memory near 314k spans and invalidated the database; at 32MB 3M spans loaded.
+   * appended data in memory until then. The default, 16MB, fits the 64MB default `memoryLimit`: a checkpoint
+   * holds a buffer per column of each table it writes, and at 128MB one ran out of memory near 314k spans and
+   * invalidated the database; with the trace-parts table beside the spans, 32MB failed at 112k spans and 16MB
+   * loaded 300k (5-span traces in 2,000-span batches).
    */
   checkpointThreshold?: string;
   /** DuckDB's worker threads. Default: DuckDB's own choice, the number of cores. */
@@ -69,7 +73,7 @@ export interface DuckDBStoreOptions {
 
 export const DUCKDB_DEFAULTS = {
   path: 'otel-bridge.duckdb',
-  checkpointThreshold: '32MB',
+  checkpointThreshold: '16MB',
   memoryLimit: '64MB',
 } as const satisfies DuckDBStoreOptions;
 
@@ -102,14 +106,6 @@ const INVALIDATED = /database has been invalidated/i;
 const once = (signal: Signal, select: string, preference?: string): string =>
   `(${select} QUALIFY row_number() OVER (PARTITION BY ${IDENTITY_COLUMNS[signal].join(', ')}${preference === undefined ? '' : ` ORDER BY ${preference}`}) = 1)`;
 
-/**
- * The embedded store: one DuckDB file (or memory) for all five signals.
- *
- * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
- * never blocks the event loop: this thread encodes records into columns and decodes rows, the
- * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
- * connection per signal: all or nothing, and the signals write in parallel.
- */
 /** An open database: the engine, the order in which its tables take columns, and the last parts' write sequence. */
 interface OpenDatabase {
   engine: EngineClient;
@@ -117,6 +113,28 @@ interface OpenDatabase {
   written: bigint;
 }
 
+/**
+ * The embedded store: one DuckDB file (or memory) for all five signals, and the default of
+ * {@link DefaultExporter} and `otel-bridge serve`. {@link DUCKDB_DEFAULTS} says what an option left out means.
+ *
+ * DuckDB itself runs in a worker thread (`engine.ts`), so that appending, which is synchronous,
+ * never blocks the event loop: this thread encodes records into columns and decodes rows, the
+ * worker appends and queries. Each batch is one transaction through DuckDB's Appender, on a
+ * connection per signal: all or nothing, and the signals write in parallel. One process at a time
+ * may open a file to write; others may open it with `readOnly`.
+ *
+ * @example
+ * ```ts
+ * const store = new DuckDBStore({ path: 'telemetry.duckdb', memoryLimit: '256MB' });
+ * const exporter = new DefaultExporter({ storage: store });
+ * // … later, or in another process once the writer has closed it:
+ * const reader = new DuckDBStore({ path: 'telemetry.duckdb', readOnly: true });
+ * await reader.init();
+ * const { traces } = await reader.listTraces({ filter: { hasError: true }, perPage: 20 });
+ * const trace = await reader.getTrace(traces[0]!.traceId);
+ * await reader.close();
+ * ```
+ */
 export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   readonly kind = 'duckdb';
   readonly path: string;
@@ -152,13 +170,14 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
         path: this.path,
         config,
         statements: readOnly ? [] : SCHEMA_STATEMENTS,
-        backfills: readOnly ? [] : [TRACE_PARTS_BACKFILL],
       });
       const run = (sql: string) => engine.call({ op: 'query', sql, params: [] }) as Promise<unknown[][]>;
       let existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
       const additions = addMissingColumns(existing);
       for (const statement of additions) await run(statement);
       if (additions.length > 0) existing = tableColumns(await run(TABLE_COLUMNS_QUERY));
+      // A file from before the parts table: its parts are built from its spans, once their columns are complete.
+      if (!readOnly && !existing.has(TRACE_PARTS)) for (const statement of TRACE_PARTS_SCHEMA) await run(statement);
       const [[written]] = (await run(`SELECT coalesce(max(written), 0) FROM ${TRACE_PARTS}`)) as [[bigint]];
       return { engine, appendColumns: appendOrder(existing), written };
     } catch (error) {
@@ -270,39 +289,35 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     );
   }
 
-  /**
-   * The total count and one page of `source`: a table or subquery that already applies the
-   * predicates bound in `params`.
-   */
-  private async page(
-    operation: string,
-    source: string,
-    select: string,
-    order: string,
-    params: Params,
-    page: ResolvedPage,
-  ): Promise<{ total: number; rows: unknown[][] }> {
-    const [[total]] = (await this.read(operation, `SELECT count(*) FROM ${source}`, params.values)) as [[bigint]];
-    const rows = await this.read(
-      operation,
-      `SELECT ${select} FROM ${source} ORDER BY ${order} LIMIT ${page.perPage} OFFSET ${page.offset}`,
-      params.values,
-    );
-    return { total: Number(total), rows };
-  }
-
-  protected async queryRecords<S extends RecordSignal>(
+  /** The page's first records by time (of equal times the last appended first), and a capped count. */
+  protected queryRecords<S extends RecordSignal>(
     signal: S,
     predicates: readonly Predicate[],
     page: ResolvedPage,
   ): Promise<PageOf<RecordOf[S]>> {
+    const operation = listOperation(signal);
     const params = new Params();
-    const matching = `${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
-    const source = IDENTITY_COLUMNS[signal].length === 0 ? matching : once(signal, `SELECT * FROM ${matching}`);
+    const matching = `FROM ${TABLE_NAMES[signal]} ${where(signal, predicates, params)}`;
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    const order = `${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}`;
-    const { total, rows } = await this.page(listOperation(signal), source, selectList(columns), order, params, page);
-    return { total, items: rows.map((row) => this.decode(columns, row)) };
+    const identity = IDENTITY_COLUMNS[signal];
+    const counted = identity.length === 0 ? 'count(*)' : `count(DISTINCT (${identity.join(', ')}))`;
+    return candidatePage(page, {
+      top: async (limit) => {
+        const rows = await this.read(
+          operation,
+          `SELECT ${selectList(columns)} ${matching}
+           ORDER BY ${physicalColumn(signal, TIME_COLUMNS[signal])} ${page.order}, rowid DESC LIMIT ${limit}`,
+          params.values,
+        );
+        return rows.map((row) => this.decode(columns, row));
+      },
+      count: async (limit) => {
+        const sql = `SELECT ${counted} FROM (SELECT ${identity.join(', ') || '1'} ${matching} LIMIT ${limit})`;
+        const [[count]] = (await this.read(operation, sql, params.values)) as [[bigint]];
+        return Number(count);
+      },
+      identity: identityOf(signal),
+    });
   }
 
   protected queryDistinct(

@@ -37,6 +37,7 @@ export interface MemoryStoreOptions {
   maxRecordsPerSignal?: number;
 }
 
+/** What an option of {@link MemoryStoreOptions} left out means. */
 export const MEMORY_DEFAULTS = { maxRecordsPerSignal: 100_000 } as const satisfies MemoryStoreOptions;
 
 /** What one signal's table holds, and how many of its records were dropped to keep within the bound. */
@@ -237,12 +238,20 @@ export class MemoryStore extends StoreBase<Tables> {
     return [...latest.values()];
   }
 
-  /** One page of rows, by time (ties in the order written), newest first unless asked otherwise. */
-  private page(signal: Signal, rows: Row[], page: ResolvedPage): { total: number; rows: Row[] } {
+  /**
+   * One page of rows, by time (ties in the order written), newest first unless asked otherwise; the total capped
+   * at {@link TOTAL_CAP} as the other stores cap it.
+   */
+  private page(signal: Signal, rows: Row[], page: ResolvedPage): Omit<PageOf<Row>, 'items'> & { rows: Row[] } {
     const time = columnIndex(signal, TIME_COLUMNS[signal]);
     const sorted = rows.sort((a, b) => compareAscending(a[time] as bigint, b[time] as bigint));
     if (page.order === 'desc') sorted.reverse();
-    return { total: sorted.length, rows: sorted.slice(page.offset, page.offset + page.perPage) };
+    return {
+      rows: sorted.slice(page.offset, page.offset + page.perPage),
+      total: Math.min(sorted.length, TOTAL_CAP),
+      totalExact: sorted.length <= TOTAL_CAP,
+      hasMore: sorted.length > page.offset + page.perPage,
+    };
   }
 
   /** Each span once: of its copies that match `copies`, the preferred one, if it matches `chosen`. */
@@ -310,9 +319,9 @@ export class MemoryStore extends StoreBase<Tables> {
     predicates: readonly Predicate[],
     page: ResolvedPage,
   ): Promise<PageOf<RecordOf[S]>> {
-    const { total, rows } = this.page(signal, this.select(signal, predicates), page);
+    const { rows, ...counts } = this.page(signal, this.select(signal, predicates), page);
     const columns = COLUMNS[signal] as Column<RecordOf[S]>[];
-    return Promise.resolve({ total, items: rows.map((row) => this.decode(columns, row)) });
+    return Promise.resolve({ ...counts, items: rows.map((row) => this.decode(columns, row)) });
   }
 
   protected queryDistinct(

@@ -70,7 +70,10 @@ function part(raw: unknown): Part {
   return { kind: 'other', value: raw };
 }
 
-/** Tool calls beside a message's content: OpenAI's `{ id, function: { name, arguments } }`, the AI SDK's `{ toolCallId, toolName, args }`. */
+/**
+ * Tool calls beside a message's content: OpenAI's `{ id, function: { name, arguments } }`,
+ * the AI SDK's `{ toolCallId, toolName, args }`.
+ */
 function openAiToolCalls(raw: unknown): Part[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter(isObject).map((call) => {
@@ -141,7 +144,10 @@ function fromPayload(raw: unknown, defaultRole: string): Message[] | null {
   return found.length > 0 ? found : null;
 }
 
-/** OpenInference's flattened messages: `llm.input_messages.<i>.message.role`, `.content`, `.tool_calls.<j>.tool_call.function.name`, … */
+/**
+ * OpenInference's flattened messages: `llm.input_messages.<i>.message.role`, `.content`,
+ * `.tool_calls.<j>.tool_call.function.name`, …
+ */
 function openInference(attributes: AttributeMap, prefix: string): Message[] | null {
   const byIndex = new Map<number, Map<string, AttributeValue>>();
   const head = `${prefix}.`;

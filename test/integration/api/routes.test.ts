@@ -25,7 +25,7 @@ import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server
 import { ClickHouseStore } from '../../../src/storage/clickhouse/store';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import type { ObservabilityStore } from '../../../src/storage/types';
-import { apiGet, errorOf } from '../../support/api';
+import { apiGet, apiPost, errorOf } from '../../support/api';
 import { closeChdbClient, dropDatabase, openChdbClient, uniqueDatabase } from '../../support/clickhouse';
 import { send } from '../../support/http';
 import {
@@ -512,5 +512,51 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
         { message: `parameter ${missing} is required`, parameter: missing },
       ]);
     }
+  });
+
+  // Last: the records it adds would change the unfiltered lists that the tests above compare.
+  it('records scores and feedback from POST /v1/scores and /v1/feedback, committed and read back field by field', async () => {
+    const trace = traceId();
+    const scored = await apiPost(receiver.url, '/v1/scores', [
+      { scorerId: 'relevance', score: 0.75, traceId: trace, timeUnixNano: `${BASE_TIME + 1n}`, reason: 'on topic' },
+      {
+        scorerId: 'tone',
+        score: 1,
+        traceId: trace,
+        timeUnixNano: `${BASE_TIME + 2n}`,
+        metadata: { n: { $int: '9007199254740993' } },
+      },
+    ]);
+    expect(scored.status).toBe(200);
+    const felt = await apiPost(receiver.url, '/v1/feedback', {
+      feedbackType: 'thumbs',
+      value: 1,
+      traceId: trace,
+      userId: 'u-7',
+      comment: 'helpful',
+      timeUnixNano: `${BASE_TIME + 3n}`,
+    });
+    expect(felt.status).toBe(200);
+    // Answered 200, so already committed: the very next read sees them, on the store's own API and the API's.
+    const args = { filter: { traceId: trace }, order: 'asc' } as const;
+    const { scores } = await store.listScores(args);
+    expect(scores.map((score) => [score.scorerId, score.score, score.timeUnixNano])).toEqual([
+      ['relevance', 0.75, BASE_TIME + 1n],
+      ['tone', 1, BASE_TIME + 2n],
+    ]);
+    expect(scores[1]!.metadata.n).toBe(9_007_199_254_740_993n);
+    expect(await get(`/api/v1/scores?traceId=${trace}&order=asc`, ScoreListSchema)).toEqual(
+      await store.listScores(args),
+    );
+    const { feedback } = await store.listFeedback(args);
+    expect(feedback.map((item) => [item.feedbackType, item.value, item.userId, item.comment])).toEqual([
+      ['thumbs', 1, 'u-7', 'helpful'],
+    ]);
+    expect(await get(`/api/v1/feedback?traceId=${trace}&order=asc`, FeedbackListSchema)).toEqual(
+      await store.listFeedback(args),
+    );
+    const refused = await apiPost(receiver.url, '/v1/feedback', { feedbackType: 'thumbs', traceId: trace });
+    expect(refused.status).toBe(400);
+    expect((await store.listFeedback(args)).feedback).toHaveLength(1);
   });
 });

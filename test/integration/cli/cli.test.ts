@@ -184,6 +184,22 @@ describe('otel-bridge command line', () => {
         join(directory, 'otel-bridge.duckdb'),
       ]);
       expect(tree.out.join('\n')).toMatch(/chat llama3\.1:8b\s+model_generation\s+.+llama3\.1:8b\s+1500\s+\$0\.000200/);
+
+      const path = join(directory, 'otel-bridge.duckdb');
+      const spend = await runCli(['query', 'spend', '--group-by', 'model', '--bucket', '1d', '--duckdb-path', path]);
+      expect(spend.code).toBe(0);
+      expect(spend.out.join('\n')).toMatch(/^[\d-]+ [\d:.]+\s+llama3\.1:8b\s+1\s+0\s+1500\s+\$0\.000200$/m);
+      expect(spend.out.join('\n')).toContain('1 model calls, 0 without a known price, total $0.000200');
+      const json = await runCli(['query', 'spend', '--from', '1h', '--json', '--duckdb-path', path]);
+      expect(JSON.parse(json.out.join('\n'))).toMatchObject({
+        groupBy: null,
+        calls: 1,
+        unpricedCalls: 0,
+        series: [{ group: null, points: [{ calls: 1, totalTokens: 1500 }] }],
+      });
+      const badGroup = await runCli(['query', 'spend', '--group-by', 'colour', '--duckdb-path', path]);
+      expect(badGroup.code).not.toBe(0);
+      expect(badGroup.err.join('\n')).toMatch(/--group-by.*must be one of service, model/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -78,7 +78,7 @@ describe('DuckDB engine after a failed insert', () => {
   beforeEach(async () => {
     engine = new FailingRollbackEngine();
     const statements = [`CREATE TABLE ${KEYS} (k INTEGER PRIMARY KEY)`];
-    await engine.handle({ op: 'open', path: ':memory:', config: {}, statements, backfills: [] });
+    await engine.handle({ op: 'open', path: ':memory:', config: {}, statements });
   });
 
   afterEach(() => engine.handle({ op: 'close' }));

@@ -7,7 +7,8 @@ import { DuckDBEngine } from '../../../src/storage/duckdb/engine';
 import { createTable } from '../../../src/storage/duckdb/schema';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
 import { describeColumnEvolution } from '../../support/column-evolution';
-import { BASE_TIME, makeSpan, traceId } from '../../support/records';
+import type { SpanRecord } from '../../../src/records/types';
+import { BASE_TIME, makeSpan, spanId, traceId } from '../../support/records';
 
 describeColumnEvolution('DuckDB', () => {
   const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-duckdb-older-'));
@@ -17,7 +18,7 @@ describeColumnEvolution('DuckDB', () => {
     createOlder: async (signal, columns, records) => {
       const engine = new DuckDBEngine();
       const table = TABLE_NAMES[signal];
-      await engine.handle({ op: 'open', path, config: {}, statements: [createTable(signal, columns)], backfills: [] });
+      await engine.handle({ op: 'open', path, config: {}, statements: [createTable(signal, columns)] });
       const rows = {
         table,
         types: columns.map((column) => column.type),
@@ -41,29 +42,110 @@ describe('DuckDB store specifics', () => {
 
   afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
-  it('finds the spans of a file written before the trace-range table existed', async () => {
+  it('lists and finds the traces of a file written before the trace-parts table existed', async () => {
     const path = join(directory, 'old.duckdb');
-    const id = traceId();
+    const root = makeSpan({ name: 'root', inputTokens: 5, totalTokens: 5, totalCost: 0.5 });
     const spans = [
-      makeSpan({ traceId: id }),
-      makeSpan({ traceId: id, startTimeUnixNano: BASE_TIME + 5n, endTimeUnixNano: BASE_TIME + 9n, durationNano: 4n }),
+      root,
+      makeSpan({
+        traceId: root.traceId,
+        parentSpanId: root.spanId,
+        totalTokens: 7,
+        totalCost: 0.25,
+        startTimeUnixNano: BASE_TIME + 5n,
+        endTimeUnixNano: BASE_TIME + 9_000_000n,
+        durationNano: 9_000_000n - 5n,
+      }),
     ];
+    const rootless = makeSpan({ parentSpanId: spanId(), name: 'orphan', startTimeUnixNano: BASE_TIME - 10n });
     const store = new DuckDBStore({ path });
     await store.init();
     await store.batchCreateSpans({ spans });
+    // A retried batch: the copies count once.
+    await store.batchCreateSpans({ spans });
+    await store.batchCreateSpans({ spans: [rootless] });
     await store.close();
 
+    // The tables as an older version left them: no parts, and the trace ranges with their index.
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
-    await connection.run('DROP TABLE otel_trace_ranges');
+    await connection.run('DROP TABLE otel_trace_parts');
+    await connection.run('CREATE TABLE otel_trace_ranges (trace_id VARCHAR, min_start_unix_nano BIGINT)');
+    await connection.run('CREATE INDEX otel_trace_ranges_trace_id ON otel_trace_ranges (trace_id)');
     connection.closeSync();
     instance.closeSync();
 
     const reopened = new DuckDBStore({ path });
     await reopened.init();
-    expect((await reopened.getTrace(id))!.spans).toEqual(spans);
+    expect((await reopened.getTrace(root.traceId))!.spans).toEqual(spans);
+    const { traces, pagination } = await reopened.listTraces();
+    expect(pagination).toMatchObject({ total: 2, totalExact: true });
+    expect(traces.map((t) => [t.name, t.hasRoot, t.trace.spanCount, t.trace.totalTokens, t.trace.cost])).toEqual([
+      ['root', true, 2, 12, 0.75],
+      ['orphan', false, 1, null, null],
+    ]);
+    // Written after the backfill, a later part of the trace still lists once.
+    await reopened.batchCreateSpans({ spans: [spans[1]!] });
+    expect((await reopened.listTraces({ filter: { traceId: root.traceId } })).traces).toHaveLength(1);
+    const tables = await reopened['read']('test', 'SELECT table_name FROM duckdb_tables() ORDER BY 1', []);
+    expect(tables.flat()).not.toContain('otel_trace_ranges');
     await reopened.close();
   });
+
+  it('reads only a fraction of the parts and spans for the newest page, a 1-hour window and getTrace', async () => {
+    const store = new DuckDBStore({ path: join(directory, 'plans.duckdb') });
+    await store.init();
+    const minute = 60_000_000_000n;
+    // 48 hours of traces, a minute apart, written in time order as a collector sends them: many row groups.
+    const traces = 2880;
+    const perTrace = 50;
+    for (let batch = 0; batch < traces; batch += 40) {
+      const spans: SpanRecord[] = [];
+      for (let i = batch; i < batch + 40; i++) {
+        const start = BASE_TIME + BigInt(i) * minute;
+        const root = makeSpan({ startTimeUnixNano: start, endTimeUnixNano: start + 1_000n, durationNano: 1_000n });
+        spans.push(root);
+        for (let child = 1; child < perTrace; child++) {
+          spans.push(
+            makeSpan({
+              traceId: root.traceId,
+              parentSpanId: root.spanId,
+              startTimeUnixNano: start + BigInt(child),
+              endTimeUnixNano: start + 1_000n,
+              durationNano: 1_000n - BigInt(child),
+            }),
+          );
+        }
+      }
+      await store.batchCreateSpans({ spans });
+    }
+    const spanRows = traces * perTrace;
+    /** The rows each table scan of the statement read, from DuckDB's profile. */
+    const scanned = async (sql: string, params: unknown[]): Promise<number[]> => {
+      const [[, plan]] = (await store['read']('test', `EXPLAIN ANALYZE ${sql}`, params as never)) as [[string, string]];
+      return [...plan.matchAll(/TABLE_SCAN[\s\S]*?(\d[\d,]*) [Rr]ows/g)].map((match) =>
+        Number(match[1]!.replace(/,/g, '')),
+      );
+    };
+    const window = BASE_TIME + 24n * 60n * minute;
+    const hour = await scanned(
+      `SELECT trace_id, written, start_time_unix_nano FROM otel_trace_parts
+       WHERE start_time_unix_nano >= $1 AND start_time_unix_nano < $2 ORDER BY start_time_unix_nano DESC LIMIT 101`,
+      [window, window + 60n * minute],
+    );
+    expect(hour.length).toBeGreaterThan(0);
+    for (const rows of hour) expect(rows).toBeLessThan(traces / 4);
+    const { traces: newest } = await store.listTraces({ perPage: 50 });
+    const [trace] = newest;
+    const spansOfOne = await scanned(
+      `SELECT span_id FROM otel_spans WHERE start_time_unix_nano BETWEEN $2 AND $3 AND list_contains($1, trace_id)`,
+      [[trace!.traceId], trace!.startTimeUnixNano, trace!.startTimeUnixNano + 49n],
+    );
+    for (const rows of spansOfOne) expect(rows).toBeLessThan(spanRows / 10);
+    expect((await store.getTrace(trace!.traceId))!.spans).toHaveLength(perTrace);
+    expect((await store.listTraces({ filter: { from: window, to: window + 60n * minute } })).pagination.total).toBe(60);
+    await store.close();
+  }, 120_000);
 
   it('finds every span of a trace written across several batches and hours', async () => {
     const store = new DuckDBStore({ path: join(directory, 'spread.duckdb') });

@@ -112,10 +112,11 @@ describe('Mastra spans', () => {
     });
   });
 
-  it('marks a model generation, whose usage sums its steps, so that totals count each step once', () => {
+  it('marks a model generation and a model step, whose usage repeats their children, so totals count each call once', () => {
     const { generation, step } = agentRun();
     expect(spanFromMastra(generation, ended).usageIncludesChildren).toBe(true);
-    expect(spanFromMastra(step, ended).usageIncludesChildren).toBe(false);
+    // A step repeats the usage of its model_inference child, the call itself.
+    expect(spanFromMastra(step, ended).usageIncludesChildren).toBe(true);
   });
 
   it("makes errorInfo the span's error, and keeps the rest of it", () => {

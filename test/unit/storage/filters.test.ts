@@ -2,7 +2,7 @@ import { FILTERS } from '../../../src/storage/filters';
 import { InvalidQueryError } from '../../../src/storage/errors';
 
 describe('neutral filter predicates', () => {
-  it('turns a trace filter into predicates over model columns, roots only', () => {
+  it('turns a trace filter into predicates over model columns, on the head span', () => {
     const from = new Date(Date.UTC(2026, 0, 1));
     expect(
       FILTERS.spans({
@@ -17,13 +17,12 @@ describe('neutral filter predicates', () => {
       { op: 'timeRange', column: 'start_time', from: BigInt(from.getTime()) * 1_000_000n, to: null },
       { op: 'equals', column: 'service_name', value: 'billing' },
       { op: 'equals', column: 'user_id', value: 'u-1' },
-      { op: 'isNull', column: 'parent_span_id' },
       { op: 'equals', column: 'span_type', value: 'agent_run' },
       { op: 'isNotNull', column: 'error' },
       { op: 'hasAll', column: 'tags', values: ['vip'] },
     ]);
     // No tags asked for is no condition at all.
-    expect(FILTERS.spans({ tags: [] })).toEqual([{ op: 'isNull', column: 'parent_span_id' }]);
+    expect(FILTERS.spans({ tags: [] })).toEqual([]);
   });
 
   it('admits log levels from a level list and a minimum level together', () => {

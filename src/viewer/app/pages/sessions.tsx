@@ -98,7 +98,9 @@ async function readAll(ids: string[], limit: number): Promise<TraceView[]> {
   return results;
 }
 
-/** What a turn adds: the messages after the last assistant message of the input (the earlier ones repeat the history). */
+/**
+ * What a turn adds: the messages after the last assistant message of the input (the earlier ones repeat the history).
+ */
 function newInput(messages: Message[]): Message[] {
   let last = -1;
   messages.forEach((message, index) => {
