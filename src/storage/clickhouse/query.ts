@@ -69,10 +69,15 @@ function render(predicate: Predicate, params: Params): string {
 const renderColumn = <Op extends ColumnPredicateOp>(predicate: PredicateOf<Op>, params: Params): string =>
   (RENDER[predicate.op] as Render<Op>)(predicate, params);
 
+/** The condition that every predicate holds, its values bound in `params`; `true` when there are none. */
+export function condition(predicates: readonly Predicate[], params: Params): string {
+  if (predicates.length === 0) return 'true';
+  return predicates.map((predicate) => render(predicate, params)).join(' AND ');
+}
+
 /** The WHERE clause of predicates, its values bound in `params`; empty when there are none. */
 export function where(predicates: readonly Predicate[], params: Params): string {
-  if (predicates.length === 0) return '';
-  return `WHERE ${predicates.map((predicate) => render(predicate, params)).join(' AND ')}`;
+  return predicates.length === 0 ? '' : `WHERE ${condition(predicates, params)}`;
 }
 
 /**

@@ -441,6 +441,7 @@ describe('ClickHouseStore on chdb', () => {
       schema.createDatabase(),
       ...(['spans', 'logs', 'metrics', 'scores', 'feedback'] as const).flatMap((signal) => schema.createTable(signal)),
       ...schema.createTraceRanges(),
+      ...schema.createTraceParts(),
       schema.addMissingColumns('logs', 'otel_logs_distributed', new Set())!,
     ];
 
@@ -478,11 +479,27 @@ describe('ClickHouseStore on chdb', () => {
       expect(rangesDistributed).toContain(
         'ENGINE = Distributed(prod, obs, otel_spans_trace_ranges, cityHash64(trace_id))',
       );
+      const [parts, partsDistributed] = cluster.createTraceParts();
+      expect(parts).toContain(
+        "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+      );
+      expect(parts).toContain('TTL start_time + INTERVAL 14 DAY');
+      // All parts of a trace on one shard, with its spans.
+      expect(partsDistributed).toContain(
+        'ENGINE = Distributed(prod, obs, otel_spans_trace_parts, cityHash64(trace_id))',
+      );
+      // The backfill reads and writes through the Distributed tables.
+      expect(cluster.backfillTraceParts()).toMatch(
+        /^INSERT INTO obs\.otel_spans_trace_parts_distributed [\s\S]* FROM obs\.otel_spans_distributed WHERE/,
+      );
+      expect(cluster.inSubquery).toBe('GLOBAL IN');
+      expect(single.inSubquery).toBe('IN');
     });
 
     it('reads and writes through the Distributed tables, and alters both tables of a signal', () => {
       expect(cluster.table('spans')).toBe('obs.otel_spans_distributed');
       expect(cluster.traceRangesTable()).toBe('obs.otel_spans_trace_ranges_distributed');
+      expect(cluster.tracePartsTable()).toBe('obs.otel_spans_trace_parts_distributed');
       expect(cluster.columnHolders('logs')).toEqual(['otel_logs', 'otel_logs_distributed']);
       expect(cluster.addMissingColumns('logs', 'otel_logs_distributed', new Set(['time']))).toMatch(
         /^ALTER TABLE obs\.otel_logs_distributed ON CLUSTER prod ADD COLUMN IF NOT EXISTS observed_time /,
@@ -492,7 +509,8 @@ describe('ClickHouseStore on chdb', () => {
     });
 
     it('generates only valid ClickHouse SQL, and no cluster DDL without a cluster', async () => {
-      for (const statement of [...statements(cluster), ...statements(single)]) {
+      const reads = (schema: ClickHouseSchema) => [schema.backfillTraceParts(), schema.spanDays()];
+      for (const statement of [...statements(cluster), ...statements(single), ...reads(cluster), ...reads(single)]) {
         await expect(queryRows(client, 'SELECT formatQuery({statement:String})', { statement })).resolves.toHaveLength(
           1,
         );
