@@ -82,7 +82,7 @@ const every = <T>(items: readonly T[], test: (item: T) => boolean, what: string)
 
 /** The reads of issue 10's target table, with parameters varied by round. */
 function readCases(store: ObservabilityStore, facts: DataFacts): ReadCase[] {
-  const middle = DATA_START_NS + (3n * DAY_NS) / 1n + DAY_NS / 2n;
+  const middle = DATA_START_NS + 3n * DAY_NS + DAY_NS / 2n;
   const hourFrom = (round: number) => middle + BigInt(round) * 37n * MINUTE_NS;
   const list = (filter: TraceFilter, page = 0) => store.listTraces({ perPage: 50, page, filter });
   return [
