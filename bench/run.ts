@@ -10,6 +10,7 @@ import { makeLogs, makeSpans, type Workload } from './data';
 import { decodeRate, protobufjsDecodeRate, protobufjsRecordsRate } from './decoder';
 import { inProcessLogs, inProcessMetrics, inProcessSpans } from './in-process';
 import { chunk, type Measurement } from './measure';
+import { readMeasurements } from './reads';
 import { drive, startServer, type DriveOptions, type LoadResult } from './receiver';
 import { storageLimit } from './storage';
 
@@ -23,6 +24,8 @@ const SPANS_PER_REQUEST = 500;
 const HTTP_SPANS = 100_000;
 const AGENT_SPANS = 20_000;
 const LOGS = 100_000;
+/** Issue 10's sizes: DuckDB at 10M spans; chdb at the largest that fits the bench's time. */
+const READ_SPANS = { duckdb: 10_000_000, chdb: 2_000_000 } as const;
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 const ROOT = join(__dirname, '..', '..');
@@ -372,6 +375,19 @@ async function main(): Promise<void> {
       note: '--max-in-flight-mb 16 --max-buffer 5000',
     },
   );
+
+  // Issue 10: reads of a large store (generated once, then cached under the temp directory).
+  if (process.env.BENCH_READS !== '0') {
+    console.log('reads at scale (bench/reads.ts; the first run generates the stores):');
+    for (const [store, spans, ingest] of [
+      ['duckdb', READ_SPANS.duckdb, false],
+      ['duckdb', READ_SPANS.duckdb, true],
+      ['chdb', READ_SPANS.chdb, false],
+    ] as const) {
+      for (const measurement of readMeasurements(store, spans, { ingest, rounds: ingest ? 5 : 20 }))
+        record(measurement);
+    }
+  }
 
   rmSync(scratch, { recursive: true, force: true });
   const report = {
