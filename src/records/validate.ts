@@ -92,7 +92,7 @@ const checkMetric: SemanticCheck<MetricRecord> = (metric) => {
 
 /**
  * The most text one record may hold, in UTF-8 bytes: its strings, attribute keys and bytes (as
- * base64). DuckDB holds a whole cell in its buffer pool (64 MB by default, `memoryLimit`): it refused
+ * base64). DuckDB holds a whole cell in its buffer pool (96 MB by default, `memoryLimit`): it refused
  * a single 31 MiB attribute value there, while ClickHouse took 64 MiB. OTLP's 20 MiB body limit
  * keeps received records under it; the bound is for records handed over in process.
  */

@@ -245,7 +245,7 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
       const parts = round.parts.map((row) => this.decode(TRACE_PART_PICK_COLUMNS, row));
       const resolved = this.resolve(candidates, parts);
       sure = cutoff === null ? resolved : resolved.filter((trace) => later(trace.start, cutoff));
-      if (cutoff === null || sure.length >= wanted) break;
+      if (cutoff === null || (sure.length >= wanted && matching > TOTAL_CAP)) break;
       limit = next;
     }
     let totals: Map<string, TraceTotals> | null = null;

@@ -134,8 +134,10 @@ export interface ListArgs<F> extends PageRequest {
 
 /** What a trace list can sort by: the head span's start (the default), the trace's total cost, or its duration. */
 export const TRACE_ORDER_BYS = ['startTime', 'cost', 'duration'] as const;
+/** One of {@link TRACE_ORDER_BYS}. */
 export type TraceOrderBy = (typeof TRACE_ORDER_BYS)[number];
 
+/** A trace list's page, filter and order: `listTraces`'s arguments. */
 export interface TraceListArgs extends ListArgs<TraceFilter> {
   /**
    * `startTime` (the default) of the trace's head span; `cost` or `duration` of the whole trace, which needs every

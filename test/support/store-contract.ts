@@ -517,6 +517,15 @@ export function describeStoreContract(
         expect(beyond.pagination.total).toBe(7);
       });
 
+      it('counts every matching trace exactly while they are fewer than the cap, however many rounds the page took', async () => {
+        // More traces than a list's first round of candidates reads, fewer than the cap.
+        const spans = Array.from({ length: 300 }, (_, i) => makeSpan({ startTimeUnixNano: BASE_TIME + BigInt(i) }));
+        await store.batchCreateSpans({ spans });
+        const page = await store.listTraces({ perPage: 10 });
+        expect(page.pagination).toEqual({ total: 300, totalExact: true, page: 0, perPage: 10, hasMore: true });
+        expect(page.traces[0]!.startTimeUnixNano).toBe(BASE_TIME + 299n);
+      });
+
       describe('one row per trace, from spans written in any batches', () => {
         /** A model call under `parent`: tokens and a cost that a trace's totals add up. */
         const call = (parent: SpanRecord, at: bigint, tokens: number, cost: number | null, overrides = {}) =>

@@ -70,6 +70,7 @@ export interface ClickHouseStoreSettings {
   insertSettings?: ClickHouseSettings;
 }
 
+/** What an option of {@link ClickHouseConnectionOptions} and {@link ClickHouseStoreSettings} left out means. */
 export const CLICKHOUSE_DEFAULTS = {
   url: 'http://localhost:8123',
   username: 'default',

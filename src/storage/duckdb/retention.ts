@@ -26,7 +26,7 @@ const NANOS_PER_DAY = 86_400_000_000_000n;
 const MiB = 1024 * 1024;
 /**
  * Rows per DELETE. Each chunk is its own short statement, so reads queue behind one chunk at most,
- * and one chunk's undo data stays small beside the 64MB buffer pool.
+ * and one chunk's undo data stays small beside the 96MB buffer pool.
  */
 const CHUNK_ROWS = 10_000;
 /** Deleting a share of rows frees a different share of bytes (rows differ in size): the cap measures again. */

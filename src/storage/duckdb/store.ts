@@ -53,7 +53,7 @@ export interface DuckDBStoreOptions {
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. The default, 16MB, fits the 64MB default `memoryLimit`: a checkpoint
+   * appended data in memory until then. The default, 16MB, fits a 64MB `memoryLimit`: a checkpoint
    * holds a buffer per column of each table it writes, and at 128MB one ran out of memory near 314k spans and
    * invalidated the database; with the trace-parts table beside the spans, 32MB failed at 112k spans and 16MB
    * loaded 300k (5-span traces in 2,000-span batches).
@@ -63,7 +63,9 @@ export interface DuckDBStoreOptions {
   threads?: number;
   /**
    * DuckDB's own memory budget (its buffer pool; beyond it, it spills to disk): less than DuckDB's
-   * 80% of the machine, so that a long-running process stays bounded.
+   * 80% of the machine, so that a long-running process stays bounded. 96MB, not 64MB: with the trace
+   * parts table, a checkpoint of retention's deletes beside ingest ran out of 64MB, which is fatal to
+   * a DuckDB database.
    */
   memoryLimit?: string;
   /**
@@ -83,10 +85,11 @@ export interface DuckDBStoreOptions {
   retentionIntervalMs?: number;
 }
 
+/** What an option of {@link DuckDBStoreOptions} left out means. */
 export const DUCKDB_DEFAULTS = {
   path: 'otel-bridge.duckdb',
   checkpointThreshold: '16MB',
-  memoryLimit: '64MB',
+  memoryLimit: '96MB',
 } as const satisfies DuckDBStoreOptions;
 
 /** The parts of a batch of spans (`trace-parts.ts`), as rows of the parts table. */
