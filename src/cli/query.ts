@@ -6,9 +6,9 @@ import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
 import type { ObservabilityStore, Pagination, SpendQuery, SpendResult } from '../storage/types';
 import { wholeNumberSetting } from '../options';
-import { formatUnixNano } from '../records/primitives';
+import { formatCost, formatUnixNano } from '../records/primitives';
 import { OPTIONS, storeFrom, type Settings } from './config';
-import { formatCost, formatDuration, renderTable } from './table';
+import { formatDuration, renderTable } from './table';
 
 const WHAT = ['traces', 'logs', 'scores', 'feedback', 'metrics', 'spend'] as const;
 type What = (typeof WHAT)[number];

@@ -31,9 +31,3 @@ export function formatDuration(nanoseconds: bigint): string {
   const ms = Number(nanoseconds) / 1e6;
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`;
 }
-
-/** `$0.000412` or `$12.30`: three significant digits below a dollar, cents above. */
-export function formatCost(usd: number | null): string {
-  if (usd === null) return '';
-  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(3)}`;
-}

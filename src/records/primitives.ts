@@ -47,3 +47,9 @@ export function formatUnixNano(nano: bigint): string {
   const fraction = String(nano - seconds * 1_000_000_000n).padStart(9, '0');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction}`;
 }
+
+/** `$0.000412` or `$12.30`: three significant digits below a dollar, cents above. */
+export function formatCost(usd: number | null): string {
+  if (usd === null) return '';
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(3)}`;
+}

@@ -358,12 +358,15 @@ export function Pager({
   page,
   perPage,
   total,
+  totalExact,
   hasMore,
   onPage,
 }: {
   page: number;
   perPage: number;
   total: number;
+  /** False when `total` is the store's cap: more match than it counts. */
+  totalExact: boolean;
   hasMore: boolean;
   onPage: (page: number) => void;
 }) {
@@ -374,7 +377,7 @@ export function Pager({
         ← newer
       </button>
       <span>
-        page {page + 1} of {pages} · {total} in all
+        page {page + 1} of {totalExact ? pages : `${pages}+`} · {totalExact ? total : `${total}+`} in all
       </span>
       <button type="button" disabled={!hasMore} onClick={() => onPage(page + 1)}>
         older →

@@ -11,6 +11,7 @@ import { startViewer } from '../../../src/viewer/server';
 import { apiGet, apiPost } from '../../support/api';
 import { buildViewerBundle, launchChromium, openPage, screenshot, type BrowserSession } from '../../support/browser';
 import { spawnTypeScript } from '../../support/ts-node';
+import { makeSpan } from '../../support/records';
 import { ANSWER, AgentApp, type AgentTurn } from './agent-trace';
 
 /**
@@ -211,6 +212,22 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     await page.goto(`${receiver.url}/#/traces?sessionId=session-1`);
     await page.locator(`tr[data-trace-id="${laterTurn.traceId}"]`).waitFor();
     await expect(page.locator('table.traces tbody tr').count()).resolves.toBe(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a trace whose root never arrived by its earliest span, marked, with the trace totals', async () => {
+    const orphan = makeSpan({ name: 'orphan child', parentSpanId: '00000000000000aa', serviceName: 'late-service' });
+    await store.batchCreateSpans({ spans: [orphan] });
+    const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?service=late-service`);
+    const row = page.locator(`tr[data-trace-id="${orphan.traceId}"]`);
+    await row.waitFor();
+    await expect(row.locator('.badge.warn').textContent()).resolves.toBe('no root');
+    await expect(row.textContent()).resolves.toContain('orphan child');
+    // Another trace, with its root: no mark.
+    await page.goto(`${receiver.url}/#/traces`);
+    await page.locator(`tr[data-trace-id="${turn.traceId}"]`).waitFor();
+    await expect(page.locator(`tr[data-trace-id="${turn.traceId}"] .badge.warn`).count()).resolves.toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });

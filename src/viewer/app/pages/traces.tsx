@@ -3,6 +3,7 @@ import { SPAN_TYPES, type SpanType } from '../../../records/types';
 import type { TraceSummary } from '../../../storage/types';
 import { api } from '../api';
 import { FilterInput, FilterSelect, Failure, Pager, RangePicker, rangeQuery, useAsync } from '../components';
+import { formatCost } from '../../../records/primitives';
 import { duration, localTime } from '../format';
 import { href, navigate, type Route } from '../router';
 import { spanTypeColour } from '../waterfall';
@@ -42,14 +43,13 @@ export function SpanTypeChip({ type }: { type: SpanType }) {
 }
 
 export function TraceRow({ trace, fresh }: { trace: TraceSummary; fresh: boolean }) {
-  const rootless = trace.parentSpanId !== null;
   return (
     <tr class={`${trace.error ? 'has-error' : ''} ${fresh ? 'fresh' : ''}`} data-trace-id={trace.traceId}>
       <td class="nowrap">{localTime(trace.startTimeUnixNano)}</td>
       <td>{trace.serviceName}</td>
       <td>
         <a href={href(['trace', trace.traceId])}>{trace.name}</a>
-        {rootless && (
+        {!trace.hasRoot && (
           <span class="badge warn" title="The trace's root span is not stored: this is its earliest span">
             no root
           </span>
@@ -58,11 +58,13 @@ export function TraceRow({ trace, fresh }: { trace: TraceSummary; fresh: boolean
       <td>
         <SpanTypeChip type={trace.spanType} />
       </td>
-      <td class="number">{trace.running ? 'running' : duration(trace.durationNano)}</td>
+      <td class="number">{trace.running ? 'running' : duration(trace.trace.durationNano)}</td>
       <td class={`status status-${trace.statusCode}`}>
         {trace.error ? `error: ${trace.error.message}` : trace.statusCode}
       </td>
-      <td class="number">{trace.totalTokens ?? ''}</td>
+      <td class="number">{trace.trace.spanCount}</td>
+      <td class="number">{trace.trace.totalTokens ?? ''}</td>
+      <td class="number">{formatCost(trace.trace.cost)}</td>
       <td class="preview">{trace.inputPreview ?? ''}</td>
     </tr>
   );
@@ -172,7 +174,9 @@ export function TracesPage({ route }: { route: Route }) {
                 <th>type</th>
                 <th>duration</th>
                 <th>status</th>
+                <th>spans</th>
                 <th>tokens</th>
+                <th>cost</th>
                 <th>input</th>
               </tr>
             </thead>
