@@ -46,6 +46,23 @@ export type ColumnPredicate = Exclude<Predicate, { op: 'anyOf' }>;
 export type ColumnPredicateOp = ColumnPredicate['op'];
 export type PredicateOf<Op extends ColumnPredicateOp> = Extract<ColumnPredicate, { op: Op }>;
 
+/**
+ * The SQL condition that every predicate holds, in any engine's dialect: `renderColumn` writes one
+ * column predicate, `anyOf` becomes an OR of its predicates (`falseLiteral` when it has none), and
+ * the list an AND. Empty when there are no predicates.
+ */
+export function renderConjunction(
+  predicates: readonly Predicate[],
+  renderColumn: (predicate: ColumnPredicate) => string,
+  falseLiteral: string,
+): string {
+  const render = (predicate: Predicate): string =>
+    predicate.op === 'anyOf'
+      ? `(${predicate.predicates.map(render).join(' OR ') || falseLiteral})`
+      : renderColumn(predicate);
+  return predicates.map(render).join(' AND ');
+}
+
 /** The filter type of each signal's list. */
 export interface FilterOf {
   spans: TraceFilter;

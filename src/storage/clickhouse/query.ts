@@ -1,5 +1,5 @@
 import { encodeTypedValue } from '../typed-json';
-import type { ColumnPredicateOp, Predicate, PredicateOf } from '../filters';
+import { renderConjunction, type ColumnPredicateOp, type Predicate, type PredicateOf } from '../filters';
 import { ATTRIBUTES_MAP, type ClickHouseSchema } from './schema';
 
 /**
@@ -60,19 +60,13 @@ const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   isNotNull: ({ column }) => `${column} IS NOT NULL`,
 };
 
-function render(predicate: Predicate, params: Params): string {
-  if (predicate.op === 'anyOf')
-    return `(${predicate.predicates.map((each) => render(each, params)).join(' OR ') || 'false'})`;
-  return renderColumn(predicate, params);
-}
-
 const renderColumn = <Op extends ColumnPredicateOp>(predicate: PredicateOf<Op>, params: Params): string =>
   (RENDER[predicate.op] as Render<Op>)(predicate, params);
 
 /** The condition that every predicate holds, its values bound in `params`; `true` when there are none. */
 export function condition(predicates: readonly Predicate[], params: Params): string {
   if (predicates.length === 0) return 'true';
-  return predicates.map((predicate) => render(predicate, params)).join(' AND ');
+  return renderConjunction(predicates, (predicate) => renderColumn(predicate, params), 'false');
 }
 
 /** The WHERE clause of predicates, its values bound in `params`; empty when there are none. */

@@ -1,6 +1,6 @@
 import type { Signal } from '../../records/types';
 import { jsonPointer } from '../../records/primitives';
-import type { ColumnPredicateOp, Predicate, PredicateOf } from '../filters';
+import { renderConjunction, type ColumnPredicateOp, type Predicate, type PredicateOf } from '../filters';
 import { encodeTypedValue } from '../typed-json';
 import { physicalColumn } from './schema';
 
@@ -41,12 +41,6 @@ const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   isNotNull: (_predicate, column) => `${column} IS NOT NULL`,
 };
 
-function render(signal: Signal, predicate: Predicate, params: Params): string {
-  if (predicate.op === 'anyOf')
-    return `(${predicate.predicates.map((each) => render(signal, each, params)).join(' OR ') || 'FALSE'})`;
-  return renderColumn(signal, predicate, params);
-}
-
 function renderColumn<Op extends ColumnPredicateOp>(
   signal: Signal,
   predicate: PredicateOf<Op>,
@@ -58,5 +52,5 @@ function renderColumn<Op extends ColumnPredicateOp>(
 /** The WHERE clause of a signal's predicates, its values bound in `params`; empty when there are none. */
 export function where(signal: Signal, predicates: readonly Predicate[], params: Params): string {
   if (predicates.length === 0) return '';
-  return `WHERE ${predicates.map((predicate) => render(signal, predicate, params)).join(' AND ')}`;
+  return `WHERE ${renderConjunction(predicates, (predicate) => renderColumn(signal, predicate, params), 'FALSE')}`;
 }
