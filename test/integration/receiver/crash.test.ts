@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { send } from '../../support/http';
+import { untilListening, type ServeProcess } from '../../support/serve';
 
 /**
  * Crash safety: `otel-bridge serve` as a child process, concurrent OTLP clients, SIGKILL at several
@@ -39,32 +40,11 @@ beforeAll(() => {
 
 afterAll(() => rmSync(build, { recursive: true, force: true }));
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-function serve(args: string[], cwd: string): Promise<Server> {
+function serve(args: string[], cwd: string): Promise<ServeProcess> {
   // --grpc-port 0: no gRPC listener, so that concurrent serves never fight over 4317.
   const argv = [join(build, 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--grpc-port', '0', ...args];
   const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, exited });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    void exited.then(() => reject(new Error(`serve exited: ${output}`)));
-  });
+  return untilListening(child, 30_000);
 }
 
 /** An OTLP/JSON request of `count` spans, or of `count` logs each with a unique `crash.uid`. */

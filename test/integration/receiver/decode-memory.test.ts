@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { send, type HttpResult } from '../../support/http';
 import { bytesField, messageField } from '../../support/otlp-wire';
 import { zstdFrame } from '../../support/telemetry';
 import { spawnTypeScript } from '../../support/ts-node';
+import { untilListening, type ServeProcess } from '../../support/serve';
 
 /**
  * Decoding is bounded under the memory limit: `otel-bridge serve`, as its own process with the
@@ -83,30 +83,9 @@ function hostileBodies(): Hostile[] {
   ];
 }
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-function serve(args: string[], cwd: string): Promise<Server> {
+function serve(args: string[], cwd: string): Promise<ServeProcess> {
   const child = spawnTypeScript('src/cli/main.ts', ['serve', '--port', '0', '--grpc-port', '0', ...args], cwd);
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 45_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, exited });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    void exited.then(() => reject(new Error(`serve exited: ${output}`)));
-  });
+  return untilListening(child, 45_000);
 }
 
 /** The child's peak resident set so far, from the kernel's high-water mark. */
@@ -152,7 +131,7 @@ function innocentClient(url: string): { stop: () => Promise<string[]> } {
 
 describe('otel-bridge serve under bodies that decode to many times their size', () => {
   const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-decode-memory-'));
-  let server: Server | null = null;
+  let server: ServeProcess | null = null;
 
   afterAll(async () => {
     // Also after a timeout, which is how a regression shows: the process then decodes for minutes.
