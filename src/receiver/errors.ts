@@ -71,6 +71,7 @@ export type RefusalReason =
   | 'unsupported_encoding'
   | 'in_flight_bytes'
   | 'memory_limit'
+  | 'decoded_memory'
   | 'buffer_full'
   | 'store_failing'
   | 'store_unavailable';

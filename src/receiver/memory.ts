@@ -119,7 +119,7 @@ export class MemoryBudget {
         `memory limit: the request's records need more than ${mib(own + bytes)} MiB, and only ` +
           `${mib(this.maxDecodedBytes - others)} MiB of the ${mib(this.maxDecodedBytes)} MiB the ` +
           `${mib(this.memoryLimitBytes!)} MiB limit leaves for decoding are free; send fewer records per request`,
-        { retryAfterSeconds: this.retryAfterSeconds },
+        { retryAfterSeconds: this.retryAfterSeconds, reason: 'decoded_memory' },
       );
     }
     this.decoded += bytes;

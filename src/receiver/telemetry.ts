@@ -13,7 +13,12 @@ export const NEAR_FULL_SHARE = 0.8;
 export const BACKPRESSURE_WINDOW_MS = 10_000;
 
 /** Refusals that mean the receiver is too busy, not that the store is down or the request is bad. */
-const BACKPRESSURE: ReadonlySet<RefusalReason> = new Set(['buffer_full', 'in_flight_bytes', 'memory_limit']);
+const BACKPRESSURE: ReadonlySet<RefusalReason> = new Set([
+  'buffer_full',
+  'in_flight_bytes',
+  'memory_limit',
+  'decoded_memory',
+]);
 
 /** The HTTP paths counted under their own `route` label; others are `/api` (the HTTP API) or `other`. */
 const HTTP_ROUTES: ReadonlySet<string> = new Set([

@@ -53,7 +53,7 @@ export interface DuckDBStoreOptions {
   /**
    * Write-ahead-log size that triggers a checkpoint. Commits are durable in the log either way; a
    * larger threshold checkpoints less often (DuckDB's own 16MB halves append speed) but keeps more
-   * appended data in memory until then. The default, 16MB, fits a 64MB `memoryLimit`: a checkpoint
+   * appended data in memory until then. The default, 16MB, was chosen under the former 64MB `memoryLimit`: a checkpoint
    * holds a buffer per column of each table it writes, and at 128MB one ran out of memory near 314k spans and
    * invalidated the database; with the trace-parts table beside the spans, 32MB failed at 112k spans and 16MB
    * loaded 300k (5-span traces in 2,000-span batches).

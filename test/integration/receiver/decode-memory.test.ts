@@ -10,6 +10,7 @@ import { bytesField, messageField } from '../../support/otlp-wire';
 import { zstdFrame } from '../../support/telemetry';
 import { spawnTypeScript } from '../../support/ts-node';
 import { untilListening, type ServeProcess } from '../../support/serve';
+import { sample, scrape } from '../../support/prometheus';
 
 /**
  * Decoding is bounded under the memory limit: `otel-bridge serve`, as its own process with the
@@ -169,6 +170,13 @@ describe('otel-bridge serve under bodies that decode to many times their size', 
     const refused = answers.filter(({ response }) => response.status === 429);
     expect(refused.length).toBeGreaterThan(0);
     for (const { response } of refused) expect(response.headers['retry-after']).toBeDefined();
+    // Each such refusal is counted under its own reason in /metrics.
+    const decodedRefusals = refused.filter(({ response }) => /records need more than/.test(response.body.toString()));
+    expect(decodedRefusals.length).toBeGreaterThan(0);
+    const metrics = await scrape(url);
+    expect(sample(metrics, 'otel_bridge_requests_refused_total', { reason: 'decoded_memory' })).toBeGreaterThanOrEqual(
+      decodedRefusals.length,
+    );
     expect(stored.length).toBeGreaterThan(0);
 
     child.kill('SIGTERM');
