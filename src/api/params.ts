@@ -79,9 +79,12 @@ const DURATION_UNITS: Record<string, bigint> = {
   d: 86_400_000_000_000n,
 };
 
+/** A whole number with an optional unit: what {@link parseDuration} reads. */
+export const DURATION = /^(\d+)(ns|us|µs|ms|s|m|h|d)?$/;
+
 /** A positive duration: a whole number with a unit (`500ms`, `10s`, `5m`, `1h`, `1d`), or nanoseconds. */
 export function parseDuration(raw: string): bigint {
-  const match = /^(\d+)(ns|us|µs|ms|s|m|h|d)?$/.exec(raw);
+  const match = DURATION.exec(raw);
   if (!match) throw new Malformed('must be a duration such as 500ms, 10s, 5m, 1h or 1d, or a number of nanoseconds');
   const nanoseconds = BigInt(match[1]!) * DURATION_UNITS[match[2] ?? 'ns']!;
   if (nanoseconds <= 0n) throw new Malformed('must be longer than zero');

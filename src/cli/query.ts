@@ -1,5 +1,5 @@
 import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom } from '../api/reads';
-import { parseDuration } from '../api/params';
+import { DURATION, parseDuration } from '../api/params';
 import { TraceViewSchema } from '../api/schemas';
 import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
@@ -81,11 +81,15 @@ function listArgsOf(settings: Settings, what: Exclude<What, 'spend'>) {
  */
 function spendQueryOf(settings: Settings): SpendQuery {
   const { from, to, bucket, service, model, provider, trace } = settings;
-  const params = new URLSearchParams({ from: from ?? OPTIONS.from.default, bucket: bucket ?? OPTIONS.bucket.default });
-  if (/^\d+(ns|us|µs|ms|s|m|h|d)$/.test(params.get('from')!))
-    params.set('from', String(BigInt(Date.now()) * 1_000_000n - parseDuration(params.get('from')!)));
+  const since = from ?? OPTIONS.from.default;
+  const params = new URLSearchParams({ bucket: bucket ?? OPTIONS.bucket.default });
   const optional = { to, service, model, provider, traceId: trace, groupBy: settings['group-by'] };
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) params.set(name, value);
+  // A duration with its unit (24h) means that long ago; a bare number is nanoseconds, as in the API.
+  if (DURATION.exec(since)?.[2] === undefined) params.set('from', since);
+  else if (/^0+\D/.test(since))
+    throw new ConfigurationError(`--from must be longer than zero, got ${JSON.stringify(since)}`);
+  else params.set('from', String(BigInt(Date.now()) * 1_000_000n - parseDuration(since)));
   try {
     return spendQueryFrom(params);
   } catch (error) {

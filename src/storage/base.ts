@@ -431,9 +431,9 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
     checkIds(args.filter);
     const minCost = checkTraceList(args);
     const predicates = FILTERS.spans(args.filter ?? {});
-    const result = await this.queryTraceList({ predicates, page, orderBy: args.orderBy ?? 'startTime', minCost });
-    const { total, totalExact, hasMore } = result;
-    return { pagination: { total, totalExact, page: page.page, perPage: page.perPage, hasMore }, traces: result.items };
+    const query = { predicates, page, orderBy: args.orderBy ?? 'startTime', minCost } as const;
+    const { pagination, items } = paginated(page, await this.queryTraceList(query));
+    return { pagination, traces: items };
   }
 
   /** Checks a list's arguments, and reads the page of records its filter's predicates select. */

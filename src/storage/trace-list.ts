@@ -1,5 +1,5 @@
 import type { SpanRecord } from '../records/types';
-import { StoreBase, compareAscending, type ResolvedPage } from './base';
+import { StoreBase, compareAscending, type PageOf, type ResolvedPage } from './base';
 import { COLUMNS, modelColumn, type Column } from './columns';
 import { InvalidQueryError } from './errors';
 import type { Predicate } from './filters';
@@ -26,12 +26,8 @@ export interface TraceListQuery {
 }
 
 /** One page of traces, with the list's total (exact, or {@link TOTAL_CAP} and marked capped) and `hasMore`. */
-export interface TraceListPage {
-  items: TraceSummary[];
-  total: number;
-  totalExact: boolean;
-  hasMore: boolean;
-}
+/** A page of a trace list, as every list's page is. */
+export type TraceListPage = PageOf<TraceSummary>;
 
 /** One round of candidates, as {@link TracePartsStore.readCandidates} reads it: raw rows, decoded by the resolver. */
 export interface CandidateRound {

@@ -200,6 +200,9 @@ describe('otel-bridge command line', () => {
       const badGroup = await runCli(['query', 'spend', '--group-by', 'colour', '--duckdb-path', path]);
       expect(badGroup.code).not.toBe(0);
       expect(badGroup.err.join('\n')).toMatch(/--group-by.*must be one of service, model/);
+      const badFrom = await runCli(['query', 'spend', '--from', '0h', '--duckdb-path', path]);
+      expect(badFrom.code).not.toBe(0);
+      expect(badFrom.err.join('\n')).toMatch(/--from must be longer than zero, got "0h"/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
