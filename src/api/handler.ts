@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
 import { SIGNALS } from '../records/types';
 import { BearerToken, applyCors } from '../receiver/access';
-import { receiveBody } from '../receiver/body';
+import { receiveBody, settleUnreadBody } from '../receiver/body';
 import { toIngestError, type IngestError } from '../receiver/errors';
 import { MemoryBudget } from '../receiver/memory';
 import { InvalidQueryError } from '../storage/errors';
@@ -193,8 +193,8 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
       send(response, status, body);
     } catch (error) {
       const failure = apiFailure(error, retryAfterSeconds);
-      // The rest of an unread body would otherwise be parsed as the next request.
-      if (!request.complete) response.setHeader('Connection', 'close');
+      held.release();
+      await settleUnreadBody(request, response, failure.retryAfterSeconds !== null, maxBodyBytes);
       if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
       send(response, failure.httpStatus, errorBody(failure));
     } finally {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -62,6 +62,38 @@ function readRaw(request: IncomingMessage, limit: number, take: (bytes: number) 
     });
     request.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     request.on('error', reject);
+  });
+}
+
+/**
+ * Settles the unread rest of a refused request's body before the answer goes out. A client told to
+ * retry must read the answer, not a reset connection, so the rest is read and dropped, and the
+ * answer waits for its end: a client that asked for `Connection: close` loses the connection as
+ * soon as it is answered. Past `limit` more bytes the connection is closed. A client refused for
+ * good needs not send the rest: the connection closes after the answer, as the rest would
+ * otherwise be parsed as the next request.
+ */
+export function settleUnreadBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  retryable: boolean,
+  limit: number,
+): Promise<void> {
+  if (request.complete || request.destroyed) return Promise.resolve();
+  if (!retryable) {
+    response.setHeader('Connection', 'close');
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    let discarded = 0;
+    request.removeAllListeners('data');
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > limit) request.socket.destroy();
+    });
+    request.once('end', resolve);
+    request.once('close', resolve);
+    request.resume();
   });
 }
 

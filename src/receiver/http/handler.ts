@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OtlpEncoding, OtlpSignal } from '../../mapping/otlp';
 import { applyCors, isLoopbackAddress } from '../access';
-import { receiveBody } from '../body';
+import { receiveBody, settleUnreadBody } from '../body';
 import { ReceiverError } from '../errors';
 import type { IngestCore } from '../ingest';
 import { CONTENT_TYPES, exportResponse, statusResponse } from '../responses';
@@ -66,8 +66,7 @@ export class OtlpHttpHandler {
       await this.export(request, response, signal, encoding);
     } catch (error) {
       const failure = this.settings.core.refusal(error);
-      // The rest of an unread body would otherwise be parsed as the next request.
-      if (!request.complete) response.setHeader('Connection', 'close');
+      await settleUnreadBody(request, response, failure.retryAfterSeconds !== null, this.settings.maxBodyBytes);
       if (failure.retryAfterSeconds !== null) response.setHeader('Retry-After', String(failure.retryAfterSeconds));
       this.send(response, failure.httpStatus, encoding, statusResponse(encoding, failure.grpcCode, failure.message));
     }

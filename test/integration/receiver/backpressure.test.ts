@@ -1,3 +1,5 @@
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { StorageError } from '../../../src/storage/errors';
 import { startReceiver } from '../../../src/receiver/server';
 import { send, type HttpResult } from '../../support/http';
@@ -75,6 +77,96 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     release();
     expect((await first).status).toBe(200);
     await receiver.close();
+  });
+
+  describe('a large body refused while the client is still sending it', () => {
+    // 16 MB: refused at its first piece (the budget is one byte, held by a stalled request), while
+    // most of it is still to be written.
+    const large = Buffer.concat([batch(10).body, Buffer.alloc(16 * 1024 * 1024)]);
+
+    /** Runs `check` while a stalled request holds the budget; `release` lets that request finish. */
+    async function whileStalled(check: (url: string, release: () => Promise<void>) => Promise<void>): Promise<void> {
+      const receiver = await startReceiver({ store, port: 0, maxInFlightBytes: 1 });
+      let release!: () => void;
+      store.stall = new Promise((resolve) => (release = resolve));
+      const first = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(10).body });
+      const finish = async () => {
+        release();
+        expect((await first).status).toBe(200);
+      };
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await check(receiver.url, finish);
+      } finally {
+        release();
+        await first;
+        await receiver.close();
+      }
+    }
+
+    it('gets its 429 on a kept-alive connection that its retry uses again', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const sockets = new Set<unknown>();
+      const viaAgent = (url: string, body: Buffer) =>
+        new Promise<HttpResult>((resolve, reject) => {
+          const req = request(
+            new URL('/v1/traces', url),
+            { method: 'POST', headers: { ...PROTOBUF, 'Content-Length': String(body.length) }, agent },
+            (response) => {
+              sockets.add(response.socket);
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () =>
+                resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+              );
+            },
+          );
+          req.on('error', reject);
+          for (let offset = 0; offset < body.length; offset += 64 * 1024)
+            req.write(body.subarray(offset, offset + 64 * 1024));
+          req.end();
+        });
+      try {
+        await whileStalled(async (url, finish) => {
+          const refused = await viaAgent(url, large);
+          expect(refused.status).toBe(429);
+          expect(refused.headers['retry-after']).toBe('1');
+          expect(refused.headers.connection).not.toBe('close');
+          await finish();
+          expect((await viaAgent(url, batch(10).body)).status).toBe(200);
+        });
+      } finally {
+        agent.destroy();
+      }
+      expect(sockets.size).toBe(1);
+    });
+
+    it('is answered once its body is in when it asked for Connection: close, so no reset takes the answer away', async () => {
+      await whileStalled(async (url) => {
+        const socket = connect(Number(new URL(url).port), '127.0.0.1');
+        const received: Buffer[] = [];
+        const closed = new Promise((resolve) => {
+          socket.once('close', resolve);
+          socket.once('error', resolve);
+        });
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        try {
+          socket.write(
+            `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+              `Content-Type: application/x-protobuf\r\nContent-Length: ${large.length}\r\n\r\n`,
+          );
+          socket.write(large.subarray(0, 1024 * 1024));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          // Answered now, the close that follows would reset the 15 MB still being written.
+          expect(Buffer.concat(received).length).toBe(0);
+          socket.end(large.subarray(1024 * 1024));
+          await closed;
+          expect(Buffer.concat(received).toString('latin1')).toMatch(/^HTTP\/1\.1 429 /);
+        } finally {
+          socket.destroy();
+        }
+      });
+    });
   });
 
   it('counts request bytes as they arrive, so that a burst of concurrent requests cannot overshoot the budget', async () => {
