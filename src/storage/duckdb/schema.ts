@@ -152,6 +152,9 @@ export function appendOrder(existing: TableColumns): AppendOrder {
 /** The trace parts (`trace-parts.ts`): one row per trace per written batch, appended in the batch's transaction. */
 export const TRACE_PARTS = 'otel_trace_parts';
 
+/** `traceHash` (`trace-parts.ts`) of a trace id column, in SQL. */
+export const traceHashSql = (traceId: string): string => `('0x' || right(${traceId}, 8))::UINTEGER`;
+
 /** The preview of the input, as `inputPreview` in `columns.ts` computes it. */
 const INPUT_PREVIEW = `CASE WHEN json_type(input) = 'VARCHAR' THEN left(json_extract_string(input, '$'), ${INPUT_PREVIEW_LENGTH})
   ELSE left(CAST(input AS VARCHAR), ${INPUT_PREVIEW_LENGTH}) END`;
@@ -219,7 +222,7 @@ WITH copies AS (
   FROM copies GROUP BY trace_id
 )
 SELECT ${TRACE_SUMMARY_COLUMNS.map((column) => `heads.${physicalName(column as Column<unknown>)}`).join(', ')},
-  ${INPUT_PREVIEW}, ('0x' || right(trace_id, 8))::UINTEGER, 0, heads.parent_span_id IS NULL, head_rank,
+  ${INPUT_PREVIEW}, ${traceHashSql('trace_id')}, 0, heads.parent_span_id IS NULL, head_rank,
   first_start, last_start, last_end, span_count, error_count, input_sum, output_sum, total_sum, cost_sum
 FROM heads JOIN sums USING (trace_id)`,
 ];

@@ -26,7 +26,7 @@ import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult } from '../types';
 import { TracePartsStore } from '../trace-list';
-import { TRACE_PART_COLUMNS, TRACE_PART_KEY_COLUMNS, traceHash, traceParts, type TracePart } from '../trace-parts';
+import { TRACE_PART_COLUMNS, TRACE_PART_KEY_COLUMNS, traceParts, type TracePart } from '../trace-parts';
 import type { RetentionDays } from '../retention';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
@@ -40,11 +40,18 @@ import {
   physicalColumn,
   selectList,
   tableColumns,
+  traceHashSql,
   type AppendOrder,
 } from './schema';
 import { Params, type SqlValue, where } from './query';
 import { RetentionJob } from './retention';
 import type { RetentionStats } from '../retention';
+
+/**
+ * The trace ids bound as `$1`, and their hashes, as a relation to join: `list_contains($1, trace_id)` scans the
+ * list for every row of the table (7.6 s for 20k ids over 401k parts), a join hashes the ids once (55 ms).
+ */
+const TRACE_ID_LIST = `(SELECT trace_id, ${traceHashSql('trace_id')} AS trace_hash FROM unnest($1::VARCHAR[]) AS ids(trace_id))`;
 
 /** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {
@@ -307,12 +314,15 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     );
   }
 
-  /** The 4-byte hash narrows the scan to a cheap column; the hashes are numbers this code computed, so inlined. */
+  /**
+   * The join on the 4-byte hash reads two narrow columns of every part; the other columns are read by rowid, of the
+   * parts it keeps only (a join's scan cannot skip them: the wide columns of a page's heads took 100-200 ms so).
+   */
   protected queryTraceParts(traceIds: readonly string[], columns: readonly Column<TracePart>[]) {
     return this.read(
       'listTraces',
-      `SELECT ${selectList(columns)} FROM ${TRACE_PARTS}
-       WHERE trace_hash IN (${[...new Set(traceIds.map(traceHash))].join(', ')}) AND list_contains($1, trace_id)`,
+      `SELECT ${selectList(columns)} FROM ${TRACE_PARTS} WHERE rowid IN
+         (SELECT rowid FROM ${TRACE_PARTS} SEMI JOIN ${TRACE_ID_LIST} USING (trace_hash, trace_id))`,
       [[...traceIds]],
     );
   }
@@ -321,8 +331,8 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   protected querySpans(traceIds: readonly string[], from: bigint, to: bigint, columns: readonly Column<SpanRecord>[]) {
     return this.read(
       'getTrace',
-      `SELECT ${selectList(columns)} FROM ${TABLE_NAMES.spans}
-       WHERE start_time_unix_nano BETWEEN $2 AND $3 AND list_contains($1, trace_id) ORDER BY rowid`,
+      `SELECT ${selectList(columns)} FROM ${TABLE_NAMES.spans} SEMI JOIN ${TRACE_ID_LIST} USING (trace_id)
+       WHERE start_time_unix_nano BETWEEN $2 AND $3 ORDER BY rowid`,
       [[...traceIds], from, to],
     );
   }

@@ -135,14 +135,20 @@ describe('DuckDB store specifics', () => {
     );
     expect(hour.length).toBeGreaterThan(0);
     for (const rows of hour) expect(rows).toBeLessThan(traces / 4);
+    // The statements the store itself runs, to profile them as they are.
+    const statements: [string, unknown[]][] = [];
+    const read = store['read'].bind(store);
+    store['read'] = (operation, sql, params) => {
+      statements.push([sql, params]);
+      return read(operation, sql, params);
+    };
     const { traces: newest } = await store.listTraces({ perPage: 50 });
     const [trace] = newest;
-    const spansOfOne = await scanned(
-      `SELECT span_id FROM otel_spans WHERE start_time_unix_nano BETWEEN $2 AND $3 AND list_contains($1, trace_id)`,
-      [[trace!.traceId], trace!.startTimeUnixNano, trace!.startTimeUnixNano + 49n],
-    );
-    for (const rows of spansOfOne) expect(rows).toBeLessThan(spanRows / 10);
     expect((await store.getTrace(trace!.traceId))!.spans).toHaveLength(perTrace);
+    const [spansSql, spansParams] = statements.find(([sql]) => sql.includes('FROM otel_spans'))!;
+    const spansOfOne = await scanned(spansSql, spansParams);
+    expect(spansOfOne.length).toBeGreaterThan(0);
+    for (const rows of spansOfOne) expect(rows).toBeLessThan(spanRows / 10);
     expect((await store.listTraces({ filter: { from: window, to: window + 60n * minute } })).pagination.total).toBe(60);
     await store.close();
   }, 120_000);
