@@ -25,8 +25,14 @@ import type { Predicate, CopyPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult } from '../types';
-import { TracePartsStore } from '../trace-list';
-import { TRACE_PART_COLUMNS, TRACE_PART_KEY_COLUMNS, traceParts, type TracePart } from '../trace-parts';
+import { TracePartsStore, type CandidateRound } from '../trace-list';
+import {
+  TRACE_PART_COLUMNS,
+  TRACE_PART_KEY_COLUMNS,
+  TRACE_PART_PICK_COLUMNS,
+  traceParts,
+  type TracePart,
+} from '../trace-parts';
 import type { RetentionDays } from '../retention';
 import { EngineClient } from './engine-client';
 import type { TableRows } from './engine';
@@ -312,6 +318,50 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
        ORDER BY start_time_unix_nano ${order}, trace_id, written DESC LIMIT ${limit}`,
       params.values,
     );
+  }
+
+  /**
+   * A round in one statement: the candidates' keys (materialized once), every part of their traces by the join of
+   * {@link queryTraceParts}, and the capped count, told apart by a first column. Each statement is a round trip to
+   * the worker and a scan set up: three took 45-65 ms for a newest page.
+   */
+  protected override async readCandidates(
+    predicates: readonly Predicate[],
+    order: 'asc' | 'desc',
+    limit: number,
+    countLimit: number | null,
+  ): Promise<CandidateRound> {
+    const params = new Params();
+    const filter = where('spans', predicates, params);
+    const keys = selectList(TRACE_PART_KEY_COLUMNS);
+    const keyWidth = TRACE_PART_KEY_COLUMNS.length;
+    const nulls = (count: number) => Array.from({ length: count }, () => 'NULL').join(', ');
+    const count =
+      countLimit === null
+        ? ''
+        : `UNION ALL SELECT 'count', count(*), ${nulls(TRACE_PART_PICK_COLUMNS.length)}
+           FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
+    const rows = await this.read(
+      'listTraces',
+      `WITH candidates AS MATERIALIZED (
+         SELECT ${keys}, trace_hash,
+           row_number() OVER (ORDER BY start_time_unix_nano ${order}, trace_id, written DESC) AS position FROM (
+           SELECT ${keys}, trace_hash FROM ${TRACE_PARTS} ${filter}
+           ORDER BY start_time_unix_nano ${order}, trace_id, written DESC LIMIT ${limit}))
+       SELECT 'key', position, ${keys}, ${nulls(TRACE_PART_PICK_COLUMNS.length - keyWidth)} FROM candidates
+       UNION ALL SELECT 'part', NULL, ${selectList(TRACE_PART_PICK_COLUMNS)}
+         FROM ${TRACE_PARTS} SEMI JOIN candidates USING (trace_hash, trace_id)
+       ${count}`,
+      params.values,
+    );
+    const of = (kind: string) => rows.filter((row) => row[0] === kind);
+    return {
+      matching: countLimit === null ? null : Number(of('count')[0]![1]),
+      keys: of('key')
+        .sort((a, b) => Number(a[1]) - Number(b[1]))
+        .map((row) => row.slice(2, 2 + keyWidth)),
+      parts: of('part').map((row) => row.slice(2)),
+    };
   }
 
   /**
