@@ -81,25 +81,10 @@ const asCandidate = (part: TracePart) => ({
 
 /**
  * A store that lists traces from trace parts (`trace-parts.ts`) with the one shared resolver below; the engine
- * supplies the SQL of five narrow reads. DuckDB and ClickHouse extend it; the memory store computes the same
+ * supplies the SQL of its narrow reads. DuckDB and ClickHouse extend it; the memory store computes the same
  * from its spans.
  */
 export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Connection> {
-  /**
-   * How many parts match every predicate, counting at most `limit`:
-   * `SELECT count(*) FROM (SELECT 1 FROM parts WHERE <predicates> LIMIT <limit>)`.
-   */
-  protected abstract countTraceParts(predicates: readonly Predicate[], limit: number): Promise<number>;
-  /**
-   * The first `limit` parts that match every predicate, in page order, as rows of {@link TRACE_PART_KEY_COLUMNS}:
-   * `SELECT trace_id, written, start_time FROM parts WHERE <predicates>
-   *  ORDER BY start_time <order>, trace_id, written DESC LIMIT <limit>`.
-   */
-  protected abstract queryTracePartKeys(
-    predicates: readonly Predicate[],
-    order: 'asc' | 'desc',
-    limit: number,
-  ): Promise<unknown[][]>;
   /**
    * Every part of these traces (no other filter, any order), as rows of `columns`:
    * `SELECT <columns> FROM parts WHERE trace_hash IN (<hashes>) AND trace_id IN (<ids>)`.
@@ -121,24 +106,17 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
   ): Promise<unknown[][]>;
 
   /**
-   * One round of candidates: the capped count of matching parts when `countLimit` is set (first round only), the
-   * first `limit` matching parts in page order (rows of {@link TRACE_PART_KEY_COLUMNS}), and every part of their
-   * traces (rows of {@link TRACE_PART_PICK_COLUMNS}, in any order). An engine that can answer it in one statement
-   * overrides it; by default it is the three reads above.
+   * One round of candidates, in as few statements as the engine can: the capped count of matching parts when
+   * `countLimit` is set (first round only), the first `limit` matching parts in page order (rows of
+   * {@link TRACE_PART_KEY_COLUMNS}), and every part of their traces (rows of {@link TRACE_PART_PICK_COLUMNS}, in
+   * any order).
    */
-  protected async readCandidates(
+  protected abstract readCandidates(
     predicates: readonly Predicate[],
     order: 'asc' | 'desc',
     limit: number,
     countLimit: number | null,
-  ): Promise<CandidateRound> {
-    const [matching, keys] = await Promise.all([
-      countLimit === null ? null : this.countTraceParts(predicates, countLimit),
-      this.queryTracePartKeys(predicates, order, limit),
-    ]);
-    const ids = [...new Set(keys.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row).head.traceId))];
-    return { matching, keys, parts: ids.length === 0 ? [] : await this.queryTraceParts(ids, TRACE_PART_PICK_COLUMNS) };
-  }
+  ): Promise<CandidateRound>;
 
   /**
    * The rows of {@link TRACE_PART_HEAD_ROW_COLUMNS} of these head parts (identified by trace id and `written`; their

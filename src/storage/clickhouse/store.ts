@@ -345,26 +345,6 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
     return rows.map((row) => this.decode(COLUMNS.spans, row));
   }
 
-  /** How many parts match, counting at most `limit`. */
-  protected async countTraceParts(predicates: readonly Predicate[], limit: number): Promise<number> {
-    const params = new Params();
-    const [[count] = [0]] = await this.read(
-      'listTraces',
-      `SELECT ${this.countParts(predicates, limit, params)}`,
-      params.values,
-    );
-    return Number(count);
-  }
-
-  protected queryTracePartKeys(predicates: readonly Predicate[], order: 'asc' | 'desc', limit: number) {
-    const params = new Params();
-    return this.read(
-      'listTraces',
-      this.firstParts(selectList(TRACE_PART_KEY_COLUMNS), predicates, order, limit, params),
-      params.values,
-    );
-  }
-
   /**
    * A round in one statement (each costs ~3.5 ms on chdb): every part of the first `limit` matching parts' traces,
    * each flagged whether it matches, and the capped count as a scalar subquery. The keys are the first `limit`
@@ -372,7 +352,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
    * flagged row comes after them. The candidates never leave the server, so a deep page sends nothing that grows
    * with it (20k trace ids took ~300 ms to bind as a parameter on chdb).
    */
-  protected override async readCandidates(
+  protected async readCandidates(
     predicates: readonly Predicate[],
     order: 'asc' | 'desc',
     limit: number,

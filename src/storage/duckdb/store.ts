@@ -300,32 +300,12 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     }
   }
 
-  protected async countTraceParts(predicates: readonly Predicate[], limit: number): Promise<number> {
-    const params = new Params();
-    const [[count]] = (await this.read(
-      'listTraces',
-      `SELECT count(*) FROM (SELECT 1 FROM ${TRACE_PARTS} ${where('spans', predicates, params)} LIMIT ${limit})`,
-      params.values,
-    )) as [[bigint]];
-    return Number(count);
-  }
-
-  protected queryTracePartKeys(predicates: readonly Predicate[], order: 'asc' | 'desc', limit: number) {
-    const params = new Params();
-    return this.read(
-      'listTraces',
-      `SELECT ${selectList(TRACE_PART_KEY_COLUMNS)} FROM ${TRACE_PARTS} ${where('spans', predicates, params)}
-       ORDER BY start_time_unix_nano ${order}, trace_id, written DESC LIMIT ${limit}`,
-      params.values,
-    );
-  }
-
   /**
    * A round in one statement: the candidates' keys (materialized once), every part of their traces by the join of
    * {@link queryTraceParts}, and the capped count, told apart by a first column. Each statement is a round trip to
    * the worker and a scan set up: three took 45-65 ms for a newest page.
    */
-  protected override async readCandidates(
+  protected async readCandidates(
     predicates: readonly Predicate[],
     order: 'asc' | 'desc',
     limit: number,
