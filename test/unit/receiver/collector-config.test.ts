@@ -54,10 +54,10 @@ describe('otel-collector-config.yaml', () => {
     expect(exporter.sending_queue.enabled).toBe(true);
   });
 
-  it('offers the otlp (gRPC) exporter to otel-bridge on 4317, delivering exactly as otlphttp does', () => {
+  it('offers the otlp (gRPC) exporter to otel-bridge, with no default endpoint (on this host 4317 is the Collector itself), delivering exactly as otlphttp does', () => {
     const grpc = config.exporters['otlp/otel-bridge']!;
     expect(grpc).toMatchObject({
-      endpoint: '${env:OTEL_BRIDGE_GRPC_ENDPOINT:-127.0.0.1:4317}',
+      endpoint: '${env:OTEL_BRIDGE_GRPC_ENDPOINT}',
       compression: 'gzip',
       tls: { insecure: true },
     });
