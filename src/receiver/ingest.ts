@@ -81,7 +81,8 @@ export class IngestCore {
 
   /**
    * Refuses a request before its body is read, while the process is over its soft memory limit or
-   * the store is failing. {@link ingest} checks this itself; a transport may call it earlier too.
+   * the store is failing. {@link ingest} checks this itself; a transport that checks it earlier
+   * then calls {@link ingestAdmitted}.
    */
   admit(signal: OtlpSignal): void {
     this.settings.memory.admit();
@@ -114,11 +115,24 @@ export class IngestCore {
     encoding: OtlpEncoding,
     receive: (hold: (bytes: number) => void) => Promise<Uint8Array>,
   ): Promise<IngestOutcome> {
+    this.admit(signal);
+    return this.ingestAdmitted(signal, encoding, receive);
+  }
+
+  /**
+   * {@link ingest} for a request that the transport has already admitted, before its body arrived.
+   * Admitting it again once its bytes are held would count them as other work in flight: a request
+   * alone on a receiver over its soft memory limit would be refused for ever.
+   */
+  async ingestAdmitted(
+    signal: OtlpSignal,
+    encoding: OtlpEncoding,
+    receive: (hold: (bytes: number) => void) => Promise<Uint8Array>,
+  ): Promise<IngestOutcome> {
     const { pipeline } = this.settings;
     const route = ROUTES[signal];
     const held = this.hold();
     try {
-      this.admit(signal);
       const body = await receive(held.take);
       let decoded: DecodeResult<never>;
       try {

@@ -227,9 +227,9 @@ export async function startGrpcTransport(settings: GrpcTransportSettings): Promi
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        // The interceptor holds the call's bytes in the memory budget until it is answered.
+        // The interceptor admitted the call at its headers, and holds its bytes in the memory budget until it is answered.
         core
-          .ingest(signal, 'protobuf', () => Promise.resolve(call.request))
+          .ingestAdmitted(signal, 'protobuf', () => Promise.resolve(call.request))
           .then(
             (outcome) => callback(null, exportResponse(signal, 'protobuf', outcome.rejected, outcome.errorMessage)),
             (error: unknown) => callback(statusOf(core.refusal(error))),

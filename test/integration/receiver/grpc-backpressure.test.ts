@@ -221,6 +221,37 @@ describe('OTLP/gRPC receiver: backpressure, store failures and shutdown', () => 
     }
   });
 
+  it('answers UNAVAILABLE with a RetryInfo while over its memory limit and busy, and admits a call when idle', async () => {
+    const receiver = await startReceiver({
+      store,
+      port: 0,
+      grpcPort: 0,
+      memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.6),
+    });
+    const address = receiver.grpcAddress!;
+    try {
+      const release = store.stallWrites();
+      const busy = callOnce(address, EXPORT.traces, batch(1).body);
+      await pause(50);
+      const ballast = Buffer.alloc(Math.floor(process.memoryUsage.rss() * 0.8), 1);
+      const refused = await callOnce(address, EXPORT.traces, batch(1).body);
+      expect(refused.error!.code).toBe(status.UNAVAILABLE);
+      expect(refused.error!.details).toMatch(
+        /memory limit: the process uses [\d.]+ MiB, over 80% of its [\d.]+ MiB limit/,
+      );
+      expect(statusDetails(refused.error!).retryDelayMs).toBe(1000);
+      release();
+      expect((await busy).error).toBeNull();
+      // Still over the limit, but alone: the call's own bytes are no other work, so it gets through.
+      const alone = batch(1);
+      expect((await callOnce(address, EXPORT.traces, alone.body)).error).toBeNull();
+      expect(ballast[ballast.length - 1]).toBe(1);
+      expect(await present(alone.traceIds)).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('answers UNAVAILABLE with a RetryInfo, never INTERNAL, when the store refuses every write, even as permanent', async () => {
     // No record can be blamed when nothing writes: the store is failing, not the data (as over HTTP).
     const receiver = await startReceiver({
