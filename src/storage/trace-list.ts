@@ -53,6 +53,8 @@ export interface CandidateRound {
   sure: number;
   /** The slice of the sure traces asked for, in page order. */
   traces: CandidateTrace[];
+  /** Whether each trace's head holds its part's whole row ({@link TRACE_PART_HEAD_ROW_COLUMNS}), or its key only. */
+  headRows: boolean;
 }
 
 const candidateField = (name: string, key: 'partCount' | 'firstStart' | 'lastStart', type: 'uint32' | 'time') =>
@@ -67,16 +69,19 @@ const candidateField = (name: string, key: 'partCount' | 'firstStart' | 'lastSta
     },
   }) satisfies Column<CandidateTrace>;
 
-/** A resolved candidate trace's row: its head part's key, then its part count and start bounds. */
+/**
+ * A resolved candidate trace's row: its part count and start bounds, then its head part's row
+ * ({@link TRACE_PART_HEAD_ROW_COLUMNS}; only the key's columns when the round does not read the heads).
+ */
 export const CANDIDATE_TRACE_COLUMNS: Column<CandidateTrace>[] = [
-  ...TRACE_PART_KEY_COLUMNS.map((column): Column<CandidateTrace> => ({
+  candidateField('trace_part_count', 'partCount', 'uint32'),
+  candidateField('trace_first_start', 'firstStart', 'time'),
+  candidateField('trace_last_start', 'lastStart', 'time'),
+  ...TRACE_PART_HEAD_ROW_COLUMNS.map((column): Column<CandidateTrace> => ({
     ...column,
     get: (trace) => column.get(trace.head),
     set: (trace, cell) => column.set((trace.head ??= {} as TracePart), cell),
   })),
-  candidateField('part_count', 'partCount', 'uint32'),
-  candidateField('first_start', 'firstStart', 'time'),
-  candidateField('last_start', 'lastStart', 'time'),
 ];
 
 /** A candidate trace as decoded from {@link CANDIDATE_TRACE_COLUMNS}, with its order key filled in from its head. */
@@ -97,7 +102,7 @@ export function resolveCandidates(
   order: 'asc' | 'desc',
   limit: number,
   slice: CandidateSlice,
-): Omit<CandidateRound, 'matching'> {
+): Omit<CandidateRound, 'matching' | 'headRows'> {
   const candidates = new Set(keys.map(partKey));
   const complete = keys.length < limit;
   const cutoff = complete ? null : keys[keys.length - 1]!.head.startTimeUnixNano;
@@ -282,10 +287,14 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
       sure = shown.length;
       shown = shown.sort(traceOrder(page.order, orderBy)).slice(page.offset, page.offset + page.perPage);
     }
-    const rows = shown.length === 0 ? [] : await this.queryTraceHeads(shown.map((trace) => trace.head));
-    const heads = new Map(
-      rows.map((row) => this.decode(TRACE_PART_HEAD_ROW_COLUMNS, row)).map((part) => [partKey(part), part]),
-    );
+    const headParts = round.headRows
+      ? shown.map((trace) => trace.head)
+      : shown.length === 0
+        ? []
+        : (await this.queryTraceHeads(shown.map((trace) => trace.head))).map((row) =>
+            this.decode(TRACE_PART_HEAD_ROW_COLUMNS, row),
+          );
+    const heads = new Map(headParts.map((part) => [partKey(part), part]));
     const sums = new Map([...heads.values()].map((part) => [part.head.traceId, part]));
     const shownTotals = totals ?? (await this.totals(shown, sums));
     // A head removed between the reads (by retention) leaves its trace out of the page.

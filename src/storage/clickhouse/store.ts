@@ -395,6 +395,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
         limit,
         slice,
       ),
+      headRows: false,
     };
   }
 

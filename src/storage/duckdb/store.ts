@@ -34,6 +34,7 @@ import {
 } from '../trace-list';
 import {
   TRACE_PART_COLUMNS,
+  TRACE_PART_HEAD_ROW_COLUMNS,
   TRACE_PART_KEY_COLUMNS,
   TRACE_PART_PICK_COLUMNS,
   traceParts,
@@ -315,8 +316,8 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   }
 
   /**
-   * A round in one statement, resolved in SQL as {@link resolveCandidates} does in JS: only the page's traces and
-   * the counts come back (converting and sending rows costs more than the query: 20k rows took 300-800 ms). The
+   * A round in one statement, resolved in SQL as {@link resolveCandidates} does in JS: only the page's traces (with
+   * their heads' rows) and the counts come back (converting and sending rows costs more than the query: 20k rows took 300-800 ms). The
    * candidates are materialized once; their traces' parts are found by a join on the 4-byte hash alone and read by
    * rowid (the join reads one narrow column of every part; the rowids' range, as the candidates are near each other
    * in time, bounds the scan of the rest), and a part of another trace that shares a hash drops out at the join on
@@ -339,23 +340,36 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
       countLimit === null
         ? ''
         : `UNION ALL SELECT 'count', count(*), ${nulls(width)} FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
-    const shown =
+    const inSlice =
       slice === null ? '' : `WHERE position > ${slice.offset} AND position <= ${slice.offset + slice.count}`;
+    // A page's heads come with it, read by the rowids of the slice; a list that needs every trace reads its page's.
+    const headRows = slice !== null;
+    const head = TRACE_PART_HEAD_ROW_COLUMNS.map((column) => {
+      const name = selectList([column]);
+      return headRows ? `heads.${name}` : TRACE_PART_KEY_COLUMNS.includes(column) ? name : 'NULL';
+    });
+    const heads = headRows
+      ? `JOIN (SELECT rowid AS part_row, ${selectList(TRACE_PART_HEAD_ROW_COLUMNS)} FROM ${TRACE_PARTS}
+           WHERE rowid IN (SELECT part_row FROM shown)) AS heads USING (part_row)`
+      : '';
     const rows = await this.read(
       'listTraces',
       `WITH candidates AS MATERIALIZED (
-         SELECT ${keys}, trace_hash FROM ${TRACE_PARTS} ${filter} ORDER BY ${pageOrder}, written DESC LIMIT ${limit}),
+         SELECT ${keys}, trace_hash, rowid AS part_row FROM ${TRACE_PARTS} ${filter}
+         ORDER BY ${pageOrder}, written DESC LIMIT ${limit}),
        round AS (SELECT count(*) AS candidates, ${order === 'desc' ? 'min' : 'max'}(start_time_unix_nano) AS cutoff
          FROM candidates),
        parts AS (SELECT ${selectList(TRACE_PART_PICK_COLUMNS)} FROM ${TRACE_PARTS}
          WHERE rowid IN (SELECT rowid FROM ${TRACE_PARTS} SEMI JOIN candidates USING (trace_hash))),
-       traces AS (SELECT trace_id, arg_min(written, ${PART_HEAD_ORDER}) AS written, count(*)::UINTEGER AS part_count,
-           min(first_start_unix_nano) AS first_start_unix_nano, max(last_start_unix_nano) AS last_start_unix_nano
+       traces AS (SELECT trace_id, arg_min(written, ${PART_HEAD_ORDER}) AS written,
+           count(*)::UINTEGER AS trace_part_count, min(first_start_unix_nano) AS trace_first_start_unix_nano,
+           max(last_start_unix_nano) AS trace_last_start_unix_nano
          FROM parts GROUP BY trace_id),
-       sure AS (SELECT ${selectList(CANDIDATE_TRACE_COLUMNS)}, row_number() OVER (ORDER BY ${pageOrder}) AS position
+       sure AS (SELECT *, row_number() OVER (ORDER BY ${pageOrder}) AS position
          FROM traces JOIN candidates USING (trace_id, written), round
-         WHERE round.candidates < ${limit} OR start_time_unix_nano ${order === 'desc' ? '>' : '<'} round.cutoff)
-       SELECT 'trace', position, ${selectList(CANDIDATE_TRACE_COLUMNS)} FROM sure ${shown}
+         WHERE round.candidates < ${limit} OR start_time_unix_nano ${order === 'desc' ? '>' : '<'} round.cutoff),
+       shown AS MATERIALIZED (SELECT * FROM sure ${inSlice})
+       SELECT 'trace', position, ${selectList(CANDIDATE_TRACE_COLUMNS.slice(0, 3))}, ${head.join(', ')} FROM shown ${heads}
        UNION ALL SELECT 'sure', count(*), NULL, (SELECT candidates FROM round), ${nulls(width - 2)} FROM sure
        ${count}`,
       params.values,
@@ -369,6 +383,7 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
       traces: of('trace')
         .sort((a, b) => Number(a[1]) - Number(b[1]))
         .map((row) => candidateTrace(this.decode(CANDIDATE_TRACE_COLUMNS, row.slice(2)))),
+      headRows,
     };
   }
 
