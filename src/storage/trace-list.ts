@@ -5,7 +5,6 @@ import { InvalidQueryError } from './errors';
 import type { Predicate } from './filters';
 import {
   TRACE_PART_HEAD_ROW_COLUMNS,
-  TRACE_PART_KEY_COLUMNS,
   TRACE_PART_PICK_COLUMNS,
   TRACE_PART_SUM_COLUMNS,
   betterHead,
@@ -92,7 +91,7 @@ export function candidateTrace(decoded: CandidateTrace): CandidateTrace {
 }
 
 /**
- * A round resolved in JS, for an engine that reads the candidates' keys (rows of {@link TRACE_PART_KEY_COLUMNS}, in
+ * A round resolved in JS, for an engine that reads the candidates (parts decoded with their key columns only, in
  * page order) and every part of their traces (of {@link TRACE_PART_PICK_COLUMNS}): each trace headed by the best of
  * its parts ({@link betterHead}) is kept when that head is a candidate, so that the filter applies to the true head.
  */
