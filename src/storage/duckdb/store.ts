@@ -336,10 +336,6 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     const pageOrder = `start_time_unix_nano ${order}, trace_id`;
     const nulls = (count: number) => Array.from({ length: count }, () => 'NULL').join(', ');
     const width = CANDIDATE_TRACE_COLUMNS.length;
-    const count =
-      countLimit === null
-        ? ''
-        : `UNION ALL SELECT 'count', count(*), ${nulls(width)} FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
     const inSlice =
       slice === null ? '' : `WHERE position > ${slice.offset} AND position <= ${slice.offset + slice.count}`;
     // A page's heads come with it, read by the rowids of the slice; a list that needs every trace reads its page's.
@@ -370,15 +366,24 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
          WHERE round.candidates < ${limit} OR start_time_unix_nano ${order === 'desc' ? '>' : '<'} round.cutoff),
        shown AS MATERIALIZED (SELECT * FROM sure ${inSlice})
        SELECT 'trace', position, ${selectList(CANDIDATE_TRACE_COLUMNS.slice(0, 3))}, ${head.join(', ')} FROM shown ${heads}
-       UNION ALL SELECT 'sure', count(*), NULL, (SELECT candidates FROM round), ${nulls(width - 2)} FROM sure
-       ${count}`,
+       UNION ALL SELECT 'sure', count(*), NULL, (SELECT candidates FROM round), ${nulls(width - 2)} FROM sure`,
       params.values,
     );
     const of = (kind: string) => rows.filter((row) => row[0] === kind);
     const [[, sure, , candidates]] = of('sure') as [[string, bigint, null, bigint]];
+    const complete = Number(candidates) < limit;
+    // A round that read every matching part has counted them; a separate count spares a sparse filter (a user's
+    // traces) a second scan of its column over every part, which a count folded into the round always made.
+    let matching: number | null = null;
+    if (countLimit !== null && complete) matching = Number(candidates);
+    else if (countLimit !== null) {
+      const counted = `SELECT count(*) FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
+      const [[count]] = (await this.read('listTraces', counted, params.values)) as [[bigint]];
+      matching = Number(count);
+    }
     return {
-      matching: countLimit === null ? null : Number(of('count')[0]![1]),
-      complete: Number(candidates) < limit,
+      matching,
+      complete,
       sure: Number(sure),
       traces: of('trace')
         .sort((a, b) => Number(a[1]) - Number(b[1]))
