@@ -5,7 +5,6 @@ import { InvalidQueryError } from './errors';
 import type { Predicate } from './filters';
 import {
   TRACE_PART_HEAD_ROW_COLUMNS,
-  TRACE_PART_KEY_COLUMNS,
   TRACE_PART_PICK_COLUMNS,
   TRACE_PART_SUM_COLUMNS,
   betterHead,
@@ -29,12 +28,95 @@ export interface TraceListQuery {
 /** A page of a trace list, as every list's page is. */
 export type TraceListPage = PageOf<TraceSummary>;
 
-/** One round of candidates, as {@link TracePartsStore.readCandidates} reads it: raw rows, decoded by the resolver. */
+/**
+ * A candidate trace, resolved from all of its parts: the part that heads it (its key: trace id, `written`, start),
+ * and how many parts it has and the bounds of their spans' starts (what its totals read).
+ */
+export interface CandidateTrace extends OrderedTrace {
+  head: TracePart;
+  partCount: number;
+  firstStart: bigint;
+  lastStart: bigint;
+}
+
+/** Which of a round's sure traces to return, in page order; `null` returns them all. */
+export type CandidateSlice = { offset: number; count: number } | null;
+
+/** One round of candidates, as {@link TracePartsStore.readCandidates} reads it. */
 export interface CandidateRound {
   /** The capped count of matching parts, when it was asked for. */
   matching: number | null;
-  keys: unknown[][];
-  parts: unknown[][];
+  /** Whether the round read every matching part (fewer than its limit matched). */
+  complete: boolean;
+  /** How many traces the round is sure of: headed by a candidate that starts strictly before the last candidate. */
+  sure: number;
+  /** The slice of the sure traces asked for, in page order. */
+  traces: CandidateTrace[];
+  /** Whether each trace's head holds its part's whole row ({@link TRACE_PART_HEAD_ROW_COLUMNS}), or its key only. */
+  headRows: boolean;
+}
+
+const candidateField = (name: string, key: 'partCount' | 'firstStart' | 'lastStart', type: 'uint32' | 'time') =>
+  ({
+    name,
+    type,
+    nullable: false,
+    lowCardinality: false,
+    get: (trace) => trace[key],
+    set: (trace, cell) => {
+      (trace as unknown as Record<string, unknown>)[key] = cell;
+    },
+  }) satisfies Column<CandidateTrace>;
+
+/**
+ * A resolved candidate trace's row: its part count and start bounds, then its head part's row
+ * ({@link TRACE_PART_HEAD_ROW_COLUMNS}; only the key's columns when the round does not read the heads).
+ */
+export const CANDIDATE_TRACE_COLUMNS: Column<CandidateTrace>[] = [
+  candidateField('trace_part_count', 'partCount', 'uint32'),
+  candidateField('trace_first_start', 'firstStart', 'time'),
+  candidateField('trace_last_start', 'lastStart', 'time'),
+  ...TRACE_PART_HEAD_ROW_COLUMNS.map((column): Column<CandidateTrace> => ({
+    ...column,
+    get: (trace) => column.get(trace.head),
+    set: (trace, cell) => column.set((trace.head ??= {} as TracePart), cell),
+  })),
+];
+
+/** A candidate trace as decoded from {@link CANDIDATE_TRACE_COLUMNS}, with its order key filled in from its head. */
+export function candidateTrace(decoded: CandidateTrace): CandidateTrace {
+  decoded.traceId = decoded.head.head.traceId;
+  decoded.start = decoded.head.head.startTimeUnixNano;
+  return decoded;
+}
+
+/**
+ * A round resolved in JS, for an engine that reads the candidates (parts decoded with their key columns only, in
+ * page order) and every part of their traces (of {@link TRACE_PART_PICK_COLUMNS}): each trace headed by the best of
+ * its parts ({@link betterHead}) is kept when that head is a candidate, so that the filter applies to the true head.
+ */
+export function resolveCandidates(
+  keys: readonly TracePart[],
+  parts: readonly TracePart[],
+  order: 'asc' | 'desc',
+  limit: number,
+  slice: CandidateSlice,
+): Omit<CandidateRound, 'matching' | 'headRows'> {
+  const candidates = new Set(keys.map(partKey));
+  const complete = keys.length < limit;
+  const cutoff = complete ? null : keys[keys.length - 1]!.head.startTimeUnixNano;
+  const later = (a: bigint, b: bigint) => (order === 'desc' ? a > b : a < b);
+  const sure: CandidateTrace[] = [];
+  for (const [traceId, ofTrace] of byTrace(parts, (part) => part.head.traceId)) {
+    const head = ofTrace.reduce((best, part) => (betterHead(asCandidate(part), asCandidate(best)) ? part : best));
+    const start = head.head.startTimeUnixNano;
+    if (!candidates.has(partKey(head)) || (cutoff !== null && !later(start, cutoff))) continue;
+    const [firstStart, lastStart] = bounds(ofTrace);
+    sure.push({ traceId, start, head, partCount: ofTrace.length, firstStart, lastStart });
+  }
+  sure.sort(traceOrder(order, 'startTime'));
+  const traces = slice === null ? sure : sure.slice(slice.offset, slice.offset + slice.count);
+  return { complete, sure: sure.length, traces };
 }
 
 /** How many candidate parts the first round of an unbounded list reads, at least. */
@@ -63,12 +145,6 @@ const TOTALS_SPAN_COLUMNS: Column<SpanRecord>[] = [
   'total_cost',
   'usage_includes_children',
 ].map((name) => modelColumn('spans', name) as Column<SpanRecord>);
-
-/** A trace as the resolver knows it: its parts and the one that heads it. */
-interface ResolvedTrace extends OrderedTrace {
-  parts: TracePart[];
-  head: TracePart;
-}
 
 const partKey = (part: TracePart): string => `${part.head.traceId}:${part.written}`;
 
@@ -107,15 +183,17 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
 
   /**
    * One round of candidates, in as few statements as the engine can: the capped count of matching parts when
-   * `countLimit` is set (first round only), the first `limit` matching parts in page order (rows of
-   * {@link TRACE_PART_KEY_COLUMNS}), and every part of their traces (rows of {@link TRACE_PART_PICK_COLUMNS}, in
-   * any order).
+   * `countLimit` is set (first round only); the first `limit` matching parts in page order (the candidates); their
+   * traces resolved from all of their parts, each kept when its head is a candidate that starts strictly before the
+   * last candidate (every candidate, when fewer than `limit` match); and of those sure traces, `slice` in page order.
+   * {@link resolveCandidates} does it in JS.
    */
   protected abstract readCandidates(
     predicates: readonly Predicate[],
     order: 'asc' | 'desc',
     limit: number,
     countLimit: number | null,
+    slice: CandidateSlice,
   ): Promise<CandidateRound>;
 
   /**
@@ -147,12 +225,12 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
    * spans are recounted, in one read bounded by the parts' start times.
    */
   private async totals(
-    traces: readonly ResolvedTrace[],
+    traces: readonly CandidateTrace[],
     sums?: ReadonlyMap<string, TracePart>,
   ): Promise<Map<string, TraceTotals>> {
     const totals = new Map<string, TraceTotals>();
-    const single = traces.filter((trace) => trace.parts.length === 1);
-    const split = traces.filter((trace) => trace.parts.length > 1);
+    const single = traces.filter((trace) => trace.partCount === 1);
+    const split = traces.filter((trace) => trace.partCount > 1);
     const unread = single.filter((trace) => !sums?.has(trace.traceId)).map((trace) => trace.traceId);
     const read = await this.parts(unread, TRACE_PART_SUM_COLUMNS);
     const partOf = new Map([...(sums ?? []), ...read.map((part) => [part.head.traceId, part] as const)]);
@@ -161,7 +239,7 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
       if (part) totals.set(trace.traceId, partTotals([part]));
     }
     if (split.length === 0) return totals;
-    const [from, to] = bounds(split.flatMap((trace) => trace.parts));
+    const [from, to] = bounds(split);
     const rows = await this.querySpans(
       split.map((trace) => trace.traceId),
       from,
@@ -176,64 +254,46 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
   }
 
   /**
-   * The traces whose true head is among `candidates`: each candidate's trace resolved from all of its `parts`, its
-   * head the best of them ({@link betterHead}), so that the filter applies to the true head.
-   */
-  private resolve(candidates: readonly TracePart[], parts: readonly TracePart[]): ResolvedTrace[] {
-    const keys = new Set(candidates.map(partKey));
-    const resolved: ResolvedTrace[] = [];
-    for (const [traceId, ofTrace] of byTrace(parts, (part) => part.head.traceId)) {
-      const head = ofTrace.reduce((best, part) => (betterHead(asCandidate(part), asCandidate(best)) ? part : best));
-      if (keys.has(partKey(head))) resolved.push({ traceId, start: head.head.startTimeUnixNano, parts: ofTrace, head });
-    }
-    return resolved;
-  }
-
-  /**
-   * The shared, exact trace list. It reads the newest (or oldest) matching parts, resolves their traces, and keeps
-   * those it is sure of: every trace whose head starts strictly before the last candidate's start has its head among
-   * the candidates. It widens the candidates until the page (and one more, for `hasMore`) is sure; ordering by
-   * cost or duration, and `minCost`, resolve every matching trace (at most {@link TOTAL_CAP}). Then it reads the
-   * page's heads and totals only.
+   * The shared, exact trace list. It reads the newest (or oldest) matching parts and keeps the traces it is sure of
+   * ({@link readCandidates}): every trace whose head starts strictly before the last candidate's start has its head
+   * among the candidates. It widens the candidates until the page (and one more, for `hasMore`) is sure, or, while
+   * at most {@link TOTAL_CAP} parts match, until all are read, for an exact total. Ordering by cost or duration, and
+   * `minCost`, resolve every matching trace (at most {@link TOTAL_CAP}). Then it reads the page's heads and totals.
    */
   protected async queryTraceList(query: TraceListQuery): Promise<TraceListPage> {
     const { predicates, page, orderBy, minCost } = query;
     const needsAll = orderBy !== 'startTime' || minCost !== null;
     const wanted = page.offset + page.perPage + 1;
-    const later = (a: bigint, b: bigint) => (page.order === 'desc' ? a > b : a < b);
+    const slice = needsAll ? null : { offset: page.offset, count: page.perPage };
     let limit = Math.max(2 * wanted, FIRST_ROUND);
     let matching: number | null = null;
-    let sure: ResolvedTrace[];
+    let round: CandidateRound;
     for (;;) {
-      const round = await this.readCandidates(predicates, page.order, limit, matching === null ? TOTAL_CAP + 1 : null);
+      round = await this.readCandidates(predicates, page.order, limit, matching === null ? TOTAL_CAP + 1 : null, slice);
       matching ??= round.matching!;
       if (matching > TOTAL_CAP && needsAll)
         throw unboundedListError(minCost !== null ? 'minCost' : `orderBy ${orderBy}`);
-      const candidates = round.keys.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row));
-      const cutoff = candidates.length === limit ? candidates[candidates.length - 1]!.head.startTimeUnixNano : null;
-      const next = Math.max(4 * limit, matching <= TOTAL_CAP ? matching + 1 : 0);
-      if (cutoff !== null && needsAll) {
-        limit = next;
-        continue;
-      }
-      const parts = round.parts.map((row) => this.decode(TRACE_PART_PICK_COLUMNS, row));
-      const resolved = this.resolve(candidates, parts);
-      sure = cutoff === null ? resolved : resolved.filter((trace) => later(trace.start, cutoff));
-      if (cutoff === null || (sure.length >= wanted && matching > TOTAL_CAP)) break;
-      limit = next;
+      if (round.complete || (!needsAll && round.sure >= wanted && matching > TOTAL_CAP)) break;
+      limit = Math.max(4 * limit, matching <= TOTAL_CAP ? matching + 1 : 0);
     }
+    let sure = round.sure;
+    let shown = round.traces;
     let totals: Map<string, TraceTotals> | null = null;
     if (needsAll) {
-      totals = await this.totals(sure);
-      for (const trace of sure) trace.totals = totals.get(trace.traceId)!;
-      if (minCost !== null) sure = sure.filter((trace) => (trace.totals!.cost ?? -Infinity) >= minCost);
+      totals = await this.totals(shown);
+      for (const trace of shown) trace.totals = totals.get(trace.traceId)!;
+      if (minCost !== null) shown = shown.filter((trace) => (trace.totals!.cost ?? -Infinity) >= minCost);
+      sure = shown.length;
+      shown = shown.sort(traceOrder(page.order, orderBy)).slice(page.offset, page.offset + page.perPage);
     }
-    sure.sort(traceOrder(page.order, orderBy));
-    const shown = sure.slice(page.offset, page.offset + page.perPage);
-    const rows = shown.length === 0 ? [] : await this.queryTraceHeads(shown.map((trace) => trace.head));
-    const heads = new Map(
-      rows.map((row) => this.decode(TRACE_PART_HEAD_ROW_COLUMNS, row)).map((part) => [partKey(part), part]),
-    );
+    const headParts = round.headRows
+      ? shown.map((trace) => trace.head)
+      : shown.length === 0
+        ? []
+        : (await this.queryTraceHeads(shown.map((trace) => trace.head))).map((row) =>
+            this.decode(TRACE_PART_HEAD_ROW_COLUMNS, row),
+          );
+    const heads = new Map(headParts.map((part) => [partKey(part), part]));
     const sums = new Map([...heads.values()].map((part) => [part.head.traceId, part]));
     const shownTotals = totals ?? (await this.totals(shown, sums));
     // A head removed between the reads (by retention) leaves its trace out of the page.
@@ -247,9 +307,9 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
     const bounded = matching <= TOTAL_CAP;
     return {
       items,
-      total: bounded ? sure.length : TOTAL_CAP,
+      total: bounded ? sure : TOTAL_CAP,
       totalExact: bounded,
-      hasMore: sure.length > page.offset + page.perPage,
+      hasMore: sure > page.offset + page.perPage,
     };
   }
 }
@@ -274,8 +334,8 @@ export function traceOrder(order: 'asc' | 'desc', orderBy: TraceOrderBy): (a: Or
   return (a, b) => compareFigures(figure(a), figure(b), order) || byStart(a, b);
 }
 
-/** The earliest first start and the latest last start of some parts. */
-function bounds(parts: readonly TracePart[]): [bigint, bigint] {
+/** The earliest first start and the latest last start of some parts (or resolved traces). */
+function bounds(parts: readonly { firstStart: bigint; lastStart: bigint }[]): [bigint, bigint] {
   let [from, to] = [parts[0]!.firstStart, parts[0]!.lastStart];
   for (const part of parts) {
     if (part.firstStart < from) from = part.firstStart;

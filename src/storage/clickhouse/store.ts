@@ -16,7 +16,7 @@ import { COLUMNS, TABLE_NAMES, TIME_COLUMNS, type Cell, type Column, type Column
 import type { StorageFailureReason } from '../errors';
 import type { Predicate, CopyPredicates } from '../filters';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
-import { TracePartsStore, type CandidateRound } from '../trace-list';
+import { TracePartsStore, resolveCandidates, type CandidateRound, type CandidateSlice } from '../trace-list';
 import {
   TOTAL_CAP,
   type MetricAggregateQuery,
@@ -349,7 +349,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
    * A round in one statement (each costs ~3.5 ms on chdb): every part of the first `limit` matching parts' traces,
    * each flagged whether it matches, and the capped count as a scalar subquery. The keys are the first `limit`
    * flagged rows in page order: every one of the first `limit` matching parts is among the rows, and any other
-   * flagged row comes after them. The candidates never leave the server, so a deep page sends nothing that grows
+   * flagged row comes after them; {@link resolveCandidates} resolves their traces. The candidates never leave the server, so a deep page sends nothing that grows
    * with it (20k trace ids took ~300 ms to bind as a parameter on chdb).
    */
   protected async readCandidates(
@@ -357,6 +357,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
     order: 'asc' | 'desc',
     limit: number,
     countLimit: number | null,
+    slice: CandidateSlice,
   ): Promise<CandidateRound> {
     const params = new Params();
     const parts = this.schema.tracePartsTable();
@@ -384,10 +385,17 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
       .slice(0, limit);
     // A part of another trace that shares a candidate's hash is no part of the candidates' traces.
     const traces = new Set(keys.map(([id]) => id));
+    const ofTraces = rows.filter(([id]) => traces.has(id)).map((row) => this.decode(TRACE_PART_PICK_COLUMNS, row));
     return {
       matching: countLimit === null ? null : Number(rows[0]?.[width + 1] ?? 0),
-      keys,
-      parts: rows.filter(([id]) => traces.has(id)).map((row) => row.slice(0, width)),
+      ...resolveCandidates(
+        keys.map((row) => this.decode(TRACE_PART_KEY_COLUMNS, row)),
+        ofTraces,
+        order,
+        limit,
+        slice,
+      ),
+      headRows: false,
     };
   }
 

@@ -25,9 +25,16 @@ import type { Predicate, CopyPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult } from '../types';
-import { TracePartsStore, type CandidateRound } from '../trace-list';
+import {
+  CANDIDATE_TRACE_COLUMNS,
+  TracePartsStore,
+  candidateTrace,
+  type CandidateRound,
+  type CandidateSlice,
+} from '../trace-list';
 import {
   TRACE_PART_COLUMNS,
+  TRACE_PART_HEAD_ROW_COLUMNS,
   TRACE_PART_KEY_COLUMNS,
   TRACE_PART_PICK_COLUMNS,
   traceParts,
@@ -58,6 +65,14 @@ import type { RetentionStats } from '../retention';
  * list for every row of the table (7.6 s for 20k ids over 401k parts), a join hashes the ids once (55 ms).
  */
 const TRACE_ID_LIST = `(SELECT trace_id, ${traceHashSql('trace_id')} AS trace_hash FROM unnest($1::VARCHAR[]) AS ids(trace_id))`;
+
+/**
+ * The order that picks a trace's head among its parts, least first, as `betterHead` (`trace-parts.ts`) decides: a
+ * root first; of roots the higher precedence, then the later written; of others the earlier start, then the higher
+ * precedence, then the later written.
+ */
+const PART_HEAD_ORDER = `(NOT has_root, CASE WHEN has_root THEN 0 ELSE start_time_unix_nano END, -head_rank::INTEGER,
+  -written)`;
 
 /** Every option is optional; {@link DUCKDB_DEFAULTS} says what one left out means. */
 export interface DuckDBStoreOptions {
@@ -301,46 +316,79 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
   }
 
   /**
-   * A round in one statement: the candidates' keys (materialized once), every part of their traces by the join of
-   * {@link queryTraceParts}, and the capped count, told apart by a first column. Each statement is a round trip to
-   * the worker and a scan set up: three took 45-65 ms for a newest page.
+   * A round in one statement, resolved in SQL as {@link resolveCandidates} does in JS: only the page's traces (with
+   * their heads' rows) and the counts come back (converting and sending rows costs more than the query: 20k rows took 300-800 ms). The
+   * candidates are materialized once; their traces' parts are found by a join on the 4-byte hash alone and read by
+   * rowid (the join reads one narrow column of every part; the rowids' range, as the candidates are near each other
+   * in time, bounds the scan of the rest), and a part of another trace that shares a hash drops out at the join on
+   * the candidates' keys. Each statement is a round trip to the worker and a scan set up.
    */
   protected async readCandidates(
     predicates: readonly Predicate[],
     order: 'asc' | 'desc',
     limit: number,
     countLimit: number | null,
+    slice: CandidateSlice,
   ): Promise<CandidateRound> {
     const params = new Params();
     const filter = where('spans', predicates, params);
     const keys = selectList(TRACE_PART_KEY_COLUMNS);
-    const keyWidth = TRACE_PART_KEY_COLUMNS.length;
+    const pageOrder = `start_time_unix_nano ${order}, trace_id`;
     const nulls = (count: number) => Array.from({ length: count }, () => 'NULL').join(', ');
-    const count =
-      countLimit === null
-        ? ''
-        : `UNION ALL SELECT 'count', count(*), ${nulls(TRACE_PART_PICK_COLUMNS.length)}
-           FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
+    const width = CANDIDATE_TRACE_COLUMNS.length;
+    const inSlice =
+      slice === null ? '' : `WHERE position > ${slice.offset} AND position <= ${slice.offset + slice.count}`;
+    // A page's heads come with it, read by the rowids of the slice; a list that needs every trace reads its page's.
+    const headRows = slice !== null;
+    const head = TRACE_PART_HEAD_ROW_COLUMNS.map((column) => {
+      const name = selectList([column]);
+      return headRows ? `heads.${name}` : TRACE_PART_KEY_COLUMNS.includes(column) ? name : 'NULL';
+    });
+    const heads = headRows
+      ? `JOIN (SELECT rowid AS part_row, ${selectList(TRACE_PART_HEAD_ROW_COLUMNS)} FROM ${TRACE_PARTS}
+           WHERE rowid IN (SELECT part_row FROM shown)) AS heads USING (part_row)`
+      : '';
     const rows = await this.read(
       'listTraces',
       `WITH candidates AS MATERIALIZED (
-         SELECT ${keys}, trace_hash,
-           row_number() OVER (ORDER BY start_time_unix_nano ${order}, trace_id, written DESC) AS position FROM (
-           SELECT ${keys}, trace_hash FROM ${TRACE_PARTS} ${filter}
-           ORDER BY start_time_unix_nano ${order}, trace_id, written DESC LIMIT ${limit}))
-       SELECT 'key', position, ${keys}, ${nulls(TRACE_PART_PICK_COLUMNS.length - keyWidth)} FROM candidates
-       UNION ALL SELECT 'part', NULL, ${selectList(TRACE_PART_PICK_COLUMNS)}
-         FROM ${TRACE_PARTS} SEMI JOIN candidates USING (trace_hash, trace_id)
-       ${count}`,
+         SELECT ${keys}, trace_hash, rowid AS part_row FROM ${TRACE_PARTS} ${filter}
+         ORDER BY ${pageOrder}, written DESC LIMIT ${limit}),
+       round AS (SELECT count(*) AS candidates, ${order === 'desc' ? 'min' : 'max'}(start_time_unix_nano) AS cutoff
+         FROM candidates),
+       parts AS (SELECT ${selectList(TRACE_PART_PICK_COLUMNS)} FROM ${TRACE_PARTS}
+         WHERE rowid IN (SELECT rowid FROM ${TRACE_PARTS} SEMI JOIN candidates USING (trace_hash))),
+       traces AS (SELECT trace_id, arg_min(written, ${PART_HEAD_ORDER}) AS written,
+           count(*)::UINTEGER AS trace_part_count, min(first_start_unix_nano) AS trace_first_start_unix_nano,
+           max(last_start_unix_nano) AS trace_last_start_unix_nano
+         FROM parts GROUP BY trace_id),
+       sure AS (SELECT *, row_number() OVER (ORDER BY ${pageOrder}) AS position
+         FROM traces JOIN candidates USING (trace_id, written), round
+         WHERE round.candidates < ${limit} OR start_time_unix_nano ${order === 'desc' ? '>' : '<'} round.cutoff),
+       shown AS MATERIALIZED (SELECT * FROM sure ${inSlice})
+       SELECT 'trace', position, ${selectList(CANDIDATE_TRACE_COLUMNS.slice(0, 3))}, ${head.join(', ')} FROM shown ${heads}
+       UNION ALL SELECT 'sure', count(*), NULL, (SELECT candidates FROM round), ${nulls(width - 2)} FROM sure`,
       params.values,
     );
     const of = (kind: string) => rows.filter((row) => row[0] === kind);
+    const [[, sure, , candidates]] = of('sure') as [[string, bigint, null, bigint]];
+    const complete = Number(candidates) < limit;
+    // A round that read every matching part has counted them; a separate count spares a sparse filter (a user's
+    // traces) a second scan of its column over every part, which a count folded into the round always made.
+    let matching: number | null = null;
+    if (countLimit !== null && complete) matching = Number(candidates);
+    else if (countLimit !== null) {
+      const counted = `SELECT count(*) FROM (SELECT 1 FROM ${TRACE_PARTS} ${filter} LIMIT ${countLimit})`;
+      const [[count]] = (await this.read('listTraces', counted, params.values)) as [[bigint]];
+      matching = Number(count);
+    }
     return {
-      matching: countLimit === null ? null : Number(of('count')[0]![1]),
-      keys: of('key')
+      matching,
+      complete,
+      sure: Number(sure),
+      traces: of('trace')
         .sort((a, b) => Number(a[1]) - Number(b[1]))
-        .map((row) => row.slice(2, 2 + keyWidth)),
-      parts: of('part').map((row) => row.slice(2)),
+        .map((row) => candidateTrace(this.decode(CANDIDATE_TRACE_COLUMNS, row.slice(2)))),
+      headRows,
     };
   }
 
