@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError } from '../errors';
 import type { StorePipeline } from '../pipeline/store-pipeline';
-import { SIGNALS } from '../records/types';
 import { BearerToken, applyCors } from '../receiver/access';
 import { receiveBody, settleUnreadBody } from '../receiver/body';
 import { toIngestError, type IngestError } from '../receiver/errors';
@@ -164,12 +163,9 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
         response.setHeader('WWW-Authenticate', 'Bearer');
         throw error;
       }
+      // A read is refused only for its own reasons (memory here, the store's read failing below): a
+      // write being retried says nothing of whether a read can be answered.
       memory.admit();
-      // Reads step aside while writes are being retried: a failing store needs its capacity for those.
-      if (route.method === 'GET' && pipeline && SIGNALS.some((signal) => pipeline.writer(signal).isFailing))
-        throw new ApiError(503, 'storage is failing; reads wait until the writes retried now succeed', {
-          retryAfterSeconds,
-        });
       await pipeline?.whenReady();
       const { status, body } = await route.answer({
         store,

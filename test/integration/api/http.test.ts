@@ -269,7 +269,7 @@ describe('the HTTP API: token, CORS, writes and their bad input', () => {
 });
 
 describe('the HTTP API applies the receiver’s backpressure to writes', () => {
-  it('answers writes and reads 503 with Retry-After while the store fails, and commits the held write once it recovers', async () => {
+  it('answers writes 503 with Retry-After while the store fails writes, still answers reads, and commits the held write once it recovers', async () => {
     const store = new TroubledStore({ path: ':memory:' });
     const receiver = await startReceiver({ store, port: 0, retryDelayMs: 50, maxRetryDelayMs: 50, maxRetries: 1000 });
     try {
@@ -280,13 +280,17 @@ describe('the HTTP API applies the receiver’s backpressure to writes', () => {
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('1');
       expect(errorOf(refused).message).toMatch(/storage is failing/);
-      // Reads step aside too, so that the store's capacity goes to the writes being retried.
-      const read = await send(receiver.url, { method: 'GET', path: '/api/v1/traces' });
-      expect([read.status, read.headers['retry-after']]).toEqual([503, '1']);
-      expect(errorOf(read).message).toMatch(/reads wait until the writes retried now succeed/);
+      // A write being retried is no reason to refuse a read: the store still answers it.
+      const read = await send(receiver.url, { method: 'GET', path: '/api/v1/scores' });
+      expect([read.status, read.headers['retry-after']]).toEqual([200, undefined]);
+      expect(JSON.parse(read.body.toString())).toMatchObject({ scores: [], pagination: { total: 0 } });
+      expect(receiver.pipeline.writer('scores').isFailing).toBe(true);
       store.failing = false;
       expect((await held).status).toBe(200);
-      expect((await send(receiver.url, { method: 'GET', path: '/api/v1/traces' })).status).toBe(200);
+      const after = await send(receiver.url, { method: 'GET', path: '/api/v1/scores' });
+      expect(
+        (JSON.parse(after.body.toString()) as { scores: { scorerId: string }[] }).scores.map((s) => s.scorerId),
+      ).toEqual(['held']);
       expect((await store.listScores()).scores.map((score) => score.scorerId)).toEqual(['held']);
     } finally {
       await receiver.close();
