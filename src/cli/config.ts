@@ -142,8 +142,8 @@ export const OPTIONS = {
   'max-in-flight-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
-    help: 'request MiB processed at once before 429; the default is what --memory-limit-mb affords (1/40 of it)',
-    default: inFlightBytesFor(MEMORY_LIMIT_MB * MiB) / MiB,
+    help: 'request MiB processed at once before 429; the default is what --memory-limit-mb affords (1/40 of it), at least --max-body-mb',
+    default: inFlightBytesFor(MEMORY_LIMIT_MB * MiB, RECEIVER_DEFAULTS.maxBodyBytes) / MiB,
   },
   'header-timeout-s': {
     type: 'string',
@@ -173,7 +173,7 @@ export const OPTIONS = {
   'memory-limit-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
-    help: 'resident MiB to stay under: above 80% of it (less with a larger --max-in-flight-mb) requests get 503',
+    help: 'resident MiB to stay under: requests get 503 above 80% of it, or above it less 8 × --max-in-flight-mb if lower',
     default: MEMORY_LIMIT_MB,
   },
   'max-buffer': {

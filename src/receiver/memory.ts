@@ -31,11 +31,13 @@ const MiB = 1024 * 1024;
 /**
  * The request bytes in flight that a memory limit affords: what admitted requests grow to
  * ({@link RESIDENT_PER_BODY_BYTE}) fits in the share of the limit above the admission line, 12 MiB
- * of 512. The default of `maxInFlightBytes` under a memory limit.
+ * of 512. At least one largest body, though: below it, a legal body would be refused while any other
+ * request is in flight, for as long as a steady load lasts. The default of `maxInFlightBytes` under
+ * a memory limit.
  */
-export function inFlightBytesFor(memoryLimitBytes: number): number {
+export function inFlightBytesFor(memoryLimitBytes: number, maxBodyBytes: number): number {
   const bytes = (memoryLimitBytes * (1 - SOFT_MEMORY_SHARE)) / RESIDENT_PER_BODY_BYTE;
-  return Math.max(MiB, Math.floor(bytes / MiB) * MiB);
+  return Math.max(maxBodyBytes, MiB, Math.floor(bytes / MiB) * MiB);
 }
 
 /**
@@ -95,7 +97,7 @@ export class MemoryBudget {
         `${mib(maxInFlightBytes)} MiB of requests in flight may grow to ` +
           `${mib(maxInFlightBytes * RESIDENT_PER_BODY_BYTE)} MiB resident, which leaves nothing of the ` +
           `${mib(memoryLimitBytes!)} MiB memory limit above the ${mib(baselineBytes)} MiB the process uses; ` +
-          `lower the bytes in flight (default ${mib(inFlightBytesFor(memoryLimitBytes!))} MiB) or raise the limit`,
+          `lower the bytes in flight or raise the limit`,
       );
     this.maxDecodedBytes =
       this.admissionLineBytes === null

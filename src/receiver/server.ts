@@ -44,16 +44,16 @@ export interface ReceiverOptions extends PipelineOptions {
   /**
    * Request bytes held at once, from reading to the answer; beyond it requests get 429. What they
    * grow to before their answer (records, column batches, the store's copies) is several times
-   * their size, so under a memory limit the default is what the limit affords
-   * (`inFlightBytesFor`: 12 MiB of 512), and a larger setting lowers the resident size at which
-   * new requests are refused. Default without a limit 32 MiB.
+   * their size, so under a memory limit the default is what the limit affords, and at least
+   * `maxBodyBytes` (`inFlightBytesFor`: 20 MiB under 512), and more than the limit affords lowers
+   * the resident size at which new requests are refused. Default without a limit 32 MiB.
    */
   maxInFlightBytes?: number;
   /**
    * The process's resident memory to stay under, every thread's and DuckDB's included: new requests
-   * get 503 while it is above 80% of it, or less when `maxInFlightBytes` is more than the limit
-   * affords (the rest is headroom for what admitted requests grow to), and the receiver refuses to
-   * start if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
+   * get 503 while it is above 80% of it, or above the limit less what `maxInFlightBytes` may grow
+   * to where that is lower (`admissionLine`; the rest is headroom for what admitted requests grow
+   * to), and the receiver refuses to start if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
@@ -154,7 +154,14 @@ function withDefaults<Limits extends Record<string, number>>(
 export async function startReceiver(options: ReceiverOptions): Promise<ReceiverHandle> {
   const defaults = {
     ...RECEIVER_DEFAULTS,
-    ...(options.memoryLimitBytes === undefined ? {} : { maxInFlightBytes: inFlightBytesFor(options.memoryLimitBytes) }),
+    ...(options.memoryLimitBytes === undefined
+      ? {}
+      : {
+          maxInFlightBytes: inFlightBytesFor(
+            options.memoryLimitBytes,
+            options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
+          ),
+        }),
   };
   const settings = { ...defaults, ...definedOnly(options) } as ReceiverOptions & typeof RECEIVER_DEFAULTS;
   checkPositive('maxBodyBytes', settings.maxBodyBytes);

@@ -197,6 +197,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
       store,
       port: 0,
       memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7),
+      // Small bodies, so that the default bytes in flight (at least one body) keep the 80% line.
+      maxBodyBytes: 1024 * 1024,
     });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
@@ -219,7 +221,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
 
   it('refuses new requests from 80% of the memory limit, before the limit itself is reached', async () => {
     const limit = Math.floor(process.memoryUsage.rss() / 0.7);
-    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit });
+    // Small bodies, so that the default bytes in flight (at least one body) keep the 80% line.
+    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit, maxBodyBytes: 1024 * 1024 });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
     const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
@@ -241,16 +244,20 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     await receiver.close();
   });
 
-  it('under a memory limit, holds as many request bytes in flight as what they grow to leaves room for', async () => {
+  it('under a memory limit, holds as many request bytes in flight as what they grow to leaves room for, and one body', async () => {
     const limit = Math.floor(process.memoryUsage.rss() / 0.7);
-    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit });
-    const health = JSON.parse((await send(receiver.url, { method: 'GET', path: '/health' })).body.toString()) as {
-      memory: { maxInFlightBytes: number };
+    const inFlight = async (maxBodyBytes: number) => {
+      const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit, maxBodyBytes });
+      const health = await send(receiver.url, { method: 'GET', path: '/health' });
+      await receiver.close();
+      return (JSON.parse(health.body.toString()) as { memory: { maxInFlightBytes: number } }).memory.maxInFlightBytes;
     };
     const affordable = (limit * (1 - SOFT_MEMORY_SHARE)) / RESIDENT_PER_BODY_BYTE;
-    expect(health.memory.maxInFlightBytes).toBeLessThanOrEqual(affordable);
-    expect(health.memory.maxInFlightBytes).toBeGreaterThan(affordable - 1024 * 1024);
-    await receiver.close();
+    const small = await inFlight(1024);
+    expect(small).toBeLessThanOrEqual(affordable);
+    expect(small).toBeGreaterThan(affordable - 1024 * 1024);
+    // A body larger than that is still let in beside others.
+    expect(await inFlight(Math.ceil(affordable) + 1024 * 1024)).toBe(Math.ceil(affordable) + 1024 * 1024);
   });
 
   it('refuses new requests below 80% of the memory limit when more bytes may be in flight than it affords', async () => {
