@@ -21,8 +21,8 @@ const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
 /**
  * A set limit, not the default 512: under this load a process run through ts-node, with incompressible
  * text, still peaks at about 600 MiB under 512 (DuckDB's checkpoints of spilled appends grow its memory
- * outside its buffer pool; BENCHMARKS.md). Under 768 it peaked at 666 MiB, and at 787 MiB before the
- * bytes in flight were derived from the limit.
+ * outside its buffer pool; BENCHMARKS.md). Under 768 it peaked at about 670 MiB, and at 787 MiB before
+ * the bytes in flight were derived from the limit.
  */
 const MEMORY_LIMIT_MB = 768;
 const MEMORY_LIMIT_BYTES = MEMORY_LIMIT_MB * 1024 * 1024;
