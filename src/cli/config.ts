@@ -7,6 +7,7 @@ import { LIMIT_DEFAULTS, type RecordLimits } from '../pipeline/limits';
 import { parsePriceOverrides, type PriceOverride } from '../pipeline/pricing';
 import { PIPELINE_DEFAULTS } from '../pipeline/store-pipeline';
 import { HTTP_LIMITS } from '../receiver/http/server';
+import { inFlightBytesFor } from '../receiver/memory';
 import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
 import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
@@ -14,6 +15,8 @@ import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
 import { SPEND_GROUP_BYS, type ObservabilityStore } from '../storage/types';
 
 const MiB = 1024 * 1024;
+/** `serve`'s memory limit, from which its bytes in flight are derived. */
+const MEMORY_LIMIT_MB = 512;
 
 /** A flag, its environment variable, its help, and the default shown there. */
 interface OptionSpec extends StoreOption {
@@ -139,8 +142,8 @@ export const OPTIONS = {
   'max-in-flight-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
-    help: 'request MiB processed at once before 429',
-    default: RECEIVER_DEFAULTS.maxInFlightBytes / MiB,
+    help: 'request MiB processed at once before 429; the default is what --memory-limit-mb affords (1/40 of it), at least --max-body-mb',
+    default: inFlightBytesFor(MEMORY_LIMIT_MB * MiB, RECEIVER_DEFAULTS.maxBodyBytes) / MiB,
   },
   'header-timeout-s': {
     type: 'string',
@@ -170,8 +173,8 @@ export const OPTIONS = {
   'memory-limit-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
-    help: 'resident MiB to stay under: above 80% of it requests get 503',
-    default: 512,
+    help: 'resident MiB to stay under: requests get 503 above 80% of it, or above it less 8 × --max-in-flight-mb if lower',
+    default: MEMORY_LIMIT_MB,
   },
   'max-buffer': {
     type: 'string',

@@ -8,7 +8,7 @@ import { checkReach, type Reach } from './access';
 import { OtlpHttpHandler } from './http/handler';
 import { HTTP_LIMITS, startHttpTransport, type HttpLimits } from './http/server';
 import { IngestCore } from './ingest';
-import { MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
+import { inFlightBytesFor, MemoryBudget, mib, START_MEMORY_SHARE } from './memory';
 import { ReceiverTelemetry } from './telemetry';
 import { readTls, type TlsOptions } from './tls';
 import { createViewerHandler, type ViewerAssetOptions } from '../viewer/assets';
@@ -42,14 +42,18 @@ export interface ReceiverOptions extends PipelineOptions {
    */
   maxBodyBytes?: number;
   /**
-   * Request bytes held at once, from reading to the answer (their records take about three times
-   * as much); beyond it requests get 429. Default 32 MiB.
+   * Request bytes held at once, from reading to the answer; beyond it requests get 429. What they
+   * grow to before their answer (records, column batches, the store's copies) is several times
+   * their size, so under a memory limit the default is what the limit affords, and at least
+   * `maxBodyBytes` (`inFlightBytesFor`: 20 MiB under 512), and more than the limit affords lowers
+   * the resident size at which new requests are refused. Default without a limit 32 MiB.
    */
   maxInFlightBytes?: number;
   /**
-   * The process's resident memory to stay under: new requests get 503 while it is above 80% of it
-   * (the rest is headroom for admitted work), and the receiver refuses to start if the process is
-   * already at 3/4 of it. Default none: an embedded receiver shares its host's
+   * The process's resident memory to stay under, every thread's and DuckDB's included: new requests
+   * get 503 while it is above 80% of it, or above the limit less what `maxInFlightBytes` may grow
+   * to where that is lower (`admissionLine`; the rest is headroom for what admitted requests grow
+   * to), and the receiver refuses to start if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
    * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
@@ -148,10 +152,18 @@ function withDefaults<Limits extends Record<string, number>>(
  * ```
  */
 export async function startReceiver(options: ReceiverOptions): Promise<ReceiverHandle> {
-  const settings = {
+  const defaults = {
     ...RECEIVER_DEFAULTS,
-    ...definedOnly(options),
-  } as ReceiverOptions & typeof RECEIVER_DEFAULTS;
+    ...(options.memoryLimitBytes === undefined
+      ? {}
+      : {
+          maxInFlightBytes: inFlightBytesFor(
+            options.memoryLimitBytes,
+            options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
+          ),
+        }),
+  };
+  const settings = { ...defaults, ...definedOnly(options) } as ReceiverOptions & typeof RECEIVER_DEFAULTS;
   checkPositive('maxBodyBytes', settings.maxBodyBytes);
   checkPositive('maxInFlightBytes', settings.maxInFlightBytes);
   if (settings.memoryLimitBytes !== undefined) checkPositive('memoryLimitBytes', settings.memoryLimitBytes);

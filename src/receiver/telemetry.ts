@@ -4,7 +4,7 @@ import type { OtlpSignal } from '../mapping/otlp';
 import type { StorePipeline, WriteReport } from '../pipeline/store-pipeline';
 import { SIGNALS, type Signal } from '../records/types';
 import { grpcCodeName, type IngestError, type RefusalReason } from './errors';
-import { SOFT_MEMORY_SHARE, type MemoryBudget } from './memory';
+import type { MemoryBudget } from './memory';
 import { isRetainingStore } from '../storage/retention';
 
 /** A buffer or budget this full makes `/health` say `degraded`: a load balancer can steer new clients away. */
@@ -316,7 +316,7 @@ export class ReceiverTelemetry {
   /**
    * The receiver's state: `failing` while the store is in an outage (a writer retries a failed write,
    * or the store does not answer a ping), `degraded` under backpressure (a writer's buffer or the
-   * memory budget {@link NEAR_FULL_SHARE} full, the process over its soft memory limit, or a request
+   * memory budget {@link NEAR_FULL_SHARE} full, the process over its memory admission line, or a request
    * refused for it within {@link BACKPRESSURE_WINDOW_MS}), else `ok`.
    */
   async health(): Promise<HealthReport> {
@@ -340,8 +340,11 @@ export class ReceiverTelemetry {
     const residentBytes = process.memoryUsage.rss();
     if (memory.inFlight >= maxInFlightBytes * NEAR_FULL_SHARE)
       degraded.push(`${memory.inFlight} of ${maxInFlightBytes} request bytes are in flight`);
-    if (memoryLimitBytes !== null && residentBytes > memoryLimitBytes * SOFT_MEMORY_SHARE)
-      degraded.push(`resident memory is over ${SOFT_MEMORY_SHARE * 100}% of the ${memoryLimitBytes}-byte limit`);
+    const line = memory.admissionLineBytes;
+    if (line !== null && residentBytes > line)
+      degraded.push(
+        `resident memory is over the ${Math.round(line)} bytes of its ${memoryLimitBytes}-byte limit that admit new requests`,
+      );
     if (performance.now() - this.lastBackpressureAt < BACKPRESSURE_WINDOW_MS)
       degraded.push(`requests were refused for backpressure in the last ${BACKPRESSURE_WINDOW_MS / 1000} s`);
     const status = failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok';

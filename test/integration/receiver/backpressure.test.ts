@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { StorageError } from '../../../src/storage/errors';
+import { RESIDENT_PER_BODY_BYTE, SOFT_MEMORY_SHARE } from '../../../src/receiver/memory';
 import { startReceiver } from '../../../src/receiver/server';
 import { send, type HttpResult } from '../../support/http';
 import { sdkSpans, tracesBody } from '../../support/telemetry';
@@ -196,6 +197,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
       store,
       port: 0,
       memoryLimitBytes: Math.floor(process.memoryUsage.rss() / 0.7),
+      // Small bodies, so that the default bytes in flight (at least one body) keep the 80% line.
+      maxBodyBytes: 1024 * 1024,
     });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
@@ -207,7 +210,7 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body.toString('latin1')).toMatch(
-      /memory limit: the process uses [\d.]+ MiB, over 80% of its [\d.]+ MiB limit/,
+      /memory limit: the process uses [\d.]+ MiB, over the [\d.]+ MiB its [\d.]+ MiB limit admits new requests below/,
     );
     release();
     expect((await busy).status).toBe(200);
@@ -218,7 +221,8 @@ describe('OTLP/HTTP receiver: backpressure', () => {
 
   it('refuses new requests from 80% of the memory limit, before the limit itself is reached', async () => {
     const limit = Math.floor(process.memoryUsage.rss() / 0.7);
-    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit });
+    // Small bodies, so that the default bytes in flight (at least one body) keep the 80% line.
+    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit, maxBodyBytes: 1024 * 1024 });
     let release!: () => void;
     store.stall = new Promise((resolve) => (release = resolve));
     const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
@@ -233,9 +237,61 @@ describe('OTLP/HTTP receiver: backpressure', () => {
     const refused = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
     expect(ballast[ballast.length - 1]).toBe(1);
     expect(refused.status).toBe(503);
-    expect(refused.body.toString('latin1')).toMatch(/over 80% of its [\d.]+ MiB limit/);
+    expect(refused.body.toString('latin1')).toMatch(
+      /over the [\d.]+ MiB its [\d.]+ MiB limit admits new requests below/,
+    );
     expect((await busy).status).toBe(200);
     await receiver.close();
+  });
+
+  it('under a memory limit, holds as many request bytes in flight as what they grow to leaves room for, and one body', async () => {
+    const limit = Math.floor(process.memoryUsage.rss() / 0.7);
+    const inFlight = async (maxBodyBytes: number) => {
+      const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit, maxBodyBytes });
+      const health = await send(receiver.url, { method: 'GET', path: '/health' });
+      await receiver.close();
+      return (JSON.parse(health.body.toString()) as { memory: { maxInFlightBytes: number } }).memory.maxInFlightBytes;
+    };
+    const affordable = (limit * (1 - SOFT_MEMORY_SHARE)) / RESIDENT_PER_BODY_BYTE;
+    const small = await inFlight(1024);
+    expect(small).toBeLessThanOrEqual(affordable);
+    expect(small).toBeGreaterThan(affordable - 1024 * 1024);
+    // A body larger than that is still let in beside others.
+    expect(await inFlight(Math.ceil(affordable) + 1024 * 1024)).toBe(Math.ceil(affordable) + 1024 * 1024);
+  });
+
+  it('refuses new requests below 80% of the memory limit when more bytes may be in flight than it affords', async () => {
+    const limit = Math.floor(process.memoryUsage.rss() / 0.6);
+    // What these bytes may grow to leaves 70% of the limit, not 80%, for the resident size that admits.
+    const maxInFlightBytes = Math.floor((limit * 0.3) / RESIDENT_PER_BODY_BYTE);
+    const receiver = await startReceiver({ store, port: 0, memoryLimitBytes: limit, maxInFlightBytes });
+    let release!: () => void;
+    store.stall = new Promise((resolve) => (release = resolve));
+    const busy = send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ballast = Buffer.alloc(Math.max(0, Math.floor(limit * 0.75 - process.memoryUsage.rss())), 1);
+    const rss = process.memoryUsage.rss();
+    expect(rss).toBeGreaterThan(limit * 0.7);
+    expect(rss).toBeLessThan(limit * SOFT_MEMORY_SHARE);
+    setTimeout(() => release(), 500);
+    const refused = await send(receiver.url, { path: '/v1/traces', headers: PROTOBUF, body: batch(1).body });
+    expect(ballast[ballast.length - 1]).toBe(1);
+    expect(refused.status).toBe(503);
+    expect(refused.body.toString('latin1')).toMatch(/memory limit: the process uses [\d.]+ MiB, over the [\d.]+ MiB/);
+    expect((await busy).status).toBe(200);
+    await receiver.close();
+  });
+
+  it('refuses to start when the request bytes in flight may grow past what the memory limit leaves', async () => {
+    const limit = Math.floor(process.memoryUsage.rss() / 0.7);
+    await expect(
+      startReceiver({
+        store,
+        port: 0,
+        memoryLimitBytes: limit,
+        maxInFlightBytes: Math.ceil(limit / RESIDENT_PER_BODY_BYTE),
+      }),
+    ).rejects.toThrow(/MiB of requests in flight may grow to [\d.]+ MiB resident, which leaves nothing of the/);
   });
 
   it('answers 503 with Retry-After while the store is failing, and recovers', async () => {
