@@ -2,6 +2,7 @@ import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '../records/primitives';
 import { CONTEXT_FIELDS, LOG_LEVELS, METRIC_TYPES, SCORE_SOURCES, SPAN_TYPES, STATUS_CODES } from '../records/types';
 import { reviveTypedMap } from '../storage/typed-json';
 import {
+  MAX_PAGE,
   MAX_PER_PAGE,
   METRIC_AGGREGATE_FIELDS,
   SPEND_GROUP_BYS,
@@ -95,11 +96,7 @@ function integer(min: number, max: number) {
   return (raw: string): number => {
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max)
-      throw new Malformed(
-        max === Number.MAX_SAFE_INTEGER
-          ? `must be a whole number >= ${min}`
-          : `must be a whole number from ${min} to ${max}`,
-      );
+      throw new Malformed(`must be a whole number from ${min} to ${max}`);
     return value;
   };
 }
@@ -161,7 +158,7 @@ export const attributes = one(typedMap);
 
 /** `page`, `perPage` and `order`, as every list has them. */
 export const PAGE: ParamSpec = {
-  page: one(integer(0, Number.MAX_SAFE_INTEGER))('page'),
+  page: one(integer(0, MAX_PAGE))('page'),
   perPage: one(integer(1, MAX_PER_PAGE))('perPage'),
   order: choice(['asc', 'desc'])('order'),
 };

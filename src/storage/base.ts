@@ -27,6 +27,7 @@ import {
   TOTAL_CAP,
   TRACE_ORDER_BYS,
   DEFAULT_PER_PAGE,
+  MAX_PAGE,
   MAX_PER_PAGE,
   METRIC_AGGREGATE_FIELDS,
   METRIC_AGGREGATIONS,
@@ -140,7 +141,8 @@ function checkTraceList(args: TraceListArgs): number | null {
 export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
   const page = args.page ?? 0;
   const perPage = args.perPage ?? DEFAULT_PER_PAGE;
-  if (!Number.isInteger(page) || page < 0) throw new InvalidQueryError(`page must be an integer >= 0, got ${page}`);
+  if (!Number.isInteger(page) || page < 0 || page > MAX_PAGE)
+    throw new InvalidQueryError(`page must be an integer from 0 to ${MAX_PAGE}, got ${page}`);
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
     throw new InvalidQueryError(`perPage must be an integer from 1 to ${MAX_PER_PAGE}, got ${perPage}`);
   }

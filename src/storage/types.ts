@@ -108,6 +108,11 @@ export interface PageRequest {
 export const DEFAULT_PER_PAGE = 50;
 /** Most records one page may hold; a larger `perPage` is an `InvalidQueryError`. */
 export const MAX_PER_PAGE = 1000;
+/**
+ * Highest page a {@link PageRequest} may ask for: a read fetches up to `(page + 1) * perPage + 1` rows, and that
+ * bound must stay a safe integer, or an engine that binds it as a JS number (chdb) refuses the query.
+ */
+export const MAX_PAGE = Math.floor((Number.MAX_SAFE_INTEGER - 1) / MAX_PER_PAGE) - 1;
 
 /**
  * Lists count what they match up to {@link TOTAL_CAP}: beyond it a count would read everything stored, so `total`

@@ -1,7 +1,7 @@
 import { PRICE_LIBRARY_SOURCE } from '../../src/pipeline/pricing';
 import { RecordValidationError } from '../../src/records/validate';
 import { InvalidQueryError } from '../../src/storage/errors';
-import { TOTAL_CAP, type ObservabilityStore, type TraceSummary } from '../../src/storage/types';
+import { MAX_PAGE, MAX_PER_PAGE, TOTAL_CAP, type ObservabilityStore, type TraceSummary } from '../../src/storage/types';
 import type { SpanRecord } from '../../src/records/types';
 import {
   BASE_TIME,
@@ -696,7 +696,12 @@ export function describeStoreContract(
       it('rejects page arguments out of range with a clear error', async () => {
         await expect(store.listTraces({ perPage: 0 })).rejects.toThrow(/perPage must be an integer from 1 to 1000/);
         await expect(store.listTraces({ perPage: 5000 })).rejects.toThrow(InvalidQueryError);
-        await expect(store.listTraces({ page: -1 })).rejects.toThrow(/page must be an integer >= 0/);
+        await expect(store.listTraces({ page: -1 })).rejects.toThrow(/page must be an integer from 0 to /);
+        await expect(store.listLogs({ page: MAX_PAGE + 1 })).rejects.toThrow(
+          `page must be an integer from 0 to ${MAX_PAGE}`,
+        );
+        expect(Number.isSafeInteger((MAX_PAGE + 1) * MAX_PER_PAGE + 1)).toBe(true);
+        expect((await store.listLogs({ page: MAX_PAGE, perPage: MAX_PER_PAGE })).logs).toEqual([]);
         await expect(store.listLogs({ filter: { traceId: 'xyz' } })).rejects.toThrow(
           /traceId must be 32 lowercase hex/,
         );

@@ -24,7 +24,7 @@ import { CONTEXT_FIELDS } from '../../../src/records/types';
 import { startReceiver, type ReceiverHandle } from '../../../src/receiver/server';
 import { ClickHouseStore } from '../../../src/storage/clickhouse/store';
 import { DuckDBStore } from '../../../src/storage/duckdb/store';
-import type { ObservabilityStore } from '../../../src/storage/types';
+import { MAX_PAGE, type ObservabilityStore } from '../../../src/storage/types';
 import { apiGet, apiPost, errorOf } from '../../support/api';
 import { closeChdbClient, dropDatabase, openChdbClient, uniqueDatabase } from '../../support/clickhouse';
 import { send } from '../../support/http';
@@ -503,6 +503,16 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
       const unknown = await send(receiver.url, { method: 'GET', path: `${path}?${base}&colour=blue` });
       expect([path, unknown.status, errorOf(unknown).parameter]).toEqual([path, 400, 'colour']);
     }
+    // Past MAX_PAGE a read's row bound is no safe integer: a 400 naming page, not the engine's 500.
+    for (const path of [
+      `/api/v1/traces?page=${Number.MAX_SAFE_INTEGER}`,
+      `/api/v1/logs?page=${MAX_PAGE + 1}&perPage=1000`,
+    ]) {
+      const result = await send(receiver.url, { method: 'GET', path });
+      expect([path, result.status, errorOf(result).parameter]).toEqual([path, 400, 'page']);
+    }
+    const last = await send(receiver.url, { method: 'GET', path: `/api/v1/logs?page=${MAX_PAGE}&perPage=1000` });
+    expect(last.status).toBe(200);
     for (const missing of ['name', 'aggregation', 'bucket']) {
       const query = new URLSearchParams('name=requests&aggregation=sum&bucket=1m');
       query.delete(missing);

@@ -9,6 +9,7 @@ import {
   parseQuery,
   parseTime,
 } from '../../../src/api/params';
+import { MAX_PAGE } from '../../../src/storage/types';
 
 const parse = (query: string, spec = TRACE_PARAMS, required: string[] = []) =>
   parseQuery(new URLSearchParams(query), spec, required);
@@ -82,8 +83,9 @@ describe('query parameters', () => {
   it.each([
     ['perPage=ten', 'perPage', /must be a whole number from 1 to 1000, got "ten"/],
     ['perPage=1001', 'perPage', /from 1 to 1000/],
-    ['page=-1', 'page', /whole number >= 0/],
-    ['page=1.5', 'page', /whole number >= 0/],
+    ['page=-1', 'page', /whole number from 0 to /],
+    ['page=1.5', 'page', /whole number from 0 to /],
+    [`page=${MAX_PAGE + 1}`, 'page', new RegExp(`from 0 to ${MAX_PAGE}, got "${MAX_PAGE + 1}"`)],
     ['order=newest', 'order', /one of asc, desc/],
     ['hasError=yes', 'hasError', /true or false/],
     ['status=broken', 'status', /one of unset, ok, error/],
