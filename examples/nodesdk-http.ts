@@ -17,7 +17,8 @@ import { DefaultExporter, DuckDBStore, formatTrace } from '../src';
 
 async function main(): Promise<void> {
   const path = 'nodesdk-http.duckdb';
-  // The one line that names the store; for ClickHouse: () => new ClickHouseStore({ url: 'http://localhost:8123' }).
+  // The one line that names the store; for ClickHouse, import ClickHouseStore (the second line to change) and
+  // () => new ClickHouseStore({ url: 'http://localhost:8123' }).
   const openStore = () => new DuckDBStore({ path });
   const exporter = new DefaultExporter({ storage: openStore() });
   const sdk = new NodeSDK({

@@ -23,7 +23,8 @@ import { z } from 'zod';
 import { DefaultExporter, DuckDBStore, formatTrace } from 'otel-bridge';
 
 const path = process.env.OTEL_BRIDGE_DUCKDB_PATH ?? 'mastra-example.duckdb';
-// The one line that names the store; for ClickHouse: () => new ClickHouseStore({ url: 'http://localhost:8123' }).
+// The one line that names the store; for ClickHouse, import ClickHouseStore (the second line to change) and
+// () => new ClickHouseStore({ url: 'http://localhost:8123' }).
 const openStore = () => new DuckDBStore({ path });
 // The mock model has no price in the price library; a negotiated or self-hosted model is priced so,
 // in USD per million tokens, and the override wins over the library.

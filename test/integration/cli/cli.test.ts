@@ -455,6 +455,47 @@ describe('otel-bridge command line', () => {
     }
   });
 
+  it('query traces --order-by cost and --min-cost sort and filter by what each trace cost', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
+    const path = join(directory, 'cost.duckdb');
+    try {
+      const store = new DuckDBStore({ path });
+      await store.init();
+      const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+      // Started in this order, so that the default (newest first) and cost orders differ.
+      const costs = { cheap: 0.01, dear: 2.5, unpriced: null, middle: 0.4 };
+      const spans = Object.entries(costs).map(([name, totalCost], i) =>
+        makeSpan({ name, spanType: 'model_generation', totalCost, startTimeUnixNano: start + BigInt(i) * 1_000_000n }),
+      );
+      await store.batchCreateSpans({ spans });
+      await store.close();
+      const names = async (...flags: string[]) => {
+        const { code, out, err } = await runCli(['query', 'traces', ...flags, '--duckdb-path', path]);
+        expect(err).toEqual([]);
+        expect(code).toBe(0);
+        return out.join('\n').match(/\b(cheap|dear|unpriced|middle)\b/g);
+      };
+      expect(await names()).toEqual(['middle', 'unpriced', 'dear', 'cheap']);
+      expect(await names('--order-by', 'cost')).toEqual(['dear', 'middle', 'cheap', 'unpriced']);
+      expect(await names('--min-cost', '0.3')).toEqual(['middle', 'dear']);
+      expect(await names('--min-cost', '0.3', '--order-by', 'cost', '--limit', '1')).toEqual(['dear']);
+      const json = await runCli(['query', 'traces', '--min-cost', '1', '--json', '--duckdb-path', path]);
+      expect(JSON.parse(json.out.join('\n'))).toMatchObject({ traces: [{ name: 'dear' }], pagination: { total: 1 } });
+
+      const badOrder = await runCli(['query', 'traces', '--order-by', 'price', '--duckdb-path', path]);
+      expect(badOrder.code).not.toBe(0);
+      expect(badOrder.err.join('\n')).toMatch(/--order-by must be one of startTime, cost, duration, got "price"/);
+      const badCost = await runCli(['query', 'traces', '--min-cost', 'lots', '--duckdb-path', path]);
+      expect(badCost.code).not.toBe(0);
+      expect(badCost.err.join('\n')).toMatch(/--min-cost must be a number >= 0, such as 0.05, got "lots"/);
+      const onLogs = await runCli(['query', 'logs', '--order-by', 'cost', '--duckdb-path', path]);
+      expect(onLogs.code).not.toBe(0);
+      expect(onLogs.err.join('\n')).toMatch(/--order-by is for traces only/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('escapes control characters in everything query prints, so stored data cannot drive the terminal', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
     const path = join(directory, 'escapes.duckdb');

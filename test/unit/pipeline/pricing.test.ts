@@ -1,6 +1,6 @@
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { ConfigurationError } from '../../../src/errors';
-import { PRICE_LIBRARY_SOURCE, SpanPricing, parsePriceOverrides } from '../../../src/pipeline/pricing';
+import { NO_MODEL_NAME, PRICE_LIBRARY_SOURCE, SpanPricing, parsePriceOverrides } from '../../../src/pipeline/pricing';
 import type { SpanRecord } from '../../../src/records/types';
 import { findInvalidRecords } from '../../../src/records/validate';
 import {
@@ -110,14 +110,27 @@ describe('cost of a model span, from the price library', () => {
     expect(pricing.stats).toMatchObject({ library: 5, unpriced: 0 });
   });
 
-  it('leaves spans without a model or without tokens alone', () => {
+  it('leaves spans without tokens alone', () => {
+    const pricing = new SpanPricing();
+    const spans = priced([makeSpan(), makeSpan({ model: 'gpt-4o', provider: 'openai' })], pricing);
+    expect(spans.map(costOf)).toEqual(spans.map(() => [null, null, null, null]));
+    expect(pricing.stats).toEqual({ library: 0, override: 0, reported: 0, unpriced: 0, unpricedModels: {} });
+  });
+
+  it('counts a span with tokens but no model name as unpriced, under the reason', () => {
     const pricing = new SpanPricing();
     const spans = priced(
-      [makeSpan(), makeSpan({ model: 'gpt-4o', provider: 'openai' }), makeSpan({ inputTokens: 10, outputTokens: 2 })],
+      [makeSpan({ inputTokens: 10, outputTokens: 2 }), makeSpan({ provider: 'openai', outputTokens: 3 })],
       pricing,
     );
     expect(spans.map(costOf)).toEqual(spans.map(() => [null, null, null, null]));
-    expect(pricing.stats).toEqual({ library: 0, override: 0, reported: 0, unpriced: 0, unpricedModels: {} });
+    expect(pricing.stats).toEqual({
+      library: 0,
+      override: 0,
+      reported: 0,
+      unpriced: 2,
+      unpricedModels: { [NO_MODEL_NAME]: 1, [`openai/${NO_MODEL_NAME}`]: 1 },
+    });
   });
 });
 
