@@ -318,7 +318,7 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     expect(rows.at(-1)).toEqual({ id: big.last, depth: 2, name: `leaf ${SPANS_IN_BIG_TRACE - 51}` });
     expect(problems).toEqual([]);
     await page.close();
-  });
+  }, 120_000); // 5,000 spans sent, stored and rendered: slow on shared cores.
 });
 
 describe('a viewer with a token', () => {
@@ -378,7 +378,7 @@ describe('an app that embeds the DefaultExporter', () => {
       await exporter.shutdown();
       await storage.close();
     }
-  });
+  }, 120_000); // A second DuckDB file, exporter and viewer in this process.
 });
 
 describe('otel-bridge view', () => {
@@ -414,8 +414,14 @@ describe('otel-bridge view', () => {
       const ingest = await apiPost(url.replace(/\/$/, ''), '/v1/traces', '{}');
       expect(ingest.status).toBe(404);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      // A child that already exited emits no second 'exit'; its pipes are destroyed so no handle outlives the test.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
     }
     expect(output).toMatch(/stopped/);
     // The file still opens for writing afterwards: view held no lock beyond its run, and wrote nothing.
@@ -423,5 +429,6 @@ describe('otel-bridge view', () => {
     await reopened.init();
     await expect(reopened.getTrace(turn.traceId)).resolves.toMatchObject({ traceId: turn.traceId });
     await reopened.close();
-  });
+    // Spawning ts-node and a cold DuckDB open took 32 s alone, over 60 s on 2 shared cores.
+  }, 180_000);
 });
