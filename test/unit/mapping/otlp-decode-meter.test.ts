@@ -6,7 +6,7 @@ import {
   JSON_CONTAINER_BYTES,
   MemoryBudget,
   RECORD_BYTES,
-  SOFT_MEMORY_SHARE,
+  admissionLine,
 } from '../../../src/receiver/memory';
 import { concat, fixed64Field, hexField, messageField, otlp, stringField } from '../../support/otlp-wire';
 
@@ -110,9 +110,9 @@ describe('MemoryBudget under a memory limit', () => {
   const MiB = 1024 * 1024;
 
   it('takes what requests decode to, refuses with 429 what no longer fits, and frees it when answered', () => {
-    // 100 MiB limit, 20 MiB at start, 10 MiB of request bytes: 50 MiB left, half of it for decoding.
-    const budget = new MemoryBudget(10 * MiB, 100 * MiB, 3, 20 * MiB);
-    const left = (100 * MiB * SOFT_MEMORY_SHARE - 20 * MiB - 10 * MiB) * DECODED_SHARE;
+    // 100 MiB limit, 20 MiB at start, 2 MiB of request bytes: the admission line less both, a share of it for decoding.
+    const budget = new MemoryBudget(2 * MiB, 100 * MiB, 3, 20 * MiB);
+    const left = (admissionLine(100 * MiB, 2 * MiB) - 20 * MiB - 2 * MiB) * DECODED_SHARE;
     const first = budget.hold();
     const fits = Math.floor(left / RECORD_BYTES);
     first.meter.records(fits);
@@ -133,7 +133,7 @@ describe('MemoryBudget under a memory limit', () => {
   });
 
   it('refuses a request that alone needs more than the limit leaves, even with nothing else in flight', () => {
-    const budget = new MemoryBudget(10 * MiB, 100 * MiB, 1, 20 * MiB);
+    const budget = new MemoryBudget(2 * MiB, 100 * MiB, 1, 20 * MiB);
     const alone = budget.hold();
     expect(() => alone.meter.records(Math.ceil((30 * MiB) / RECORD_BYTES))).toThrow(IngestError);
   });
