@@ -196,7 +196,7 @@ describe('OTLP/gRPC receiver: the protocol', () => {
       // Half a prefix, or nothing at all.
       expect(await rawCall(session, EXPORT.traces, Buffer.from([0, 0, 0]))).toEqual(endedEarly);
       expect(await rawCall(session, EXPORT.traces, Buffer.alloc(0))).toEqual(endedEarly);
-      // A compressed flag with gzip promised, but bytes that are not gzip.
+      // A compressed flag with gzip promised, but bytes that are not gzip: INTERNAL, as grpc-go answers it.
       const notGzip = await rawCall(session, EXPORT.traces, frame(message, { compressed: true }), {
         headers: { 'grpc-encoding': 'gzip' },
       });
