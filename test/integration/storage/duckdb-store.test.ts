@@ -120,12 +120,26 @@ describe('DuckDB store specifics', () => {
       await store.batchCreateSpans({ spans });
     }
     const spanRows = traces * perTrace;
-    /** The rows each table scan of the statement read, from DuckDB's profile. */
-    const scanned = async (sql: string, params: unknown[]): Promise<number[]> => {
-      const [[, plan]] = (await store['read']('test', `EXPLAIN ANALYZE ${sql}`, params as never)) as [[string, string]];
-      return [...plan.matchAll(/TABLE_SCAN[\s\S]*?(\d[\d,]*) [Rr]ows/g)].map((match) =>
-        Number(match[1]!.replace(/,/g, '')),
-      );
+    /** The rows each table scan of the statement read (not the rows it kept), by table, from DuckDB's profile. */
+    interface ProfileNode {
+      operator_type?: string;
+      operator_rows_scanned?: number;
+      extra_info?: { Table?: string };
+      children?: ProfileNode[];
+    }
+    const scanned = async (sql: string, params: unknown[]): Promise<Map<string, number>> => {
+      const [[, profile]] = (await store['read']('test', `EXPLAIN (ANALYZE, FORMAT json) ${sql}`, params as never)) as [
+        [string, string],
+      ];
+      const rows = new Map<string, number>();
+      const visit = (node: ProfileNode): void => {
+        const table = node.extra_info?.Table?.replace(/^.*\./, '');
+        if (node.operator_type === 'TABLE_SCAN' && table)
+          rows.set(table, (rows.get(table) ?? 0) + node.operator_rows_scanned!);
+        node.children?.forEach(visit);
+      };
+      visit(JSON.parse(profile) as ProfileNode);
+      return rows;
     };
     const window = BASE_TIME + 24n * 60n * minute;
     const hour = await scanned(
@@ -133,8 +147,8 @@ describe('DuckDB store specifics', () => {
        WHERE start_time_unix_nano >= $1 AND start_time_unix_nano < $2 ORDER BY start_time_unix_nano DESC LIMIT 101`,
       [window, window + 60n * minute],
     );
-    expect(hour.length).toBeGreaterThan(0);
-    for (const rows of hour) expect(rows).toBeLessThan(traces / 4);
+    // Rows scanned, not kept: zone maps skip whole blocks, so more than the hour's 60 parts are read, not all.
+    expect(hour.get('otel_trace_parts')).toBeLessThan(traces * 0.75);
     // The statements the store itself runs, to profile them as they are.
     const statements: [string, unknown[]][] = [];
     const read = store['read'].bind(store);
@@ -144,11 +158,13 @@ describe('DuckDB store specifics', () => {
     };
     const { traces: newest } = await store.listTraces({ perPage: 50 });
     const [trace] = newest;
+    const listed = statements.length;
     expect((await store.getTrace(trace!.traceId))!.spans).toHaveLength(perTrace);
-    const [spansSql, spansParams] = statements.find(([sql]) => sql.includes('FROM otel_spans'))!;
-    const spansOfOne = await scanned(spansSql, spansParams);
-    expect(spansOfOne.length).toBeGreaterThan(0);
-    for (const rows of spansOfOne) expect(rows).toBeLessThan(spanRows / 10);
+    // One statement: the trace's parts bound the scan of its spans within it.
+    expect(statements.length - listed).toBe(1);
+    const [spansSql, spansParams] = statements[listed]!;
+    const ofOne = await scanned(spansSql, spansParams);
+    expect(ofOne.get('otel_spans')).toBeLessThan(spanRows / 10);
     expect((await store.listTraces({ filter: { from: window, to: window + 60n * minute } })).pagination.total).toBe(60);
     await store.close();
   }, 120_000);
