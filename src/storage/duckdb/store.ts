@@ -414,24 +414,6 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
     );
   }
 
-  /**
-   * One statement where the shared path takes two (a round trip each): the trace's parts bound the start times, and
-   * DuckDB pushes the join's bounds into the spans' scan as dynamic filters, so the zone maps still skip all but the
-   * trace's row groups.
-   */
-  protected override async queryTraceSpans(traceId: string): Promise<SpanRecord[]> {
-    const rows = await this.read(
-      'getTrace',
-      `SELECT ${selectList(COLUMNS.spans)} FROM ${TABLE_NAMES.spans}
-       JOIN (SELECT min(first_start_unix_nano) AS trace_from, max(last_start_unix_nano) AS trace_to
-             FROM ${TRACE_PARTS} SEMI JOIN ${TRACE_ID_LIST} USING (trace_hash, trace_id))
-         ON start_time_unix_nano BETWEEN trace_from AND trace_to
-       SEMI JOIN ${TRACE_ID_LIST} USING (trace_id) ORDER BY rowid`,
-      [[traceId]],
-    );
-    return rows.map((row) => this.decode(COLUMNS.spans, row));
-  }
-
   /** Time-ordered rows let DuckDB's zone maps skip all but the row groups of the time range. */
   protected querySpans(traceIds: readonly string[], from: bigint, to: bigint, columns: readonly Column<SpanRecord>[]) {
     return this.read(
