@@ -82,7 +82,7 @@ export function TracesPage({ route }: { route: Route }) {
   const query = {
     service: filters.service,
     spanType: filters.spanType,
-    hasError: filters.errors === '1' ? 'true' : '',
+    anyError: filters.errors === '1' ? 'true' : '',
     userId: filters.userId,
     sessionId: filters.sessionId,
     threadId: filters.threadId,
