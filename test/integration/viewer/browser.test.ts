@@ -203,9 +203,11 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
 
   it('filters the list: errors only, by name, by session', async () => {
     const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?errors=1`);
-    await page.locator('table.traces').waitFor();
-    // Root spans that failed: none here (the tool call failed, not the agent run).
-    await expect(page.locator('table.traces tbody tr').count()).resolves.toBe(0);
+    // Each turn's tool call failed, not its agent run: errors only lists both turns, by any span's error.
+    await page.locator(`tr[data-trace-id="${turn.traceId}"]`).waitFor();
+    expect(new Set(await attributesOf(page.locator('table.traces tbody tr'), 'data-trace-id'))).toEqual(
+      new Set([turn.traceId, laterTurn.traceId]),
+    );
     await page.goto(`${receiver.url}/#/traces?name=BIG`);
     await page.locator(`tr[data-trace-id="${big.traceId}"]`).waitFor();
     await expect(page.locator('table.traces tbody tr').count()).resolves.toBe(1);
