@@ -182,6 +182,7 @@ export const TRACE_PARAMS: ParamSpec = {
   nameContains: text('nameContains'),
   status: choice(STATUS_CODES)('statusCode'),
   hasError: flag('hasError'),
+  anyError: flag('anyError'),
   tags: texts('tags'),
   minCost: one(amount)('minCost'),
   orderBy: choice(TRACE_ORDER_BYS)('orderBy'),

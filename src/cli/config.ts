@@ -199,6 +199,7 @@ export const OPTIONS = {
   service: { type: 'string', env: 'OTEL_BRIDGE_SERVICE', help: 'query: one service name' },
   'name-contains': { type: 'string', env: '', help: "query traces: text in the root span's name, any case" },
   'min-cost': { type: 'string', env: '', help: 'query traces: only those that cost at least this many USD' },
+  'any-error': { type: 'boolean', env: '', help: 'query traces: only those with an error in any span' },
   'order-by': {
     type: 'string',
     env: '',

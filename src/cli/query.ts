@@ -81,11 +81,14 @@ function traceOrderOf(settings: Settings): { orderBy?: TraceOrderBy; minCost?: n
 }
 
 /**
- * `--limit`, `--trace`, `--service` and (for traces) `--name-contains`, `--min-cost` and `--order-by` as the
- * arguments of a list.
+ * `--limit`, `--trace`, `--service` and (for traces) `--name-contains`, `--min-cost`, `--any-error` and `--order-by`
+ * as the arguments of a list.
  */
 function listArgsOf(settings: Settings, what: Exclude<What, 'spend'>) {
-  const tracesOnly = (['name-contains', 'min-cost', 'order-by'] as const).find((flag) => settings[flag] !== undefined);
+  // A boolean flag left out reads false, a string flag undefined.
+  const tracesOnly =
+    (['name-contains', 'min-cost', 'order-by'] as const).find((flag) => settings[flag] !== undefined) ??
+    (settings['any-error'] ? 'any-error' : undefined);
   if (tracesOnly !== undefined && what !== 'traces') throw new ConfigurationError(`--${tracesOnly} is for traces only`);
   const nameContains = settings['name-contains'];
   const { orderBy, minCost } = what === 'traces' ? traceOrderOf(settings) : {};
@@ -97,6 +100,7 @@ function listArgsOf(settings: Settings, what: Exclude<What, 'spend'>) {
       ...(settings.service ? { serviceName: settings.service } : {}),
       ...(nameContains !== undefined ? { nameContains } : {}),
       ...(minCost !== undefined ? { minCost } : {}),
+      ...(settings['any-error'] ? { anyError: true } : {}),
     },
   };
 }

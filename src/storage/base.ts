@@ -125,17 +125,19 @@ function firstOfEach<T>(records: readonly T[], identity: (record: T) => string):
   });
 }
 
-/** Checks a trace list's order and cost floor; returns the floor, or `null` for none. */
-function checkTraceList(args: TraceListArgs): number | null {
+/** Checks a trace list's order and its filters on totals; returns them, `null` for each one left out. */
+function checkTraceList(args: TraceListArgs): { minCost: number | null; anyError: boolean | null } {
   if (args.orderBy !== undefined && !TRACE_ORDER_BYS.includes(args.orderBy)) {
     throw new InvalidQueryError(`orderBy must be ${TRACE_ORDER_BYS.join(', ')}; got ${String(args.orderBy)}`);
   }
-  const minCost = args.filter?.minCost;
-  if (minCost === undefined) return null;
-  if (typeof minCost !== 'number' || !Number.isFinite(minCost) || minCost < 0) {
+  const { minCost, anyError } = args.filter ?? {};
+  if (minCost !== undefined && (typeof minCost !== 'number' || !Number.isFinite(minCost) || minCost < 0)) {
     throw new InvalidQueryError(`minCost must be a number >= 0 (USD), got ${String(minCost)}`);
   }
-  return minCost;
+  if (anyError !== undefined && typeof anyError !== 'boolean') {
+    throw new InvalidQueryError(`anyError must be true or false, got ${String(anyError)}`);
+  }
+  return { minCost: minCost ?? null, anyError: anyError ?? null };
 }
 
 export function resolvePage(args: ListArgs<unknown>): ResolvedPage {
@@ -431,9 +433,9 @@ export abstract class StoreBase<Connection = unknown> implements ObservabilitySt
   async listTraces(args: TraceListArgs = {}): Promise<{ pagination: Pagination; traces: TraceSummary[] }> {
     const page = resolvePage(args);
     checkIds(args.filter);
-    const minCost = checkTraceList(args);
+    const totalsFilters = checkTraceList(args);
     const predicates = FILTERS.spans(args.filter ?? {});
-    const query = { predicates, page, orderBy: args.orderBy ?? 'startTime', minCost } as const;
+    const query = { predicates, page, orderBy: args.orderBy ?? 'startTime', ...totalsFilters } as const;
     const { pagination, items } = paginated(page, await this.queryTraceList(query));
     return { pagination, traces: items };
   }

@@ -16,12 +16,27 @@ import {
 } from './trace-parts';
 import { TOTAL_CAP, type TraceOrderBy, type TraceSummary, type TraceTotals } from './types';
 
-/** A trace list's request, checked: the predicates on the head span, the page, the order and the cost floor. */
+/**
+ * A trace list's request, checked: the predicates on the head span, the page, the order, and the filters on a
+ * trace's totals (the cost floor, an error in any span).
+ */
 export interface TraceListQuery {
   predicates: readonly Predicate[];
   page: ResolvedPage;
   orderBy: TraceOrderBy;
   minCost: number | null;
+  anyError: boolean | null;
+}
+
+/** Whether a trace's totals pass the query's filters on them. */
+export function totalsMatch({ minCost, anyError }: TraceListQuery, totals: TraceTotals): boolean {
+  if (minCost !== null && (totals.cost ?? -Infinity) < minCost) return false;
+  return anyError === null || totals.errorCount > 0 === anyError;
+}
+
+/** The filter on totals that needs every matching trace resolved, if any: named in the error when too many match. */
+export function totalsFilterOf({ minCost, anyError }: TraceListQuery): string | null {
+  return minCost !== null ? 'minCost' : anyError !== null ? 'anyError' : null;
 }
 
 /** One page of traces, with the list's total (exact, or {@link TOTAL_CAP} and marked capped) and `hasMore`. */
@@ -258,11 +273,13 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
    * ({@link readCandidates}): every trace whose head starts strictly before the last candidate's start has its head
    * among the candidates. It widens the candidates until the page (and one more, for `hasMore`) is sure, or, while
    * at most {@link TOTAL_CAP} parts match, until all are read, for an exact total. Ordering by cost or duration, and
-   * `minCost`, resolve every matching trace (at most {@link TOTAL_CAP}). Then it reads the page's heads and totals.
+   * the filters on totals (`minCost`, `anyError`), resolve every matching trace (at most {@link TOTAL_CAP}). Then it
+   * reads the page's heads and totals.
    */
   protected async queryTraceList(query: TraceListQuery): Promise<TraceListPage> {
-    const { predicates, page, orderBy, minCost } = query;
-    const needsAll = orderBy !== 'startTime' || minCost !== null;
+    const { predicates, page, orderBy } = query;
+    const totalsFilter = totalsFilterOf(query);
+    const needsAll = orderBy !== 'startTime' || totalsFilter !== null;
     const wanted = page.offset + page.perPage + 1;
     const slice = needsAll ? null : { offset: page.offset, count: page.perPage };
     let limit = Math.max(2 * wanted, FIRST_ROUND);
@@ -271,8 +288,7 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
     for (;;) {
       round = await this.readCandidates(predicates, page.order, limit, matching === null ? TOTAL_CAP + 1 : null, slice);
       matching ??= round.matching!;
-      if (matching > TOTAL_CAP && needsAll)
-        throw unboundedListError(minCost !== null ? 'minCost' : `orderBy ${orderBy}`);
+      if (matching > TOTAL_CAP && needsAll) throw unboundedListError(totalsFilter ?? `orderBy ${orderBy}`);
       if (round.complete || (!needsAll && round.sure >= wanted && matching > TOTAL_CAP)) break;
       limit = Math.max(4 * limit, matching <= TOTAL_CAP ? matching + 1 : 0);
     }
@@ -282,7 +298,7 @@ export abstract class TracePartsStore<Connection = unknown> extends StoreBase<Co
     if (needsAll) {
       totals = await this.totals(shown);
       for (const trace of shown) trace.totals = totals.get(trace.traceId)!;
-      if (minCost !== null) shown = shown.filter((trace) => (trace.totals!.cost ?? -Infinity) >= minCost);
+      shown = shown.filter((trace) => totalsMatch(query, trace.totals!));
       sure = shown.length;
       shown = shown.sort(traceOrder(page.order, orderBy)).slice(page.offset, page.offset + page.perPage);
     }

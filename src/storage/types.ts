@@ -51,7 +51,7 @@ export interface TraceFilter extends CommonFilter {
   /** Text anywhere in the root span's name, ignoring case. */
   nameContains?: string;
   statusCode?: StatusCode;
-  /** Only traces whose root span has (`true`) or lacks (`false`) an error. */
+  /** Only traces whose root span has (`true`) or lacks (`false`) an error; see `anyError` for any span's. */
   hasError?: boolean;
   /** Traces whose root span carries every one of these tags. */
   tags?: string[];
@@ -60,6 +60,11 @@ export interface TraceFilter extends CommonFilter {
    * as ordering by cost does: see {@link TraceListArgs.orderBy}.
    */
   minCost?: number;
+  /**
+   * Only traces with (`true`) or without (`false`) an error in any of their spans (`trace.errorCount`), where
+   * `hasError` reads the root span alone. Needs every matching trace resolved, as `minCost` does.
+   */
+  anyError?: boolean;
 }
 
 /** Which log records `listLogs` returns. A field left out does not filter. */

@@ -1,7 +1,14 @@
 import { PRICE_LIBRARY_SOURCE } from '../../src/pipeline/pricing';
 import { RecordValidationError } from '../../src/records/validate';
 import { InvalidQueryError } from '../../src/storage/errors';
-import { MAX_PAGE, MAX_PER_PAGE, TOTAL_CAP, type ObservabilityStore, type TraceSummary } from '../../src/storage/types';
+import {
+  MAX_PAGE,
+  MAX_PER_PAGE,
+  TOTAL_CAP,
+  type ObservabilityStore,
+  type TraceFilter,
+  type TraceSummary,
+} from '../../src/storage/types';
 import type { SpanRecord } from '../../src/records/types';
 import {
   BASE_TIME,
@@ -649,6 +656,27 @@ export function describeStoreContract(
           expect(await ids({ filter: { minCost: 0.3 }, orderBy: 'cost', order: 'asc' })).toEqual([0, 2]);
           await expect(store.listTraces({ filter: { minCost: -1 } })).rejects.toThrow(/minCost must be a number >= 0/);
           await expect(store.listTraces({ orderBy: 'price' as never })).rejects.toThrow(InvalidQueryError);
+        });
+
+        it('keeps traces with an error in any span for anyError, where hasError reads the root', async () => {
+          const boom = { message: 'boom', type: null, stack: null };
+          const roots = [0, 1, 2].map((i) => makeSpan({ startTimeUnixNano: BASE_TIME + BigInt(i) * 1_000n }));
+          const childFailed = makeSpan({ traceId: roots[0]!.traceId, parentSpanId: roots[0]!.spanId, error: boom });
+          const rootFailed = { ...roots[1]!, error: boom };
+          await store.batchCreateSpans({ spans: [roots[0]!, rootFailed, roots[2]!] });
+          await store.batchCreateSpans({ spans: [childFailed] });
+          const ids = async (filter: TraceFilter) =>
+            (await store.listTraces({ filter, order: 'asc' })).traces.map((t) =>
+              roots.findIndex((r) => r.traceId === t.traceId),
+            );
+          expect(await ids({ anyError: true })).toEqual([0, 1]);
+          expect(await ids({ anyError: false })).toEqual([2]);
+          expect(await ids({ hasError: true })).toEqual([1]);
+          expect(await ids({ anyError: true, hasError: false })).toEqual([0]);
+          expect((await store.listTraces({ filter: { anyError: true } })).pagination.total).toBe(2);
+          await expect(store.listTraces({ filter: { anyError: 'yes' as never } })).rejects.toThrow(
+            /anyError must be true or false/,
+          );
         });
 
         it(`caps the total at ${TOTAL_CAP} traces, marked inexact, and pages exactly beyond it`, async () => {

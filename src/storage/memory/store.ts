@@ -26,7 +26,14 @@ import type { ColumnPredicateOp, Predicate, PredicateOf, CopyPredicates } from '
 import { preferredCopies } from '../precedence';
 import { encodeTypedValue } from '../typed-json';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult, type SpendRow } from '../spend';
-import { traceOrder, unboundedListError, type TraceListPage, type TraceListQuery } from '../trace-list';
+import {
+  totalsFilterOf,
+  totalsMatch,
+  traceOrder,
+  unboundedListError,
+  type TraceListPage,
+  type TraceListQuery,
+} from '../trace-list';
 import { byTrace, summarizeSpans } from '../trace-parts';
 import { TOTAL_CAP } from '../types';
 import type { MetricAggregateQuery, MetricAggregateResult, SpendQuery, SpendResult, TraceSummary } from '../types';
@@ -278,7 +285,8 @@ export class MemoryStore extends StoreBase<Tables> {
    * The contract's reference for trace lists, computed exactly from every stored span: each trace's spans in the
    * order written, summarized as trace parts summarize a batch (`trace-parts.ts`), the predicates on the head.
    */
-  protected queryTraceList({ predicates, page, orderBy, minCost }: TraceListQuery): Promise<TraceListPage> {
+  protected queryTraceList(query: TraceListQuery): Promise<TraceListPage> {
+    const { predicates, page, orderBy } = query;
     const light = TRACE_SUMMARY_COLUMNS.map((column) => columnIndex('spans', column.name));
     const input = columnIndex('spans', 'input');
     const matches = matcher('spans', predicates);
@@ -296,8 +304,9 @@ export class MemoryStore extends StoreBase<Tables> {
       .filter(({ head }) => matches(head.row));
     const bounded = traces.length <= TOTAL_CAP;
     if (!bounded && orderBy !== 'startTime') throw unboundedListError(`orderBy ${orderBy}`);
-    if (!bounded && minCost !== null) throw unboundedListError('minCost');
-    if (minCost !== null) traces = traces.filter(({ totals }) => (totals.cost ?? -Infinity) >= minCost);
+    const totalsFilter = totalsFilterOf(query);
+    if (!bounded && totalsFilter !== null) throw unboundedListError(totalsFilter);
+    traces = traces.filter(({ totals }) => totalsMatch(query, totals));
     const ordered = traces
       .map((trace) => ({ ...trace, traceId: trace.head.traceId, start: trace.head.startTimeUnixNano }))
       .sort(traceOrder(page.order, orderBy));

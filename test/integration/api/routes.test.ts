@@ -276,6 +276,7 @@ describe.each(BACKENDS)('the HTTP API on %s', (_name, backend) => {
       ['?spanType=agent_run', { filter: { spanType: 'agent_run' } }],
       ['?status=ok', { filter: { statusCode: 'ok' } }],
       ['?hasError=false', { filter: { hasError: false } }],
+      ['?anyError=true', { filter: { anyError: true } }],
       ['?tags=vip&tags=eu', { filter: { tags: ['vip', 'eu'] } }],
       ['?tags=vip&tags=us', { filter: { tags: ['vip', 'us'] } }],
       ['?userId=u-1&sessionId=s-1&threadId=t-1', { filter: { userId: 'u-1', sessionId: 's-1', threadId: 't-1' } }],

@@ -455,7 +455,7 @@ describe('otel-bridge command line', () => {
     }
   });
 
-  it('query traces --order-by cost and --min-cost sort and filter by what each trace cost', async () => {
+  it('query traces --order-by cost, --min-cost and --any-error sort and filter by cost and errors', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'otel-bridge-cli-'));
     const path = join(directory, 'cost.duckdb');
     try {
@@ -465,7 +465,14 @@ describe('otel-bridge command line', () => {
       // Started in this order, so that the default (newest first) and cost orders differ.
       const costs = { cheap: 0.01, dear: 2.5, unpriced: null, middle: 0.4 };
       const spans = Object.entries(costs).map(([name, totalCost], i) =>
-        makeSpan({ name, spanType: 'model_generation', totalCost, startTimeUnixNano: start + BigInt(i) * 1_000_000n }),
+        makeSpan({
+          name,
+          spanType: 'model_generation',
+          totalCost,
+          startTimeUnixNano: start + BigInt(i) * 1_000_000n,
+          // One failed call: --any-error keeps its trace alone.
+          ...(name === 'cheap' ? { error: { message: 'quota', type: null, stack: null } } : {}),
+        }),
       );
       await store.batchCreateSpans({ spans });
       await store.close();
@@ -479,6 +486,7 @@ describe('otel-bridge command line', () => {
       expect(await names('--order-by', 'cost')).toEqual(['dear', 'middle', 'cheap', 'unpriced']);
       expect(await names('--min-cost', '0.3')).toEqual(['middle', 'dear']);
       expect(await names('--min-cost', '0.3', '--order-by', 'cost', '--limit', '1')).toEqual(['dear']);
+      expect(await names('--any-error')).toEqual(['cheap']);
       const json = await runCli(['query', 'traces', '--min-cost', '1', '--json', '--duckdb-path', path]);
       expect(JSON.parse(json.out.join('\n'))).toMatchObject({ traces: [{ name: 'dear' }], pagination: { total: 1 } });
 
@@ -491,6 +499,8 @@ describe('otel-bridge command line', () => {
       const onLogs = await runCli(['query', 'logs', '--order-by', 'cost', '--duckdb-path', path]);
       expect(onLogs.code).not.toBe(0);
       expect(onLogs.err.join('\n')).toMatch(/--order-by is for traces only/);
+      const errorsOfLogs = await runCli(['query', 'logs', '--any-error', '--duckdb-path', path]);
+      expect(errorsOfLogs.err.join('\n')).toMatch(/--any-error is for traces only/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -203,9 +203,11 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
 
   it('filters the list: errors only, by name, by session', async () => {
     const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?errors=1`);
-    await page.locator('table.traces').waitFor();
-    // Root spans that failed: none here (the tool call failed, not the agent run).
-    await expect(page.locator('table.traces tbody tr').count()).resolves.toBe(0);
+    // Each turn's tool call failed, not its agent run: errors only lists both turns, by any span's error.
+    await page.locator(`tr[data-trace-id="${turn.traceId}"]`).waitFor();
+    expect(new Set(await attributesOf(page.locator('table.traces tbody tr'), 'data-trace-id'))).toEqual(
+      new Set([turn.traceId, laterTurn.traceId]),
+    );
     await page.goto(`${receiver.url}/#/traces?name=BIG`);
     await page.locator(`tr[data-trace-id="${big.traceId}"]`).waitFor();
     await expect(page.locator('table.traces tbody tr').count()).resolves.toBe(1);
@@ -319,6 +321,131 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000); // 5,000 spans sent, stored and rendered: slow on shared cores.
+});
+
+describe('the trace list and a trace, over traces written to the store', () => {
+  /** The trace ids of the list's rows, in order. */
+  const listed = (page: Page) => attributesOf(page.locator('table.traces tbody tr'), 'data-trace-id');
+  /** The list's rows once they are `expected` (the list reloads after a filter changes), or after 10 s. */
+  const listedAs = async (page: Page, expected: string[]) => {
+    const deadline = Date.now() + 10_000;
+    let ids = await listed(page);
+    while (JSON.stringify(ids) !== JSON.stringify(expected) && Date.now() < deadline) {
+      await page.waitForTimeout(100);
+      ids = await listed(page);
+    }
+    return ids;
+  };
+
+  it('shows a trace sent after the page opened, in live mode, without a reload', async () => {
+    const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?live=1&service=live-svc`);
+    await page.locator('text=No traces match.').waitFor();
+    const late = makeSpan({ serviceName: 'live-svc', name: 'arrived later' });
+    await store.batchCreateSpans({ spans: [late] });
+    await page.locator(`tr[data-trace-id="${late.traceId}"]`).waitFor({ timeout: 15_000 });
+    await expect(page.locator(`tr[data-trace-id="${late.traceId}"]`).getAttribute('class')).resolves.toContain('fresh');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('pages: the next page shows the older traces, none of the first', async () => {
+    const spans = Array.from({ length: 53 }, (_, i) =>
+      makeSpan({ serviceName: 'paged', startTimeUnixNano: BigInt(Date.now() - 600_000 + i) * 1_000_000n }),
+    );
+    await store.batchCreateSpans({ spans });
+    const newest = spans.map((span) => span.traceId).reverse();
+    const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?service=paged`);
+    await page.locator(`tr[data-trace-id="${newest[0]}"]`).waitFor();
+    await expect(listed(page)).resolves.toEqual(newest.slice(0, 50));
+    await page.locator('nav.pager button', { hasText: 'older' }).click();
+    await page.locator(`tr[data-trace-id="${newest[50]}"]`).waitFor();
+    await expect(listed(page)).resolves.toEqual(newest.slice(50));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("orders by cost, keeps those at least a min cost, and shows a span's cost and its source", async () => {
+    const costs = [0.5, null, 2];
+    const spans = costs.map((totalCost, i) =>
+      makeSpan({
+        serviceName: 'priced',
+        name: `priced ${i}`,
+        startTimeUnixNano: BigInt(Date.now() - 300_000 + i) * 1_000_000n,
+        inputCost: totalCost === null ? null : totalCost / 4,
+        outputCost: totalCost === null ? null : (totalCost * 3) / 4,
+        totalCost,
+        costSource: totalCost === null ? null : 'reported',
+      }),
+    );
+    await store.batchCreateSpans({ spans });
+    const ids = spans.map((span) => span.traceId);
+    const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?service=priced`);
+    await page.locator(`tr[data-trace-id="${ids[0]}"]`).waitFor();
+    await expect(listed(page)).resolves.toEqual([ids[2], ids[1], ids[0]]);
+    await page.selectOption('select[name="orderBy"]', 'cost');
+    await page.waitForURL(/orderBy=cost/);
+    expect(await listedAs(page, [ids[2]!, ids[0]!, ids[1]!])).toEqual([ids[2], ids[0], ids[1]]);
+    await page.fill('input[name="min cost"]', '1');
+    await page.press('input[name="min cost"]', 'Enter');
+    expect(await listedAs(page, [ids[2]!])).toEqual([ids[2]]);
+
+    await page.locator(`tr[data-trace-id="${ids[2]}"] a`).click();
+    await page.locator(`.span-row[data-span-id="${spans[2]!.spanId}"]`).click();
+    const cost = page.locator('aside.details .cost');
+    await expect(cost.textContent()).resolves.toBe('$2.00 (in $0.500, out $1.50) reported');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('filters by service, user and text, and a span link opens the linked trace', async () => {
+    const start = BigInt(Date.now() - 200_000) * 1_000_000n;
+    const target = makeSpan({
+      serviceName: 'linked-svc',
+      name: 'the linked one',
+      userId: 'user-link',
+      startTimeUnixNano: start,
+    });
+    const source = makeSpan({
+      serviceName: 'linked-svc',
+      name: 'the linking one',
+      startTimeUnixNano: start + 1_000_000n,
+      links: [
+        {
+          traceId: target.traceId,
+          spanId: target.spanId,
+          traceState: '',
+          flags: 0,
+          attributes: {},
+          droppedAttributesCount: 0,
+        },
+      ],
+    });
+    await store.batchCreateSpans({ spans: [target, source] });
+    // The service comes in the route: the service select's choices may be read before this service was stored.
+    const { page, problems } = await openPage(chromium.context, `${receiver.url}/#/traces?service=linked-svc`);
+    await page.locator(`tr[data-trace-id="${target.traceId}"]`).waitFor();
+    // The newest first: the linking trace starts after the one it links to.
+    expect(await listedAs(page, [source.traceId, target.traceId])).toEqual([source.traceId, target.traceId]);
+    await page.fill('input[name="user"]', 'user-link');
+    await page.press('input[name="user"]', 'Enter');
+    expect(await listedAs(page, [target.traceId])).toEqual([target.traceId]);
+    await page.fill('input[name="user"]', '');
+    await page.press('input[name="user"]', 'Enter');
+    await page.fill('input[name="name contains"]', 'LINKING');
+    await page.press('input[name="name contains"]', 'Enter');
+    expect(await listedAs(page, [source.traceId])).toEqual([source.traceId]);
+
+    await page.locator(`tr[data-trace-id="${source.traceId}"] a`).click();
+    await page.locator(`.span-row[data-span-id="${source.spanId}"]`).click();
+    await page.locator('aside.details a.trace-link').click();
+    await page.waitForURL(new RegExp(`#/trace/${target.traceId}`));
+    await page.locator(`.span-row[data-span-id="${target.spanId}"]`).waitFor();
+    await expect(page.locator(`.span-row[data-span-id="${target.spanId}"]`).textContent()).resolves.toContain(
+      'the linked one',
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('a viewer with a token', () => {

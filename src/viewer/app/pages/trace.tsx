@@ -4,6 +4,7 @@ import type { FeedbackRecord, LogRecord, ScoreRecord, SpanRecord } from '../../.
 import { api, ApiRequestError } from '../api';
 import { AttributeTable, ConversationView, Failure, JsonTree, Loaded, VirtualRows, useAsync } from '../components';
 import { conversationOf, type Message } from '../conversation';
+import { formatCost } from '../../../records/primitives';
 import { duration, isoNanos, localTime, plainJson, tokens, unwrapJson } from '../format';
 import { href, navigate, type Route } from '../router';
 import { axisTicks, layoutWaterfall, spanTypeColour, type WaterfallRow } from '../waterfall';
@@ -257,7 +258,8 @@ function SpanDetails({
   onRecorded: () => void;
 }) {
   const conversation = useMemo(() => conversationOf(span), [span]);
-  const hasModel = span.model !== null || span.provider !== null || span.totalTokens !== null;
+  const hasModel =
+    span.model !== null || span.provider !== null || span.totalTokens !== null || span.totalCost !== null;
   return (
     <aside class="details" aria-label="span details">
       <h2>
@@ -315,6 +317,13 @@ function SpanDetails({
             <dd>{span.provider ?? '—'}</dd>
             <dt>tokens</dt>
             <dd class="tokens">{tokens(span.inputTokens, span.outputTokens, span.totalTokens) || '—'}</dd>
+            <dt>cost</dt>
+            <dd class="cost">
+              {span.totalCost === null
+                ? '—'
+                : `${formatCost(span.totalCost)} (in ${formatCost(span.inputCost) || '—'}, out ${formatCost(span.outputCost) || '—'})`}
+              {span.costSource && <span class="muted"> {span.costSource}</span>}
+            </dd>
           </dl>
         </section>
       )}

@@ -21,12 +21,16 @@ const FILTERS = [
   'threadId',
   'tags',
   'name',
+  'minCost',
+  'orderBy',
   'page',
   'live',
 ] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 const PER_PAGE = 50;
+/** What the list can order by: the API's `orderBy`, its start time (the default) left blank. */
+const ORDERS = ['cost', 'duration'];
 /** How often live mode asks for the newest traces. */
 const LIVE_INTERVAL_MS = 2000;
 
@@ -82,7 +86,7 @@ export function TracesPage({ route }: { route: Route }) {
   const query = {
     service: filters.service,
     spanType: filters.spanType,
-    hasError: filters.errors === '1' ? 'true' : '',
+    anyError: filters.errors === '1' ? 'true' : '',
     userId: filters.userId,
     sessionId: filters.sessionId,
     threadId: filters.threadId,
@@ -91,6 +95,8 @@ export function TracesPage({ route }: { route: Route }) {
       .map((tag) => tag.trim())
       .filter(Boolean),
     nameContains: filters.name,
+    minCost: filters.minCost,
+    orderBy: filters.orderBy,
     page: String(page),
     perPage: String(PER_PAGE),
     ...rangeQuery(filters.range || 'all', filters.from, filters.to),
@@ -137,6 +143,20 @@ export function TracesPage({ route }: { route: Route }) {
         <FilterInput label="session" value={filters.sessionId} onApply={(sessionId) => set({ sessionId })} />
         <FilterInput label="thread" value={filters.threadId} onApply={(threadId) => set({ threadId })} />
         <FilterInput label="tags" value={filters.tags} placeholder="a, b" onApply={(tags) => set({ tags })} />
+        <FilterInput
+          label="min cost"
+          value={filters.minCost}
+          placeholder="USD"
+          onApply={(minCost) => set({ minCost })}
+        />
+        <FilterSelect
+          label="order by"
+          name="orderBy"
+          value={filters.orderBy}
+          options={ORDERS}
+          blank="start"
+          onChange={(orderBy) => set({ orderBy })}
+        />
         <label class="filter check">
           <input
             type="checkbox"
