@@ -324,8 +324,13 @@ describe('the viewer, over a receiver that took an agent trace through OTLP', ()
 });
 
 describe('the trace list and a trace, over traces written to the store', () => {
-  /** The trace ids of the list's rows, in order. */
-  const listed = (page: Page) => attributesOf(page.locator('table.traces tbody tr'), 'data-trace-id');
+  /** The trace ids of the list's rows, in order: read at once, as the list may re-render between two reads. */
+  const listed = (page: Page) =>
+    page
+      .locator('table.traces tbody tr')
+      .evaluateAll((rows: { getAttribute(name: string): string | null }[]) =>
+        rows.map((row) => row.getAttribute('data-trace-id') ?? ''),
+      );
   /** The list's rows once they are `expected` (the list reloads after a filter changes), or after 10 s. */
   const listedAs = async (page: Page, expected: string[]) => {
     const deadline = Date.now() + 10_000;
