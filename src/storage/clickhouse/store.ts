@@ -13,6 +13,7 @@ import {
   type StoreStrategies,
 } from '../base';
 import { COLUMNS, TABLE_NAMES, TIME_COLUMNS, type Cell, type Column, type ColumnType } from '../columns';
+import { aggregateRows, spendRows, type EngineNumbers } from '../engine-rows';
 import type { StorageFailureReason } from '../errors';
 import type { Predicate, CopyPredicates } from '../filters';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
@@ -108,6 +109,9 @@ const READ_SETTINGS: ClickHouseSettings = {
  * hashes 27 ms with the index and 40 without, 5,000 about even, 20,000 64 ms with and 38 without).
  */
 const LARGE_SETS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: '5000' };
+
+/** JSON output quotes Int64 (see `EXACT_JSON_OUTPUT`) and writes non-finite doubles as strings. */
+const NUMBERS: EngineNumbers = { bucket: (value) => BigInt(value as string), double: readDouble };
 
 const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
@@ -548,14 +552,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
        GROUP BY ${keys} ORDER BY ${keys}`,
       params.values,
     );
-    return toMetricSeries(
-      groupBy,
-      rows.map((row) => ({
-        bucket: BigInt(row[0] as string),
-        groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
-        value: row[1 + groupBy.length] === null ? null : readDouble(row[1 + groupBy.length]),
-      })),
-    );
+    return toMetricSeries(groupBy, aggregateRows(groupBy.length, rows, NUMBERS));
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
@@ -574,15 +571,6 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
        GROUP BY ${keys} ORDER BY ${keys}`,
       params.values,
     );
-    return toSpendResult(
-      query,
-      rows.map((row) => ({
-        bucket: BigInt(row[0] as string),
-        group: row[1] as string | null,
-        calls: Number(row[2]),
-        pricedCalls: Number(row[3]),
-        sums: row.slice(4).map((sum) => (sum === null ? null : readDouble(sum))),
-      })),
-    );
+    return toSpendResult(query, spendRows(rows, NUMBERS));
   }
 }
