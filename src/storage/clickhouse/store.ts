@@ -353,8 +353,9 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
    * A round in one statement (each costs ~3.5 ms on chdb): every part of the first `limit` matching parts' traces,
    * each flagged whether it matches, and the capped count as a scalar subquery. The keys are the first `limit`
    * flagged rows in page order: every one of the first `limit` matching parts is among the rows, and any other
-   * flagged row comes after them; {@link resolveCandidates} resolves their traces. The candidates never leave the server, so a deep page sends nothing that grows
-   * with it (20k trace ids took ~300 ms to bind as a parameter on chdb).
+   * flagged row comes after them; {@link resolveCandidates} resolves their traces. The candidates never leave the
+   * server, so a deep page sends nothing that grows with it (20k trace ids took ~300 ms to bind as a parameter on
+   * chdb).
    */
   protected async readCandidates(
     predicates: readonly Predicate[],
@@ -497,7 +498,8 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
     const source = `${this.schema.table(signal)} FINAL`;
     const params = new Params();
     const count = (limit: number) =>
-      `(SELECT count() FROM (SELECT 1 FROM ${source} ${where(predicates, params)} LIMIT ${params.bind(limit, 'UInt32')}))`;
+      `(SELECT count() FROM (SELECT 1 FROM ${source} ${where(predicates, params)} LIMIT ` +
+      `${params.bind(limit, 'UInt32')}))`;
     const order = [TIME_COLUMNS[signal], ...identityColumns(signal)]
       .map((column) => `${column} ${page.order}`)
       .join(', ');
