@@ -161,7 +161,8 @@ function contextNulls(set: Partial<Record<(typeof CONTEXT_FIELDS)[number], strin
 
 const SERVICE = (index: string) => `format('service-{:02d}', (${index}) % ${SERVICES})`;
 const RESOURCE = (service: string, host: string) =>
-  `'{"attributes":{"service.name":"' || ${service} || '","host.name":"' || ${host} || '"},"droppedAttributesCount":0,"schemaUrl":""}'`;
+  `'{"attributes":{"service.name":"' || ${service} || '","host.name":"' || ${host} || ` +
+  `'"},"droppedAttributesCount":0,"schemaUrl":""}'`;
 const EMPTY_DETAILS = `'{"attributes":{},"droppedAttributesCount":0,"schemaUrl":""}'`;
 
 function spanGenerator(seed: number, spans: number): Generator {
@@ -378,7 +379,8 @@ function selectSql(signal: GeneratedSignal, generator: Generator, withBatchKey =
   const unknown = Object.keys(generator.columns).filter((name) => !model.some((column) => column.name === name));
   if (missing.length > 0 || unknown.length > 0) {
     throw new Error(
-      `read-data: the ${signal} generator is out of date with the column model (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'})`,
+      `read-data: the ${signal} generator is out of date with the column model (missing: ` +
+        `${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'})`,
     );
   }
   const list = model.map((column) => `${generator.columns[column.name]} AS ${physicalName(column)}`);
@@ -411,10 +413,12 @@ async function readFacts(
   const rows = async (sql: string) => (await connection.runAndReadAll(sql)).getRows();
   const traceId = spans.columns.trace_id!;
   const fifty = await rows(
-    `SELECT ${traceId} FROM (SELECT DISTINCT t FROM span_order WHERE size = 50 AND s = 0) ORDER BY hash(${seed}, t) LIMIT 20`,
+    `SELECT ${traceId} FROM (SELECT DISTINCT t FROM span_order WHERE size = 50 AND s = 0) ORDER BY ` +
+      `hash(${seed}, t) LIMIT 20`,
   );
   const people = await rows(
-    `SELECT ${spans.columns.user_id}, ${spans.columns.session_id} FROM (SELECT DISTINCT t FROM span_order WHERE s = 0) ORDER BY hash(${seed}, 'people', t) LIMIT 40`,
+    `SELECT ${spans.columns.user_id}, ${spans.columns.session_id} FROM (SELECT DISTINCT t FROM span_order ` +
+      `WHERE s = 0) ORDER BY hash(${seed}, 'people', t) LIMIT 40`,
   );
   const traces = await rows('SELECT count(DISTINCT t) FROM span_order');
   return {
@@ -489,7 +493,8 @@ async function loadDuckDb(path: string, generators: Generators, connection: Duck
   await connection.run(`ATTACH '${path}' AS bench_store`);
   for (const signal of ['spans', 'logs', 'metrics'] as const) {
     await connection.run(
-      `INSERT INTO bench_store.${TABLE_NAMES[signal]} (${insertColumns(signal)}) ${selectSql(signal, generators[signal])}`,
+      `INSERT INTO bench_store.${TABLE_NAMES[signal]} (${insertColumns(signal)}) ` +
+        `${selectSql(signal, generators[signal])}`,
     );
   }
   // Everything else in the file is derived from the signal tables: the store's backfill rebuilds it on open.
@@ -554,7 +559,8 @@ function clickhouseCast(column: Column<unknown>): string {
 
 /** A chdb client on a data directory (chdb binds one per process). */
 export function chdbClient(path: string): ClickHouseClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is a dev dependency, loaded only for chdb runs
+  // chdb is a dev dependency, loaded only for chdb runs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createChdbConnection } = require('chdb/connection') as {
     createChdbConnection: (options: { path: string }) => unknown;
   };
@@ -578,7 +584,8 @@ async function loadChdb(
       return TEXT_TYPES.has(column.type) ? `${name}::VARCHAR AS ${name}` : name;
     });
     await connection.run(
-      `COPY (SELECT ${asText.join(', ')} FROM (${selectSql(signal, generators[signal])})) TO '${file}' (FORMAT parquet)`,
+      `COPY (SELECT ${asText.join(', ')} FROM (${selectSql(signal, generators[signal])})) TO '${file}' ` +
+        `(FORMAT parquet)`,
     );
     await client.command({
       query: `INSERT INTO ${CLICKHOUSE_DEFAULTS.database}.${TABLE_NAMES[signal]} (${columns.map((column) => column.name).join(', ')})

@@ -334,7 +334,9 @@ export async function runReads(options: {
     path = copy;
   }
   options.log(
-    `${options.store}: ${loaded.facts.stored.spans.toLocaleString('en-US')} span rows, ${loaded.facts.traces.toLocaleString('en-US')} traces (loaded in ${Math.round(loaded.facts.loadSeconds)} s); ${options.rounds} rounds${options.ingest ? ' while ingesting' : ''}`,
+    `${options.store}: ${loaded.facts.stored.spans.toLocaleString('en-US')} span rows, ` +
+      `${loaded.facts.traces.toLocaleString('en-US')} traces (loaded in ${Math.round(loaded.facts.loadSeconds)} s); ` +
+      `${options.rounds} rounds${options.ingest ? ' while ingesting' : ''}`,
   );
   const store = chdb ? new ClickHouseStore({ client: chdb }) : openStore(options.store, path);
   try {
@@ -454,12 +456,14 @@ function printRows(report: ReadsReport): void {
   for (const row of report.rows) {
     const latency = row.medianMs === null ? 'failed' : `${row.medianMs.toFixed(1)} / ${row.p99Ms!.toFixed(1)} ms`;
     console.log(
-      `  ${row.read.padEnd(40)} ${latency.padStart(22)}  target ${String(row.targetMs).padStart(3)} ms ${verdict(row).padEnd(6)} RSS ${row.rssMb} MB ${row.note}`,
+      `  ${row.read.padEnd(40)} ${latency.padStart(22)}  target ${String(row.targetMs).padStart(3)} ms ` +
+        `${verdict(row).padEnd(6)} RSS ${row.rssMb} MB ${row.note}`,
     );
   }
   if (report.ingest) {
     console.log(
-      `  ingest meanwhile: ${report.ingest.spans} spans, ${Math.round(report.ingest.rate)} spans/s, ${report.ingest.failures} failed batches`,
+      `  ingest meanwhile: ${report.ingest.spans} spans, ${Math.round(report.ingest.rate)} spans/s, ` +
+        `${report.ingest.failures} failed batches`,
     );
   }
   console.log(`  peak RSS ${report.peakRssMb} MB (serve limit ${SERVE_LIMIT_MB} MB)`);

@@ -45,7 +45,8 @@ function duckdb(): DuckDBStore {
 
 /** chdb binds one data directory per process: this process uses one, each server its own. */
 function chdb(): ClickHouseStore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is optional: loaded only when a chdb run is benchmarked
+  // chdb is optional: loaded only when a chdb run is benchmarked
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createChdbConnection } = require('chdb/connection') as {
     createChdbConnection: (options: { path: string }) => unknown;
   };
@@ -75,7 +76,8 @@ function record(measurement: Measurement): Measurement {
     measurement.note ?? '',
   ].filter((part) => part !== '');
   console.log(
-    `  ${measurement.id.padEnd(28)} ${Math.round(measurement.rate).toLocaleString('en-US').padStart(9)} /s   ${extra.join(', ')}`,
+    `  ${measurement.id.padEnd(28)} ${Math.round(measurement.rate).toLocaleString('en-US').padStart(9)} /s   ` +
+      `${extra.join(', ')}`,
   );
   return measurement;
 }
@@ -141,7 +143,8 @@ async function receiverRun(
 async function main(): Promise<void> {
   const started = performance.now();
   console.log(
-    `otel-bridge benchmarks: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `otel-bridge benchmarks: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
 
   // Decoders first, with only the request bodies alive: a large live heap makes every GC slower.

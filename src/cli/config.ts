@@ -142,7 +142,9 @@ export const OPTIONS = {
   'max-in-flight-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MAX_IN_FLIGHT_MB',
-    help: 'request MiB processed at once before 429; the default is what --memory-limit-mb affords (1/40 of it), at least --max-body-mb',
+    help:
+      'request MiB processed at once before 429; the default is what --memory-limit-mb affords (1/40 of it), at ' +
+      'least --max-body-mb',
     default: inFlightBytesFor(MEMORY_LIMIT_MB * MiB, RECEIVER_DEFAULTS.maxBodyBytes) / MiB,
   },
   'header-timeout-s': {
@@ -173,7 +175,9 @@ export const OPTIONS = {
   'memory-limit-mb': {
     type: 'string',
     env: 'OTEL_BRIDGE_MEMORY_LIMIT_MB',
-    help: 'resident MiB to stay under: requests get 503 above 80% of it, or above it less 8 × --max-in-flight-mb if lower',
+    help:
+      'resident MiB to stay under: requests get 503 above 80% of it, or above it less 8 × --max-in-flight-mb if ' +
+      'lower',
     default: MEMORY_LIMIT_MB,
   },
   'max-buffer': {
@@ -364,8 +368,10 @@ export function helpText(): string {
     'usage: otel-bridge <command> [options]',
     '',
     'commands:',
-    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the HTTP API and the viewer',
-    '  view                     serve the viewer and a read-only API over a store, without ingest (a DuckDB file read-only)',
+    '  serve                    receive OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and store it; serve the ' +
+      'HTTP API and the viewer',
+    '  view                     serve the viewer and a read-only API over a store, without ingest (a DuckDB ' +
+      'file read-only)',
     '  query <what>             show stored traces | logs | scores | feedback | metrics | spend',
     '  score                    record a score through a running server (--trace, --scorer, --value)',
     '  feedback                 record feedback through a running server (--trace, --feedback-type, --value)',

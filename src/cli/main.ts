@@ -41,7 +41,10 @@ function accessLine(reach: Reach, authenticated: boolean, where: string): string
   const who = reach === 'loopback' ? 'this machine only' : 'reachable from the network';
   if (authenticated) return `access: bearer token required on ${where}, ${who}`;
   if (reach === 'loopback') return `access: unauthenticated on ${where}, ${who} (set --token before opening it up)`;
-  return `access: UNAUTHENTICATED on ${where}, ${who} (--allow-unauthenticated): anyone who reaches it can write and read`;
+  return (
+    `access: UNAUTHENTICATED on ${where}, ${who} (--allow-unauthenticated): ` +
+    `anyone who reaches it can write and read`
+  );
 }
 
 async function serve(settings: Settings, print: (line: string) => void): Promise<void> {

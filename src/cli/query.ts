@@ -143,7 +143,9 @@ export function formatSpend(result: SpendResult): string {
     ]),
   );
   const header = ['bucket', result.groupBy ?? 'group', 'calls', 'unpriced', 'tokens', 'cost'];
-  const total = `${result.calls} model calls, ${result.unpricedCalls} without a known price, total ${formatCost(result.totalCost) || 'unknown'}`;
+  const total =
+    `${result.calls} model calls, ${result.unpricedCalls} without a known price, total ` +
+    `${formatCost(result.totalCost) || 'unknown'}`;
   return `${renderTable(header, rows)}\n${total}`;
 }
 
@@ -183,7 +185,10 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         log.traceId ?? '',
         log.message,
       ]);
-      return `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ${formatTotal(pagination)}`;
+      return (
+        `${renderTable(['time', 'level', 'service', 'trace', 'message'], rows, 80)}\n${logs.length} of ` +
+        `${formatTotal(pagination)}`
+      );
     }
     case 'scores': {
       const { scores, pagination } = await store.listScores({ perPage, filter });
@@ -195,7 +200,10 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         score.traceId ?? '',
         score.reason ?? '',
       ]);
-      return `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ${formatTotal(pagination)}`;
+      return (
+        `${renderTable(['time', 'scorer', 'score', 'source', 'trace', 'reason'], rows)}\n${scores.length} of ` +
+        `${formatTotal(pagination)}`
+      );
     }
     case 'feedback': {
       const { feedback, pagination } = await store.listFeedback({ perPage, filter });
@@ -207,7 +215,10 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         item.traceId ?? '',
         item.comment ?? '',
       ]);
-      return `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ${formatTotal(pagination)}`;
+      return (
+        `${renderTable(['time', 'type', 'value', 'user', 'trace', 'comment'], rows)}\n${feedback.length} of ` +
+        `${formatTotal(pagination)}`
+      );
     }
     case 'metrics': {
       const { metrics, pagination } = await store.listMetrics({ perPage, filter });
@@ -219,7 +230,10 @@ async function show(store: ObservabilityStore, what: What, settings: Settings): 
         point.unit,
         JSON.stringify(attributeTexts(point.attributes)),
       ]);
-      return `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ${formatTotal(pagination)}`;
+      return (
+        `${renderTable(['time', 'name', 'type', 'value', 'unit', 'attributes'], rows)}\n${metrics.length} of ` +
+        `${formatTotal(pagination)}`
+      );
     }
   }
 }

@@ -156,7 +156,8 @@ export interface LogData {
 }
 
 /**
- * Severity numbers come in bands of four: TRACE 1–4, DEBUG 5–8, INFO 9–12, WARN 13–16, ERROR 17–20, FATAL 21–24.
+ * Severity numbers come in bands of four: TRACE 1–4, DEBUG 5–8, INFO 9–12, WARN 13–16, ERROR 17–20,
+ * FATAL 21–24.
  */
 export function levelOf(severityNumber: number, severityText: string): LogLevel {
   if (severityNumber >= 21) return 'fatal';

@@ -14,7 +14,8 @@ export class BufferFullError extends OtelBridgeError {
   constructor(signal: Signal, requested: number, buffered: number, capacity: number) {
     const detail =
       requested > capacity
-        ? `a batch of ${requested} ${signal} records is larger than the whole buffer (${capacity}), and is taken once the ${buffered} records waiting are written`
+        ? `a batch of ${requested} ${signal} records is larger than the whole buffer (${capacity}), and is taken ` +
+          `once the ${buffered} records waiting are written`
         : `${buffered} of ${capacity} ${signal} records are waiting to be written; ${requested} more do not fit`;
     super('BUFFER_FULL', `write buffer full: ${detail}`);
     this.signal = signal;

@@ -79,7 +79,8 @@ export function resolveLimits(options: Partial<RecordLimits> = {}): RecordLimits
   }
   if (limits.attributeDepthLimit > MAX_ATTRIBUTE_DEPTH) {
     throw new ConfigurationError(
-      `attributeDepthLimit must be at most ${MAX_ATTRIBUTE_DEPTH}, the deepest records hold; got ${limits.attributeDepthLimit}`,
+      `attributeDepthLimit must be at most ${MAX_ATTRIBUTE_DEPTH}, the deepest records hold; got ` +
+        `${limits.attributeDepthLimit}`,
     );
   }
   return limits;

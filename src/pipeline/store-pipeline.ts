@@ -113,7 +113,8 @@ export class StorePipeline {
     const tracing = store.tracingStrategy.supported;
     if (!tracing.includes('insert-only') && !tracing.includes('event-sourced')) {
       throw new ConfigurationError(
-        `the ${store.kind} store supports tracing strategies [${tracing.join(', ')}], but finished spans need 'insert-only' or 'event-sourced'`,
+        `the ${store.kind} store supports tracing strategies [${tracing.join(', ')}], but finished spans need ` +
+          `'insert-only' or 'event-sourced'`,
       );
     }
     const make = <S extends Signal>(signal: S): BatchWriter<RecordOf[S]> =>
@@ -155,7 +156,8 @@ export class StorePipeline {
     const chosen = overrides?.[signal] ?? hint.preferred;
     if (!hint.supported.includes(chosen)) {
       throw new ConfigurationError(
-        `the ${this.store.kind} store does not support the '${chosen}' strategy for ${signal}; it supports [${hint.supported.join(', ')}]`,
+        `the ${this.store.kind} store does not support the '${chosen}' strategy for ${signal}; it supports ` +
+          `[${hint.supported.join(', ')}]`,
       );
     }
     return chosen;

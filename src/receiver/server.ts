@@ -53,8 +53,8 @@ export interface ReceiverOptions extends PipelineOptions {
    * The process's resident memory to stay under, every thread's and DuckDB's included: new requests
    * get 503 while it is above 80% of it, or above the limit less what `maxInFlightBytes` may grow
    * to where that is lower (`admissionLine`; the rest is headroom for what admitted requests grow
-   * to), and the receiver refuses to start if the process is already at 3/4 of it. Default none: an embedded receiver shares its host's
-   * memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
+   * to), and the receiver refuses to start if the process is already at 3/4 of it. Default none:
+   * an embedded receiver shares its host's memory, which the host budgets. `otel-bridge serve` sets 512 MiB.
    */
   memoryLimitBytes?: number;
   /**

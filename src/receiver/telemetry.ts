@@ -161,7 +161,9 @@ export class ReceiverTelemetry {
     });
     read.counter({
       name: 'otel_bridge_items_rejected_total',
-      help: 'Records refused as a partial success: undecodable (decode), or refused by validation or the store (invalid).',
+      help:
+        'Records refused as a partial success: undecodable (decode), or refused by validation or the store ' +
+        '(invalid).',
       labelNames: ['signal', 'reason'],
       samples: () =>
         Object.entries(pipeline.stats).flatMap(([signal, counts]): Sample[] => [
@@ -343,7 +345,8 @@ export class ReceiverTelemetry {
     const line = memory.admissionLineBytes;
     if (line !== null && residentBytes > line)
       degraded.push(
-        `resident memory is over the ${Math.round(line)} bytes of its ${memoryLimitBytes}-byte limit that admit new requests`,
+        `resident memory is over the ${Math.round(line)} bytes of its ${memoryLimitBytes}-byte limit that ` +
+          `admit new requests`,
       );
     if (performance.now() - this.lastBackpressureAt < BACKPRESSURE_WINDOW_MS)
       degraded.push(`requests were refused for backpressure in the last ${BACKPRESSURE_WINDOW_MS / 1000} s`);

@@ -54,7 +54,8 @@ export function attributeValueProblem(value: unknown, depth = 0): AttributeProbl
     default:
       return {
         path: '',
-        message: `is ${typeof value}, not an attribute value (string, boolean, bigint, number, Uint8Array, array or map)`,
+        message:
+          `is ${typeof value}, not an attribute value ` + '(string, boolean, bigint, number, Uint8Array, array or map)',
       };
   }
 }

@@ -18,7 +18,10 @@ export function retentionDaysFrom(settings: StoreSettings<'retention-days'>): Re
   return days === undefined ? undefined : Object.fromEntries(SIGNALS.map((signal) => [signal, days]));
 }
 
-/** The retention, checked: a {@link ConfigurationError} naming the store and signal of a count that is not whole days >= 1. */
+/**
+ * The retention, checked: a {@link ConfigurationError} naming the store and signal of a count that is
+ * not whole days >= 1.
+ */
 export function checkRetentionDays(store: string, retentionDays: RetentionDays): RetentionDays {
   for (const [signal, days] of Object.entries(retentionDays)) {
     if (days !== undefined && (!Number.isInteger(days) || days < 1)) {

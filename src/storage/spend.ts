@@ -75,7 +75,8 @@ export function checkSpendQuery(query: SpendQuery): void {
   const buckets = (end - 1n) / query.bucketSizeNano - start / query.bucketSizeNano + 1n;
   if (buckets > BigInt(MAX_SPEND_BUCKETS)) {
     throw new InvalidQueryError(
-      `the range spans ${buckets} buckets of ${query.bucketSizeNano} ns; at most ${MAX_SPEND_BUCKETS}: take wider buckets or a shorter range`,
+      `the range spans ${buckets} buckets of ${query.bucketSizeNano} ns; at most ${MAX_SPEND_BUCKETS}: take ` +
+        `wider buckets or a shorter range`,
     );
   }
   spendGroupColumn(query);

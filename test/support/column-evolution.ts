@@ -114,7 +114,8 @@ export function describeColumnEvolution(name: string, fresh: () => Promise<Older
           await store.batchCreateLogs({ logs: [newLog] });
           expect((await store.getTrace(newSpan.traceId))!.spans).toEqual([newSpan]);
           expect((await store.listLogs({ order: 'asc' })).logs).toEqual([oldLog, newLog]);
-          // The trace list ranks copies by running and origin (precedence.ts): the old row reads as a finished OpenTelemetry span.
+          // The trace list ranks copies by running and origin (precedence.ts): the old row reads as a finished
+          // OpenTelemetry span.
           const { traces } = await store.listTraces({ order: 'asc' });
           expect(traces.map((trace) => [trace.spanId, trace.running, trace.origin])).toEqual([
             [oldSpan.spanId, false, 'otel'],

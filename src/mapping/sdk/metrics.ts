@@ -132,7 +132,8 @@ function mapMetric(
     default:
       onSkipped(
         metric.dataPoints.length,
-        `metric ${JSON.stringify(metric.descriptor.name)} has data point type ${String(metric.dataPointType)}, which otel-bridge does not know`,
+        `metric ${JSON.stringify(metric.descriptor.name)} has data point type ` +
+          `${String(metric.dataPointType)}, which otel-bridge does not know`,
       );
       return [];
   }

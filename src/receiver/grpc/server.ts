@@ -125,7 +125,9 @@ function admission(
       if (timer !== null) clearTimeout(timer);
       held.release();
     };
-    /** Answers the call ourselves; its stream stays paused, so the client's further bytes wait in HTTP/2 flow control. */
+    /**
+     * Answers the call ourselves; its stream stays paused, so the client's further bytes wait in HTTP/2 flow control.
+     */
     const refuse = (status: { code: number; details: string; metadata?: Metadata }) => {
       if (answered) return;
       settle(status.code);
@@ -227,7 +229,8 @@ export async function startGrpcTransport(settings: GrpcTransportSettings): Promi
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        // The interceptor admitted the call at its headers, and holds its bytes in the memory budget until it is answered.
+        // The interceptor admitted the call at its headers, and holds its bytes in the memory budget until it is
+        // answered.
         core
           .ingestAdmitted(signal, 'protobuf', () => Promise.resolve(call.request))
           .then(

@@ -60,7 +60,8 @@ export class OtlpHttpHandler {
       if (encodingOf(request.headers['content-type']) === null) {
         throw new ReceiverError(
           415,
-          `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+          `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; use ` +
+            `application/x-protobuf or application/json`,
         );
       }
       await this.export(request, response, signal, encoding);

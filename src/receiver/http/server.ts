@@ -23,7 +23,9 @@ export const HTTP_LIMITS = {
 /** The HTTP transport's timeouts and connection cap, each in {@link HTTP_LIMITS} by default. */
 export type HttpLimits = { -readonly [K in keyof typeof HTTP_LIMITS]: number };
 
-/** Node checks the header and request timeouts on a timer (every 30 s by default); each second keeps them exact to it. */
+/**
+ * Node checks the header and request timeouts on a timer (every 30 s by default); each second keeps them exact to it.
+ */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Answers a request whose path is its own and returns `true`; returns `false`, touching nothing, otherwise. */

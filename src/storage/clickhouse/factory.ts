@@ -10,7 +10,8 @@ const CHDB_PREFIX = 'chdb:';
 function chdbClient(path: string): ClickHouseClient {
   let connection: { createChdbConnection: (options: { path: string }) => unknown };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- chdb is optional: loaded only for a chdb: URL, and its absence is reported
+    // chdb is optional: loaded only for a chdb: URL, and its absence is reported
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     connection = require('chdb/connection') as typeof connection;
   } catch {
     throw new ConfigurationError('a chdb: URL needs the chdb package: npm install chdb');

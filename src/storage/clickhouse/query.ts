@@ -49,7 +49,8 @@ const RENDER: { [Op in ColumnPredicateOp]: Render<Op> } = {
   // ClickHouse re-serializes each value when it splits the attribute JSON into the map, so the bound
   // typed JSON goes through the same serializer (`JSONExtractRaw`) before the comparison.
   attributeEquals: ({ column, key, value }, params) =>
-    `${attributeMap(column)}[${params.bind(key, 'String')}] = JSONExtractRaw(${params.bind(encodeTypedValue(value), 'String')})`,
+    `${attributeMap(column)}[${params.bind(key, 'String')}] = ` +
+    `JSONExtractRaw(${params.bind(encodeTypedValue(value), 'String')})`,
   // Bounds stay constants beside the bare column, so the partition key and the primary key prune.
   timeRange: ({ column, from, to }, params) =>
     [

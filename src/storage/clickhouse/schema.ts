@@ -64,7 +64,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 export function checkIdentifier(what: string, name: string): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new ConfigurationError(
-      `ClickHouse ${what} must be a letter or underscore followed by up to 99 letters, digits or underscores, got ${JSON.stringify(name)}`,
+      `ClickHouse ${what} must be a letter or underscore followed by up to 99 letters, digits or underscores, ` +
+        `got ${JSON.stringify(name)}`,
     );
   }
   return name;
@@ -211,7 +212,9 @@ function derivedColumns(signal: Signal): ColumnDefinition[] {
     const type = 'Map(LowCardinality(String), String)';
     derived.push({
       name: ATTRIBUTES_MAP,
-      sql: `${ATTRIBUTES_MAP} ${type} MATERIALIZED CAST(JSONExtractKeysAndValuesRaw(attributes), '${type}') CODEC(ZSTD(1))`,
+      sql:
+        `${ATTRIBUTES_MAP} ${type} MATERIALIZED CAST(JSONExtractKeysAndValuesRaw(attributes), '${type}') ` +
+        `CODEC(ZSTD(1))`,
     });
   }
   if (signal === 'spans') {
@@ -274,7 +277,8 @@ const HEAD_ROW_DEFINITION = `${HEAD_ROW} String MATERIALIZED formatRowNoNewline(
   .join(', ')}) CODEC(ZSTD(1))`;
 
 /** A string input as the string itself, anything else as its typed JSON; cut as `inputPreview` cuts it. */
-const INPUT_PREVIEW = `leftUTF8(if(JSONType(input) = 'String', JSONExtractString(input), input), ${INPUT_PREVIEW_LENGTH})`;
+const INPUT_PREVIEW =
+  "leftUTF8(if(JSONType(input) = 'String', JSONExtractString(input), input), " + `${INPUT_PREVIEW_LENGTH})`;
 
 /** `traceHash` of `trace_id`: its last 8 hex digits as a UInt32. */
 const TRACE_HASH_SQL = 'reinterpretAsUInt32(reverse(unhex(right(trace_id, 8))))';

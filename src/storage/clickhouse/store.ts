@@ -13,6 +13,7 @@ import {
   type StoreStrategies,
 } from '../base';
 import { COLUMNS, TABLE_NAMES, TIME_COLUMNS, type Cell, type Column, type ColumnType } from '../columns';
+import { aggregateRows, spendRows, type EngineNumbers } from '../engine-rows';
 import type { StorageFailureReason } from '../errors';
 import type { Predicate, CopyPredicates } from '../filters';
 import { PRICED_COLUMN, SPEND_SUMS, spendGroupColumn, toSpendResult } from '../spend';
@@ -108,6 +109,9 @@ const READ_SETTINGS: ClickHouseSettings = {
  * hashes 27 ms with the index and 40 without, 5,000 about even, 20,000 64 ms with and 38 without).
  */
 const LARGE_SETS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: '5000' };
+
+/** JSON output quotes Int64 (see `EXACT_JSON_OUTPUT`) and writes non-finite doubles as strings. */
+const NUMBERS: EngineNumbers = { bucket: (value) => BigInt(value as string), double: readDouble };
 
 const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
@@ -349,8 +353,9 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
    * A round in one statement (each costs ~3.5 ms on chdb): every part of the first `limit` matching parts' traces,
    * each flagged whether it matches, and the capped count as a scalar subquery. The keys are the first `limit`
    * flagged rows in page order: every one of the first `limit` matching parts is among the rows, and any other
-   * flagged row comes after them; {@link resolveCandidates} resolves their traces. The candidates never leave the server, so a deep page sends nothing that grows
-   * with it (20k trace ids took ~300 ms to bind as a parameter on chdb).
+   * flagged row comes after them; {@link resolveCandidates} resolves their traces. The candidates never leave the
+   * server, so a deep page sends nothing that grows with it (20k trace ids took ~300 ms to bind as a parameter on
+   * chdb).
    */
   protected async readCandidates(
     predicates: readonly Predicate[],
@@ -493,7 +498,8 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
     const source = `${this.schema.table(signal)} FINAL`;
     const params = new Params();
     const count = (limit: number) =>
-      `(SELECT count() FROM (SELECT 1 FROM ${source} ${where(predicates, params)} LIMIT ${params.bind(limit, 'UInt32')}))`;
+      `(SELECT count() FROM (SELECT 1 FROM ${source} ${where(predicates, params)} LIMIT ` +
+      `${params.bind(limit, 'UInt32')}))`;
     const order = [TIME_COLUMNS[signal], ...identityColumns(signal)]
       .map((column) => `${column} ${page.order}`)
       .join(', ');
@@ -548,14 +554,7 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
        GROUP BY ${keys} ORDER BY ${keys}`,
       params.values,
     );
-    return toMetricSeries(
-      groupBy,
-      rows.map((row) => ({
-        bucket: BigInt(row[0] as string),
-        groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
-        value: row[1 + groupBy.length] === null ? null : readDouble(row[1 + groupBy.length]),
-      })),
-    );
+    return toMetricSeries(groupBy, aggregateRows(groupBy.length, rows, NUMBERS));
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
@@ -574,15 +573,6 @@ export class ClickHouseStore extends TracePartsStore<ClickHouseClient> {
        GROUP BY ${keys} ORDER BY ${keys}`,
       params.values,
     );
-    return toSpendResult(
-      query,
-      rows.map((row) => ({
-        bucket: BigInt(row[0] as string),
-        group: row[1] as string | null,
-        calls: Number(row[2]),
-        pricedCalls: Number(row[3]),
-        sums: row.slice(4).map((sum) => (sum === null ? null : readDouble(sum))),
-      })),
-    );
+    return toSpendResult(query, spendRows(rows, NUMBERS));
   }
 }

@@ -20,6 +20,7 @@ import {
   type Column,
   type ColumnType,
 } from '../columns';
+import { aggregateRows, spendRows, type EngineNumbers } from '../engine-rows';
 import { diskOutage, type StorageFailureReason } from '../errors';
 import type { Predicate, CopyPredicates } from '../filters';
 import { SPAN_PRECEDENCE_SQL } from '../precedence';
@@ -140,6 +141,9 @@ function tracePartRows(spans: readonly SpanRecord[], written: bigint): TableRows
 }
 
 /** DuckDB's failures that may pass when retried: write conflicts, locks, I/O pressure. */
+/** DuckDB hands back BIGINT as bigint and DOUBLE as number. */
+const NUMBERS: EngineNumbers = { bucket: (value) => value as bigint, double: (value) => value as number };
+
 const RETRYABLE = /Conflict|\block|IO Error|interrupted/i;
 /**
  * Its memory budget exhausted (by appends, or reads beside them): the same write passes once memory
@@ -490,14 +494,7 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
        GROUP BY ALL ORDER BY ${['bucket', ...groupBy.map((_, i) => `g${i}`)].join(', ')}`,
       params.values,
     );
-    return toMetricSeries(
-      groupBy,
-      rows.map((row) => ({
-        bucket: row[0] as bigint,
-        groups: row.slice(1, 1 + groupBy.length) as (string | null)[],
-        value: row[1 + groupBy.length] as number | null,
-      })),
-    );
+    return toMetricSeries(groupBy, aggregateRows(groupBy.length, rows, NUMBERS));
   }
 
   /** Model calls, one copy each as trace lists choose it, summed per bucket and group. */
@@ -521,15 +518,6 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
        GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`,
       params.values,
     );
-    return toSpendResult(
-      query,
-      rows.map((row) => ({
-        bucket: row[0] as bigint,
-        group: row[1] as string | null,
-        calls: Number(row[2]),
-        pricedCalls: Number(row[3]),
-        sums: row.slice(4) as (number | null)[],
-      })),
-    );
+    return toSpendResult(query, spendRows(rows, NUMBERS));
   }
 }

@@ -141,7 +141,8 @@ describe('otel-bridge command line', () => {
     try {
       writeFileSync(
         join(directory, 'prices.yaml'),
-        '# USD per million tokens\nprices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    output: 0.2\n',
+        '# USD per million tokens\nprices:\n  - model: llama3.1:8b\n    provider: ollama\n    input: 0.1\n    ' +
+          'output: 0.2\n',
       );
       const { child, url } = await serve(['--port', '0', '--grpc-port', '0', '--prices', 'prices.yaml'], directory);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -135,7 +135,8 @@ describe('an open receiver on the network', () => {
     try {
       expect(open.output()).toMatch(
         new RegExp(
-          `access: UNAUTHENTICATED on http://0\\.0\\.0\\.0:\\d+ .*and 0\\.0\\.0\\.0:${grpcPort} .*reachable from the network`,
+          `access: UNAUTHENTICATED on http://0\\.0\\.0\\.0:\\d+ .*and 0\\.0\\.0\\.0:${grpcPort} .*reachable ` +
+            `from the network`,
         ),
       );
       expect((await postTraces(open.url.replace('0.0.0.0', '127.0.0.1'))).status).toBe(200);

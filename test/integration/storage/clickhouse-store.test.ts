@@ -474,7 +474,8 @@ describe('ClickHouseStore on chdb', () => {
       );
       // The view reads the local span table: each node folds the spans it stores.
       expect(view).toContain(
-        'TO obs.otel_spans_trace_ranges AS\nSELECT trace_id, min(start_time) AS start_min, max(start_time) AS start_max\nFROM obs.otel_spans ',
+        'TO obs.otel_spans_trace_ranges AS\nSELECT trace_id, min(start_time) AS start_min, max(start_time) AS ' +
+          'start_max\nFROM obs.otel_spans ',
       );
       expect(rangesDistributed).toContain(
         'ENGINE = Distributed(prod, obs, otel_spans_trace_ranges, cityHash64(trace_id))',

@@ -26,7 +26,8 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 describe('DuckDB under memory pressure', () => {
   it('fails a batch larger than its memory as a retryable overload, and writes the next batches', async () => {
-    // In memory and without a temporary directory, DuckDB cannot spill: a 12 MB budget (the schema's tables take 8) cannot hold 32 MB of names.
+    // In memory and without a temporary directory, DuckDB cannot spill: a 12 MB budget (the schema's tables take 8)
+    // cannot hold 32 MB of names.
     const store = new DuckDBStore({ path: ':memory:', memoryLimit: '12MB', threads: 1 });
     await store.init();
     try {

@@ -13,6 +13,13 @@ const folders = (path: string): string[] =>
     .filter((entry) => entry.isDirectory())
     .map((entry) => `${path}/${entry.name}`);
 
+/** The members `StoreBase` declares abstract: what a new store must write. */
+const abstractMembers = [
+  ...readFileSync(join(ROOT, 'src', 'storage', 'base.ts'), 'utf8').matchAll(
+    /^\s*(?:\w+ )*abstract (?!class )(?:readonly )?(\w+)/gm,
+  ),
+].map((match) => match[1]!);
+
 describe('docs/architecture.md', () => {
   it('names only files and folders that exist', () => {
     expect(paths.length).toBeGreaterThan(40);
@@ -39,5 +46,13 @@ describe('docs/architecture.md', () => {
     expect(touched.every((path) => path.startsWith('src/storage/<kind>/') || path.startsWith('test/'))).toBe(true);
     expect(touched.filter((path) => path.startsWith('test/'))).toHaveLength(1);
     expect(section).toContain('one line in `src/storage/registry.ts`');
+  });
+
+  it("lists the store's methods that StoreBase leaves abstract, and no others", () => {
+    const section = doc.slice(doc.indexOf('### A store'), doc.indexOf('### A signal'));
+    const bullet = section.slice(section.indexOf('- `src/storage/<kind>/store.ts`'), section.indexOf('A SQL store'));
+    const listed = [...bullet.matchAll(/`(\w+)`/g)].map((match) => match[1]!).filter((name) => name !== 'StoreBase');
+    expect(abstractMembers).toContain('querySpend');
+    expect([...listed].sort()).toEqual([...abstractMembers].sort());
   });
 });

@@ -30,7 +30,8 @@ describe('OTLP/JSON nesting', () => {
     expect(() => decodeTraces(body, 'json')).toThrow(OtlpDecodeError);
     expect(() => decodeTraces(body, 'json')).toThrow(
       new RegExp(
-        `nested deeper than ${MAX_JSON_DEPTH} levels at byte ${'{"resourceSpans":[],"skipped":'.length + MAX_JSON_DEPTH - 1}`,
+        `nested deeper than ${MAX_JSON_DEPTH} levels at byte ` +
+          `${'{"resourceSpans":[],"skipped":'.length + MAX_JSON_DEPTH - 1}`,
       ),
     );
   });

@@ -282,7 +282,8 @@ describe('OTLP/JSON traces, hand-written', () => {
     expect(result.records.map((record) => record.name)).toEqual(['kept']);
     expect(result.rejected).toBe(3);
     expect(result.errorMessage).toBe(
-      'span "base64 id" at resourceSpans[0].scopeSpans[0].spans[1]: traceId "S/kvNXezTaajzpKdDg5HNg==" is not 16 bytes (32 hex digits)',
+      'span "base64 id" at resourceSpans[0].scopeSpans[0].spans[1]: traceId "S/kvNXezTaajzpKdDg5HNg==" is not ' +
+        '16 bytes (32 hex digits)',
     );
   });
 

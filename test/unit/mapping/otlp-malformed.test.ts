@@ -228,17 +228,20 @@ describe('malformed OTLP/JSON', () => {
       'expected a string, got number 5',
     ],
     [
-      '{"resourceSpans": [{"scopeSpans": [{}, {"spans": [{}, {"attributes": [{"key": "k", "value": {"stringValue": true}}]}]}]}]}',
+      '{"resourceSpans": [{"scopeSpans": [{}, {"spans": [{}, {"attributes": [{"key": "k", "value": ' +
+        '{"stringValue": true}}]}]}]}]}',
       'resourceSpans[0].scopeSpans[1].spans[1].attributes[0].value.stringValue',
       'expected a string, got boolean true',
     ],
     [
-      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "k", "value": {"arrayValue": {"values": [{"intValue": "12abc"}]}}}]}]}]}]}',
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "k", "value": {"arrayValue": ' +
+        '{"values": [{"intValue": "12abc"}]}}}]}]}]}]}',
       'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.arrayValue.values[0].intValue',
       'expected an integer (a decimal string or a number), got string "12abc"',
     ],
     [
-      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "k", "value": {"intValue": "9223372036854775808"}}]}]}]}]}',
+      '{"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "k", "value": {"intValue": ' +
+        '"9223372036854775808"}}]}]}]}]}',
       'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.intValue',
       '9223372036854775808 is out of range',
     ],
@@ -283,11 +286,13 @@ describe('malformed OTLP/JSON', () => {
         decodeMetrics,
       ).message,
     ).toBe(
-      'invalid OTLP/JSON metrics request at resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asDouble: expected a number, got string "lots"',
+      'invalid OTLP/JSON metrics request at ' +
+        'resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asDouble: expected a number, got string "lots"',
     );
     expect(
       jsonError(
-        '{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"histogram": {"dataPoints": [{"bucketCounts": [1, -2]}]}}]}]}]}',
+        '{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"histogram": {"dataPoints": [{"bucketCounts": ' +
+          '[1, -2]}]}}]}]}]}',
         decodeMetrics,
       ).location,
     ).toBe('resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].bucketCounts[1]');

@@ -288,7 +288,8 @@ describe('protobuf traces, hand-written', () => {
     expect(result.records.map((record) => record.name)).toEqual(['first', 'third']);
     expect(result.rejected).toBe(1);
     expect(result.errorMessage).toBe(
-      `span "short trace id" at resourceSpans[0].scopeSpans[0].spans[1]: traceId "${TRACE_ID.slice(2)}" is not 16 bytes (32 hex digits)`,
+      `span "short trace id" at resourceSpans[0].scopeSpans[0].spans[1]: traceId "${TRACE_ID.slice(2)}" is ` +
+        `not 16 bytes (32 hex digits)`,
     );
   });
 
@@ -762,7 +763,8 @@ describe('protobuf metrics, hand-written', () => {
     expect(records.records[0]).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_OF_LOG });
     expect(records.rejected).toBe(1);
     expect(records.errorMessage).toBe(
-      'data point at resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[1]: exemplars[0].spanId "abcd" is not 8 bytes (16 hex digits)',
+      'data point at resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[1]: exemplars[0].spanId ' +
+        '"abcd" is not 8 bytes (16 hex digits)',
     );
   });
 
