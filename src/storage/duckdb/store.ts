@@ -140,10 +140,10 @@ function tracePartRows(spans: readonly SpanRecord[], written: bigint): TableRows
   };
 }
 
-/** DuckDB's failures that may pass when retried: write conflicts, locks, I/O pressure. */
 /** DuckDB hands back BIGINT as bigint and DOUBLE as number. */
 const NUMBERS: EngineNumbers = { bucket: (value) => value as bigint, double: (value) => value as number };
 
+/** DuckDB's failures that may pass when retried: write conflicts, locks, I/O pressure. */
 const RETRYABLE = /Conflict|\block|IO Error|interrupted/i;
 /**
  * Its memory budget exhausted (by appends, or reads beside them): the same write passes once memory
@@ -330,8 +330,8 @@ export class DuckDBStore extends TracePartsStore<OpenDatabase> {
 
   /**
    * A round in one statement, resolved in SQL as {@link resolveCandidates} does in JS: only the page's traces (with
-   * their heads' rows) and the counts come back (converting and sending rows costs more than the query: 20k rows took 300-800 ms). The
-   * candidates are materialized once; their traces' parts are found by a join on the 4-byte hash alone and read by
+   * their heads' rows) and the counts come back (converting and sending rows costs more than the query: 20k rows
+   * took 300-800 ms). The candidates are materialized once; their traces' parts are found by a join on the 4-byte hash alone and read by
    * rowid (the join reads one narrow column of every part; the rowids' range, as the candidates are near each other
    * in time, bounds the scan of the rest), and a part of another trace that shares a hash drops out at the join on
    * the candidates' keys. Each statement is a round trip to the worker and a scan set up.

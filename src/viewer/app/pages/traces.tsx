@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { SPAN_TYPES, type SpanType } from '../../../records/types';
-import type { TraceSummary } from '../../../storage/types';
+import { TRACE_ORDER_BYS, type TraceSummary } from '../../../storage/types';
 import { api } from '../api';
 import { FilterInput, FilterSelect, Failure, Pager, RangePicker, rangeQuery, useAsync } from '../components';
 import { formatCost } from '../../../records/primitives';
@@ -29,8 +29,8 @@ const FILTERS = [
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 const PER_PAGE = 50;
-/** What the list can order by: the API's `orderBy`, its start time (the default) left blank. */
-const ORDERS = ['cost', 'duration'];
+/** What the list can order by besides its start time (the default, left blank). */
+const ORDERS = TRACE_ORDER_BYS.filter((orderBy) => orderBy !== 'startTime');
 /** How often live mode asks for the newest traces. */
 const LIVE_INTERVAL_MS = 2000;
 
